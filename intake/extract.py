@@ -1,0 +1,284 @@
+"""Run the source plugins on one item so that no plugin can break the pipeline.
+
+Each ``intake_extract`` implementation is called on its own, in pluggy's
+order; the first that returns an Extraction wins. An exception, a hang past
+the time limit, or a result that is not an Extraction is recorded on the item
+as a plugin run with its reason, and the next plugin is tried.
+
+Plugins run in a worker process (`ExtractorPool`), so a hang can be ended
+by killing the worker and a crash of a C library (an image or PDF decoder on
+hostile input) cannot take the pipeline down. `extract_in_process` does the
+same without a worker, for tests and for ``intake.testing``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .plugins import extract_impls, get_plugin_manager, plugin_version
+from .timeclaims import BadTimeClaim, resolve
+from .types import CaseInfo, DerivedItem, Event, Extraction, ItemView, TimeClaim
+
+
+@dataclass(frozen=True)
+class PluginRun:
+    """One plugin's attempt on one item."""
+
+    plugin: str
+    version: str
+    status: str  # ok, not-mine, error, timeout, garbage
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class ExtractionResult:
+    """The winning extraction (if any), with every attempt and the core's warnings."""
+
+    plugin: str = ""
+    version: str = ""
+    extraction: Extraction | None = None
+    runs: list[PluginRun] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _json_safe(value: Any, depth: int = 0) -> bool:
+    if depth > 20:
+        return False
+    if value is None or isinstance(value, str | int | bool):
+        return not isinstance(value, float)
+    if isinstance(value, list | tuple):
+        return all(_json_safe(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_safe(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def check_extraction(result: Any, case: CaseInfo) -> tuple[Extraction, list[str]]:
+    """Validate a plugin's result and resolve its time claims in the case's zone.
+
+    Raises TypeError when the result is not an Extraction at all (garbage).
+    Unreadable claims and non-JSON facts are dropped with a warning naming
+    them; everything else is kept.
+    """
+    if not isinstance(result, Extraction):
+        raise TypeError(f"returned {type(result).__name__}, not an Extraction")
+    warnings: list[str] = []
+    events: list[Event] = []
+    for n, event in enumerate(result.events):
+        if not isinstance(event, Event):
+            warnings.append(f"event {n} is a {type(event).__name__}, not an Event; left out")
+            continue
+        claims: list[TimeClaim] = []
+        for claim in event.claims:
+            if not isinstance(claim, TimeClaim):
+                warnings.append(f"event {n}: a time claim of type {type(claim).__name__} was left out")
+                continue
+            try:
+                claims.append(resolve(claim, case.timezone))
+            except (BadTimeClaim, ValueError, OverflowError) as exc:
+                warnings.append(f"event {n}: time {claim.local!r} from {claim.source} "
+                                f"could not be read ({exc})")
+        facts = dict(event.facts)
+        if not _json_safe(facts):
+            warnings.append(f"event {n}: facts were not plain JSON values and were left out")
+            facts = {}
+        events.append(dataclasses.replace(event, claims=tuple(claims), facts=facts,
+                                          to=tuple(event.to), witnesses=tuple(event.witnesses),
+                                          flags=tuple(event.flags)))
+    derived = []
+    for d in result.derived:
+        if isinstance(d, DerivedItem) and isinstance(d.data, bytes | bytearray):
+            derived.append(d)
+        else:
+            warnings.append("a derived item without bytes was left out")
+    facts = dict(result.facts)
+    if not _json_safe(facts):
+        warnings.append("item facts were not plain JSON values and were left out")
+        facts = {}
+    clean = dataclasses.replace(result, events=tuple(events), derived=tuple(derived),
+                                facts=facts, warnings=tuple(str(w) for w in result.warnings))
+    return clean, warnings
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
+
+
+def _call_one(function: Callable[..., Any], item: ItemView, case: CaseInfo,
+              ) -> tuple[str, Any]:
+    try:
+        return "result", function(item=item, case=case)
+    except Exception as exc:  # contained: recorded on the item, next plugin runs
+        return "error", (_reason(exc), traceback.format_exc(limit=5))
+
+
+def _conclude(out: ExtractionResult, name: str, version: str, kind: str, value: Any,
+              seconds: float, case: CaseInfo) -> bool:
+    """Record one plugin's outcome; True when it won."""
+    if kind == "error":
+        out.runs.append(PluginRun(name, version, "error", value[0], seconds))
+        out.warnings.append(f"plugin {name} failed: {value[0]}")
+        return False
+    if value is None:
+        out.runs.append(PluginRun(name, version, "not-mine", "", seconds))
+        return False
+    try:
+        clean, problems = check_extraction(value, case)
+    except TypeError as exc:
+        out.runs.append(PluginRun(name, version, "garbage", str(exc), seconds))
+        out.warnings.append(f"plugin {name} {exc}; ignored")
+        return False
+    out.runs.append(PluginRun(name, version, "ok", "", seconds))
+    out.plugin, out.version, out.extraction = name, version, clean
+    out.warnings.extend(f"plugin {name}: {p}" for p in problems)
+    return True
+
+
+def extract_in_process(pm, item: ItemView, case: CaseInfo) -> ExtractionResult:
+    """Run the plugins here, containing exceptions but not hangs."""
+    out = ExtractionResult()
+    for name, function in extract_impls(pm):
+        version = plugin_version(pm.get_plugin(name))
+        start = time.monotonic()
+        kind, value = _call_one(function, item, case)
+        if _conclude(out, name, version, kind, value, time.monotonic() - start, case):
+            break
+    return out
+
+
+# --- the worker process ------------------------------------------------------
+
+
+def _worker_main(conn, plugin_dirs: list[str], load_entry_points: bool) -> None:
+    pm = get_plugin_manager([Path(p) for p in plugin_dirs], load_entry_points=load_entry_points)
+    impls = extract_impls(pm)
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        item, case, start = request
+        for index in range(start, len(impls)):
+            name, function = impls[index]
+            conn.send(("start", index, name, plugin_version(pm.get_plugin(name))))
+            kind, value = _call_one(function, item, case)
+            try:
+                conn.send(("done", index, kind, value))
+            except Exception as exc:  # the result could not be pickled: garbage
+                conn.send(("done", index, "error", (f"result could not be passed on: {exc}", "")))
+                continue
+            if kind == "result" and value is not None:
+                break
+        conn.send(("end", None, None, None))
+
+
+class ExtractorPool:
+    """A worker process that runs the plugins, replaced when a plugin hangs."""
+
+    def __init__(self, plugin_dirs: Iterable[Path] = (), *, timeout: float = 60.0,
+                 load_entry_points: bool = True) -> None:
+        self.plugin_dirs = [str(p) for p in plugin_dirs]
+        self.timeout = timeout
+        self.load_entry_points = load_entry_points
+        self._ctx = multiprocessing.get_context("spawn")
+        self._proc = None
+        self._conn = None
+
+    def _start(self) -> None:
+        parent, child = self._ctx.Pipe()
+        self._proc = self._ctx.Process(target=_worker_main,
+                                       args=(child, self.plugin_dirs, self.load_entry_points),
+                                       daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._proc = self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+            if self._proc is not None:
+                self._proc.join(2)
+        self._kill()
+
+    def __enter__(self) -> ExtractorPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def extract(self, item: ItemView, case: CaseInfo) -> ExtractionResult:
+        out = ExtractionResult()
+        start = 0
+        while True:
+            if self._proc is None or not self._proc.is_alive():
+                self._kill()
+                self._start()
+            assert self._conn is not None
+            self._conn.send((item, case, start))
+            current: tuple[int, str, str] | None = None
+            began = time.monotonic()
+            while True:
+                # Loading plugins in a fresh worker may take a while: allow it.
+                wait = self.timeout if current else max(self.timeout, 60.0)
+                if not self._conn.poll(wait):
+                    if current is None:
+                        self._kill()
+                        out.warnings.append("the plugin worker did not start; no plugin ran")
+                        return out
+                    index, name, version = current
+                    out.runs.append(PluginRun(name, version, "timeout",
+                                              f"no answer after {self.timeout:g} s", self.timeout))
+                    out.warnings.append(f"plugin {name} took longer than {self.timeout:g} s "
+                                        "and was stopped")
+                    self._kill()
+                    start = index + 1
+                    break
+                try:
+                    tag, index, a, b = self._conn.recv()
+                except (EOFError, OSError):
+                    if current is None:
+                        self._kill()
+                        out.warnings.append("the plugin worker stopped before any plugin ran")
+                        return out
+                    _, name, version = current
+                    out.runs.append(PluginRun(name, version, "error",
+                                              "the plugin crashed the worker process", 0.0))
+                    out.warnings.append(f"plugin {name} crashed its worker process")
+                    self._kill()
+                    start = current[0] + 1
+                    break
+                if tag == "start":
+                    current = (index, a, b)
+                    began = time.monotonic()
+                elif tag == "done":
+                    assert current is not None
+                    _, name, version = current
+                    if _conclude(out, name, version, a, b, time.monotonic() - began, case):
+                        # drain the "end" marker
+                        self._conn.recv()
+                        return out
+                    current = None
+                elif tag == "end":
+                    return out

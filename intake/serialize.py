@@ -1,0 +1,44 @@
+"""Plain-JSON forms of the data types, for metadata files and the index."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from .types import Event, TimeClaim
+
+
+def to_plain(value: Any) -> Any:
+    """Dataclasses, tuples and mappings -> dicts and lists of JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name != "data"}
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, bytes):
+        raise TypeError("bytes are not plain JSON")
+    return value
+
+
+def claim_from_plain(d: dict) -> TimeClaim:
+    fields = {f.name for f in dataclasses.fields(TimeClaim)}
+    d = {k: v for k, v in d.items() if k in fields}
+    d["flags"] = tuple(d.get("flags", ()))
+    return TimeClaim(**d)
+
+
+def event_from_plain(d: dict) -> Event:
+    fields = {f.name for f in dataclasses.fields(Event)}
+    d = {k: v for k, v in d.items() if k in fields}
+    d["claims"] = tuple(claim_from_plain(c) for c in d.get("claims", ()))
+    for key in ("to", "witnesses", "flags"):
+        d[key] = tuple(d.get(key, ()))
+    return Event(**d)
+
+
+def dumps(value: Any) -> bytes:
+    """Deterministic JSON for metadata files: sorted keys, UTF-8, newline at the end."""
+    return (json.dumps(to_plain(value), sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode()

@@ -1,0 +1,110 @@
+"""The built-in content sniffer: magic numbers first, the name only for text.
+
+Registered as a ``trylast`` implementation of ``intake_sniff`` so that any
+plugin can recognise a type first.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from . import hookimpl
+
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (0, b"%PDF-", "application/pdf"),
+    (0, b"PK\x03\x04", "application/zip"),
+    (0, b"PK\x05\x06", "application/zip"),
+    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/vnd.ms-outlook"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (0, b"BM", "image/bmp"),
+    (0, b"\x1f\x8b", "application/gzip"),
+    (0, b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
+    (0, b"Rar!", "application/vnd.rar"),
+    (0, b"OggS", "audio/ogg"),
+    (0, b"ID3", "audio/mpeg"),
+    (0, b"fLaC", "audio/flac"),
+)
+
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+_MP4_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"M4V ", b"M4A ", b"3gp4", b"3gp5", b"3g2a", b"qt  "}
+
+_TEXT_BY_SUFFIX = {
+    ".csv": "text/csv",
+    ".md": "text/markdown",
+    ".eml": "message/rfc822",
+    ".mbox": "application/mbox",
+    ".xml": "application/xml",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".json": "application/json",
+}
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head:
+        return False
+    if b"\x00" in head:
+        # UTF-16 text has NULs; accept it only with a byte order mark.
+        return head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # cut in the middle of a character
+            return True
+        # 8-bit legacy text (latin-1, cp1252): mostly printable bytes.
+        printable = sum(1 for b in head if b >= 0x20 or b in b"\r\n\t")
+        return printable / len(head) > 0.95
+
+
+def _text_kind(head: bytes, name: str) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    lower = text[:2048].lower()
+    if text.startswith(b"<?xml") or text.startswith(b"<smses") or text.startswith(b"<calls"):
+        return "application/xml"
+    if text.startswith(b"From ") and b"\n" in text:
+        return "application/mbox"
+    first_lines = text[:4096].split(b"\n", 30)
+    header_like = sum(1 for line in first_lines[:30]
+                      if line[:1] not in (b" ", b"\t") and b":" in line[:78]
+                      and line.split(b":", 1)[0].replace(b"-", b"").isalnum())
+    if (b"\nfrom:" in b"\n" + lower or b"\nreceived:" in b"\n" + lower
+            or b"\nmessage-id:" in b"\n" + lower) and header_like >= 2:
+        return "message/rfc822"
+    if lower.startswith(b"<!doctype html") or lower.startswith(b"<html"):
+        return "text/html"
+    suffix = PurePath(name).suffix.lower()
+    return _TEXT_BY_SUFFIX.get(suffix, "text/plain")
+
+
+def sniff_bytes(head: bytes, name: str = "") -> str:
+    """The MIME type a file's first bytes show; ``application/octet-stream`` if unknown."""
+    if not head:
+        return "application/x-empty"
+    for offset, magic, mime in _MAGIC:
+        if head[offset:offset + len(magic)] == magic:
+            return mime
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _HEIF_BRANDS:
+            return "image/avif" if brand == b"avif" else "image/heic"
+        if brand in _MP4_BRANDS or brand.startswith(b"3g"):
+            return "video/quicktime" if brand == b"qt  " else "video/mp4"
+        return "video/mp4"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if _looks_like_text(head):
+        return _text_kind(head, name)
+    return "application/octet-stream"
+
+
+@hookimpl(trylast=True)
+def intake_sniff(head: bytes, name: str) -> str | None:
+    return sniff_bytes(head, name)

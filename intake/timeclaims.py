@@ -1,0 +1,111 @@
+"""Turn a time claim as written into an instant: the core's one rule for zones.
+
+A claim with an offset is exact. A claim without one is read in the case's
+zone (``Europe/Brussels`` by default) with its DST rules, and marked
+``assumed``; a wall time that falls in the hour repeated when clocks go back
+is flagged ``dst-ambiguous`` (the earlier reading is used), one in the hour
+skipped when clocks go forward is flagged ``dst-gap`` (read with the offset
+before the change). Nothing is guessed silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from .types import TimeClaim
+
+_OFFSET = re.compile(r"^(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+class BadTimeClaim(ValueError):
+    """A claim whose local time or offset cannot be read."""
+
+
+def parse_offset(text: str) -> timezone:
+    """``Z``, ``+02:00``, ``-0500`` -> a fixed timezone."""
+    if not _OFFSET.match(text):
+        raise BadTimeClaim(f"offset {text!r} is not like +02:00")
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    if delta >= timedelta(hours=24):
+        raise BadTimeClaim(f"offset {text!r} is a day or more")
+    return timezone(sign * delta)
+
+
+def parse_local(text: str) -> datetime:
+    """ISO wall time (``2021-04-11``, ``2021-04-11T15:47``, ...) -> naive datetime."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadTimeClaim(f"time {text!r} is not an ISO date and time") from exc
+
+
+def format_offset(delta: timedelta | None) -> str:
+    """A UTC offset as ``+HH:MM``."""
+    total = int((delta or timedelta()).total_seconds())
+    sign = "-" if total < 0 else "+"
+    total = abs(total)
+    return f"{sign}{total // 3600:02d}:{total % 3600 // 60:02d}"
+
+
+def format_utc(moment: datetime) -> str:
+    """An aware datetime as ISO 8601 UTC with ``Z``; microseconds only if any."""
+    moment = moment.astimezone(UTC)
+    spec = ("seconds" if not moment.microsecond else
+            "milliseconds" if moment.microsecond % 1000 == 0 else "microseconds")
+    return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def resolve(claim: TimeClaim, zone: str) -> TimeClaim:
+    """Fill in `utc`, `offset`, `zone` and DST flags of a claim.
+
+    Raises BadTimeClaim if the claim cannot be read at all.
+    """
+    local = parse_local(claim.local)
+    flags = list(claim.flags)
+    if claim.offset:
+        tz = parse_offset(claim.offset)
+        aware = local.replace(tzinfo=tz)
+        how = claim.zone or ("utc" if aware.utcoffset() == timedelta(0) and claim.offset == "Z"
+                             else "explicit")
+        offset = format_offset(aware.utcoffset())
+    else:
+        tz_case = ZoneInfo(zone)
+        aware = local.replace(tzinfo=tz_case, fold=0)
+        later = local.replace(tzinfo=tz_case, fold=1)
+        if aware.utcoffset() != later.utcoffset():
+            # Same wall time, two offsets: either the repeated hour (fold)
+            # or the skipped hour (gap). A round trip tells them apart.
+            roundtrip = aware.astimezone(UTC).astimezone(tz_case).replace(tzinfo=None)
+            flags.append("dst-ambiguous" if roundtrip == local else "dst-gap")
+        how = "assumed"
+        offset = format_offset(aware.utcoffset())
+    return dataclasses.replace(
+        claim,
+        utc=format_utc(aware),
+        offset=offset,
+        zone=how,
+        flags=tuple(dict.fromkeys(flags)),
+    )
+
+
+def local_with_offset(utc: str, offset: str) -> str:
+    """The wall time at `offset` of a UTC instant, ISO with its offset."""
+    moment = datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    local = moment.astimezone(parse_offset(offset))
+    spec = ("seconds" if not local.microsecond else
+            "milliseconds" if local.microsecond % 1000 == 0 else "microseconds")
+    return local.isoformat(timespec=spec)
+
+
+def epoch_ms_to_iso(ms: int) -> str:
+    """Epoch milliseconds -> ISO UTC wall time without offset (for TimeClaim.local)."""
+    moment = datetime(1970, 1, 1) + timedelta(milliseconds=ms)
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=spec)

@@ -1,0 +1,30 @@
+"""Everything else: the file system times, as low-confidence claims.
+
+``trylast``: it runs only when no other plugin recognised the item, so even a
+file nobody understands gets a place on the timeline, clearly marked as
+"only the file's own times".
+"""
+
+from __future__ import annotations
+
+from intake import Event, Extraction, ItemView, TimeClaim, hookimpl
+
+FS_FIELDS = (("mtime", "file modified time"), ("birthtime", "file created time"))
+
+
+@hookimpl(trylast=True)
+def intake_extract(item: ItemView, case) -> Extraction:
+    claims = []
+    for key, label in FS_FIELDS:
+        value = item.fs_times.get(key)
+        if value:
+            claims.append(TimeClaim(local=value.rstrip("Z"), offset="Z", source=label,
+                                    meaning="filed", confidence="low", zone="utc",
+                                    note="says only when the file was last written, "
+                                         "not when the fact happened"))
+    warnings = []
+    if item.size == 0:
+        warnings.append("the file is empty (0 bytes)")
+    event = Event(kind="file", summary=f"File {item.name} ({item.mime})", claims=tuple(claims),
+                  key="file", flags=("low-confidence-time",))
+    return Extraction(events=(event,), warnings=tuple(warnings), kind="file")

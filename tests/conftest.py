@@ -1,0 +1,29 @@
+"""Shared fixtures: the real corpus beside the checkout, and small helpers."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("INTAKE_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """``../shared/corpus``: skipped on a developer machine without it, an error in CI."""
+    if not (CORPUS / "MANIFEST.tsv").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"the corpus is missing at {CORPUS}; CI must have ../shared/corpus")
+        pytest.skip(f"no corpus at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def manifest(corpus: Path) -> dict[str, dict[str, str]]:
+    """MANIFEST.tsv rows by path."""
+    with open(corpus / "MANIFEST.tsv", encoding="utf-8", newline="") as f:
+        return {row["path"]: row for row in csv.DictReader(f, delimiter="\t")}

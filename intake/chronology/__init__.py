@@ -1,0 +1,1 @@
+"""The chronology: from indexed events to one ordered, hashed timeline."""

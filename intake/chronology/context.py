@@ -1,0 +1,32 @@
+"""What a report writer may ask of the case, without touching the store itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _none(*_args: object) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Case facts and read-only accessors handed to every report writer.
+
+    `object_path(sha256)` gives a verified stored copy of an exhibit (or None
+    if no replica holds a good one); `thumbnail(sha256, size)` gives PNG bytes
+    or None; `custody_log` is a verified copy of the custody log (JSON lines).
+    `generated_at` is when the report is made (UTC ISO): it appears in the
+    PDF and HTML but never in chronology.json.
+    """
+
+    case_name: str = "case"
+    language: str = "nl"
+    timezone: str = "Europe/Brussels"
+    tool_version: str = "0.1.0"
+    generated_at: str = ""
+    object_path: Callable[[str], Path | None] = _none
+    thumbnail: Callable[[str, int], bytes | None] = _none
+    custody_log: Path | None = None

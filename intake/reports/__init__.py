@@ -1,0 +1,1 @@
+"""Report writers: the chronology in the formats people hand over."""

@@ -14,3 +14,16 @@ def intake_storage_backends():
     from .store import FolderReplica
 
     return {"folder": FolderReplica}
+
+
+@hookimpl
+def intake_report_formats():
+    from .reports.bundle import write_bundle
+    from .reports.csv_report import write_csv
+    from .reports.html_report import write_html
+    from .reports.json_report import write_json
+    from .reports.ombudsman import write_ombudsman
+    from .reports.pdf_report import write_pdf
+
+    return {"json": write_json, "csv": write_csv, "html": write_html, "pdf": write_pdf,
+            "ombudsman": write_ombudsman, "bundle": write_bundle}

@@ -1,0 +1,163 @@
+"""An open case: its config, replicas, custody log, index and plugins together.
+
+`Case.open()` is what every command starts with. A writing command holds the
+case lock, so two intake processes never write to one case at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config, load_config, write_default_config
+from .custody import CustodyLog
+from .errors import CaseLockedError, ConfigError, IntakeError
+from .index import Index
+from .plugins import get_plugin_manager, list_plugins, merged_mapping
+from .store import FolderReplica, ReplicaUnavailable
+from .types import CaseInfo
+
+
+@dataclass
+class Case:
+    config: Config
+    case_id: str
+    replicas: list[FolderReplica]
+    available: list[FolderReplica]
+    unavailable: dict[str, str]
+    log: CustodyLog
+    index: Index
+    pm: object
+    _lock_fd: int | None = field(default=None, repr=False)
+
+    @property
+    def info(self) -> CaseInfo:
+        return CaseInfo(name=self.config.name, timezone=self.config.timezone,
+                        language=self.config.language)
+
+    @classmethod
+    def open(cls, case_dir: Path, *, write: bool = True, pm: object = None) -> Case:
+        config = load_config(case_dir)
+        config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock_fd = _lock(config) if write else None
+        try:
+            if pm is None:
+                pm = get_plugin_manager(config.plugin_folders)
+            backends = merged_mapping(reversed(pm.hook.intake_storage_backends()))
+            replicas = []
+            for rc in config.replicas:
+                factory = backends.get(rc.kind)
+                if factory is None:
+                    raise ConfigError(f"{config.case_dir / 'config/intake.toml'}: replica "
+                                      f"{rc.name!r} has kind {rc.kind!r}; known kinds: "
+                                      f"{', '.join(sorted(backends))}")
+                rep = factory(rc.name, str(rc.path), dict(rc.options))
+                rep.external = rc.external
+                replicas.append(rep)
+            case_id = _case_id(config, replicas)
+            available, unavailable = [], {}
+            for rep in replicas:
+                try:
+                    rep.open(case_id, create=write and not rep.external)
+                    available.append(rep)
+                except ReplicaUnavailable as exc:
+                    unavailable[rep.name] = str(exc)
+                except OSError as exc:
+                    unavailable[rep.name] = f"cannot be used ({exc.strerror})"
+            versions = {i.name: i.version for i in list_plugins(pm)}
+            log = CustodyLog([r.custody_path for r in available], versions)
+            index = Index(config.index_path)
+        except BaseException:
+            if lock_fd is not None:
+                os.close(lock_fd)
+            raise
+        return cls(config, case_id, replicas, available, unavailable, log, index, pm, lock_fd)
+
+    def close(self) -> None:
+        self.index.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def replica(self, name: str) -> FolderReplica | None:
+        return next((r for r in self.replicas if r.name == name), None)
+
+    def refresh_replicas(self) -> list[FolderReplica]:
+        """Look again for absent replicas (a USB stick plugged back in)."""
+        back = []
+        for rep in self.replicas:
+            if rep in self.available:
+                if not rep.root.is_dir():
+                    self.available.remove(rep)
+                    self.unavailable[rep.name] = "its folder disappeared (unplugged?)"
+                continue
+            try:
+                rep.open(self.case_id, create=not rep.external)
+            except (ReplicaUnavailable, OSError):
+                continue
+            self.unavailable.pop(rep.name, None)
+            self.available.append(rep)
+            self.log.add_replica_path(rep.custody_path)
+            back.append(rep)
+        self.available.sort(key=self.replicas.index)
+        return back
+
+    def object_path(self, sha256: str) -> Path | None:
+        """A stored copy of an item in an available replica (first that has it)."""
+        for rep in self.available:
+            path = rep.object_path(sha256)
+            if path.is_file():
+                return path
+        return None
+
+
+def _lock(config: Config) -> int:
+    fd = os.open(config.state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise CaseLockedError(f"another intake process (the watcher?) is working on the case "
+                              f"{config.case_dir}; wait for it or stop it first") from None
+    return fd
+
+
+def _case_id(config: Config, replicas: list[FolderReplica]) -> str:
+    """The case's identity: kept in every replica's REPLICA.json and in the state folder."""
+    for rep in replicas:
+        marker = rep.root / "REPLICA.json"
+        try:
+            return str(json.loads(marker.read_text(encoding="utf-8"))["case_id"])
+        except (OSError, ValueError, KeyError):
+            continue
+    hint = config.state_dir / "case_id"
+    if hint.is_file():
+        return hint.read_text(encoding="utf-8").strip()
+    case_id = secrets.token_hex(16)
+    hint.write_text(case_id + "\n", encoding="utf-8")
+    return case_id
+
+
+def init_case(case_dir: Path, name: str | None = None) -> Config:
+    """Make a new case folder: config, inbox, and the default replicas inside it."""
+    case_dir = Path(case_dir).resolve()
+    if (case_dir / "config" / "intake.toml").exists():
+        raise IntakeError(f"{case_dir} is already a case (config/intake.toml exists)")
+    case_dir.mkdir(parents=True, exist_ok=True)
+    write_default_config(case_dir, name or case_dir.name)
+    config = load_config(case_dir)
+    config.inbox.mkdir(parents=True, exist_ok=True)
+    with Case.open(case_dir) as case:
+        case.log.event("case-created", case=config.name, case_id=case.case_id)
+        case.index.set_state("custody_seq", str(case.log.seq))
+    return config

@@ -1,0 +1,302 @@
+"""Checking and healing: verify, repair, reindex, status.
+
+verify re-hashes every object in every available replica, checks every
+metadata file against the hash the custody log recorded for it, checks each
+replica's custody chain, and compares the index with the log. repair puts a
+verified copy from a healthy replica in place of a missing or damaged one
+(the damaged one is set aside in the replica's ``damaged/`` folder, never
+deleted) and never "repairs" from a copy that does not match. reindex
+rebuilds the SQLite index from one replica alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .case import Case
+from .custody import check_chain, records
+from .index import Index
+from .store import FolderReplica, hash_file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, said so that a person can find it."""
+
+    what: str  # missing-copy, damaged-copy, damaged-meta, missing-meta, custody, index, ...
+    message: str
+    replica: str = ""
+    sha256: str = ""
+    repairable: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "message": self.message, "replica": self.replica,
+                "sha256": self.sha256, "repairable": self.repairable}
+
+
+def _label(case: Case, sha256: str) -> str:
+    names = case.index.names(sha256)
+    return f"{sha256[:12]}… ({names[0]})" if names else f"{sha256[:12]}…"
+
+
+def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tuple[list[Problem], dict]:
+    """Check everything; returns the problems and a summary of what was checked."""
+    problems: list[Problem] = []
+    idx = case.index
+    items = idx.all_items()
+    meta = idx.meta_hashes()
+    summary = {"items": len(items), "replicas": {}, "objects_checked": 0, "meta_checked": 0,
+               "custody_lines": case.log.seq}
+    for name, reason in case.unavailable.items():
+        summary["replicas"][name] = f"not available: {reason}"
+
+    # custody log, per replica
+    longest = case.log.lines
+    for rep in case.available:
+        check = check_chain(rep.custody_path)
+        if check.problem:
+            problems.append(Problem("custody", f"replica {rep.name}: custody log: {check.problem}",
+                                    rep.name))
+        elif check.lines != longest[:len(check.lines)]:
+            problems.append(Problem("custody", f"replica {rep.name}: custody log differs from the "
+                                               "other replicas' log", rep.name))
+        elif len(check.lines) < len(longest):
+            problems.append(Problem("custody", f"replica {rep.name}: custody log is "
+                                               f"{len(longest) - len(check.lines)} lines behind",
+                                    rep.name))
+    seq = int(idx.state("custody_seq", "0") or 0)
+    if seq != case.log.seq:
+        problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
+                                         f"{case.log.seq}; run 'intake reindex'"))
+
+    total = len(items) * max(1, len(case.available))
+    done = 0
+    for rep in case.available:
+        ok = 0
+        for sha in items:
+            path = rep.object_path(sha)
+            if not path.is_file():  # every available replica should hold every item
+                problems.append(Problem("missing-copy", f"replica {rep.name}: item "
+                                                        f"{_label(case, sha)} is missing",
+                                        rep.name, sha))
+            elif hash_file(path) != sha:
+                problems.append(Problem("damaged-copy", f"replica {rep.name}: item "
+                                                        f"{_label(case, sha)} is damaged (its "
+                                                        "SHA-256 no longer matches)", rep.name, sha))
+            else:
+                ok += 1
+            summary["objects_checked"] += 1
+            done += 1
+            if progress:
+                progress(done, total)
+        for rel, digest in meta.items():
+            path = rep.meta_path(rel)
+            sha = rel.split("/")[1] if "/" in rel else ""
+            if not path.is_file():
+                if rep.object_path(sha).is_file():
+                    problems.append(Problem("missing-meta", f"replica {rep.name}: metadata file "
+                                                            f"meta/{rel} is missing", rep.name, sha))
+            elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                problems.append(Problem("damaged-meta", f"replica {rep.name}: metadata file "
+                                                        f"meta/{rel} was altered or damaged",
+                                        rep.name, sha))
+            summary["meta_checked"] += 1
+        summary["replicas"][rep.name] = f"{ok} of {len(items)} items verified"
+
+    for sha in items:
+        good = [r for r in case.available if not any(p.sha256 == sha and p.replica == r.name
+                                                     and p.what in ("missing-copy", "damaged-copy")
+                                                     for p in problems)
+                and r.object_path(sha).is_file()]
+        if len(good) < case.config.min_copies:
+            problems.append(Problem("too-few-copies", f"item {_label(case, sha)} has "
+                                                      f"{len(good)} good copies; "
+                                                      f"{case.config.min_copies} are required",
+                                    sha256=sha, repairable=bool(good)))
+        if not good and case.available:
+            problems.append(Problem("unrecoverable", f"item {_label(case, sha)}: no replica "
+                                                     "holds a good copy; it cannot be repaired",
+                                    sha256=sha, repairable=False))
+    return problems, summary
+
+
+def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]]:
+    """Fix what verify finds from healthy copies; returns (actions, what is left)."""
+    actions: list[str] = []
+    problems, _ = verify(case)
+    for rep in case.available:
+        n = rep.clean_temp()
+        if n:
+            actions.append(f"replica {rep.name}: removed {n} half-written temporary copies")
+    # custody logs first: later repairs append lines to them
+    for p in problems:
+        if p.what == "custody":
+            rep = case.replica(p.replica)
+            assert rep is not None
+            _repair_log(case, rep)
+            actions.append(f"replica {rep.name}: custody log restored from the healthy copies")
+            case.log.event("repaired", replica=rep.name, what="custody log")
+    for p in problems:
+        if p.what in ("missing-copy", "damaged-copy"):
+            rep = case.replica(p.replica)
+            assert rep is not None
+            source = _good_object(case, p.sha256, exclude=rep)
+            if source is None:
+                continue
+            rep.restore_object(p.sha256, source)
+            case.index.set_copy(p.sha256, rep.name)
+            case.log.event("repaired", sha256=p.sha256, replica=rep.name,
+                           what="missing copy" if p.what == "missing-copy" else "damaged copy",
+                           source=str(source.parent.parent.parent.name))
+            actions.append(f"replica {rep.name}: item {_label(case, p.sha256)} restored")
+        elif p.what in ("missing-meta", "damaged-meta"):
+            rep = case.replica(p.replica)
+            assert rep is not None
+            rel = p.message.split("meta/", 1)[1].split(" ", 1)[0]
+            data = _good_meta(case, rel, exclude=rep)
+            if data is None:
+                continue
+            rep.restore_meta(rel, data)
+            case.log.event("repaired", replica=rep.name, meta=rel, what=p.what)
+            actions.append(f"replica {rep.name}: metadata meta/{rel} restored")
+    if case.log.seq != int(case.index.state("custody_seq", "0") or 0):
+        case.index.set_state("custody_seq", str(case.log.seq))
+    left, _ = verify(case)
+    return actions, left
+
+
+def _good_object(case: Case, sha: str, exclude: FolderReplica) -> Path | None:
+    for rep in case.available:
+        if rep is exclude:
+            continue
+        path = rep.object_path(sha)
+        if path.is_file() and hash_file(path) == sha:
+            return path
+    return None
+
+
+def _good_meta(case: Case, rel: str, exclude: FolderReplica) -> bytes | None:
+    digest = case.index.meta_hashes().get(rel)
+    for rep in case.available:
+        if rep is exclude:
+            continue
+        path = rep.meta_path(rel)
+        if path.is_file():
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() == digest:
+                return data
+    return None
+
+
+def _repair_log(case: Case, rep: FolderReplica) -> None:
+    path = rep.custody_path
+    if path.exists():
+        rep._set_aside(path)
+    good = b"".join(line + b"\n" for line in case.log.lines)
+    path.write_bytes(good)
+    path.chmod(0o600)
+    case.log.damaged.pop(path, None)
+    if path not in case.log.writable:
+        case.log.writable.append(path)
+
+
+def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
+    """Rebuild the index from one replica alone (the first healthy one by default)."""
+    candidates = [r for r in case.available if replica in (None, r.name)]
+    if not candidates:
+        raise ValueError(f"replica {replica!r} is not available" if replica
+                         else "no replica is available")
+    source = None
+    for rep in candidates:
+        if not check_chain(rep.custody_path).problem:
+            source = rep
+            break
+    source = source or candidates[0]
+    chain = check_chain(source.custody_path)
+    recs = records(chain.lines)
+    path = case.index.path
+    case.index.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    case.index = idx = Index(path)
+    settled: dict[str, str] = {}
+    meta_hashes: dict[str, str] = {}
+    overrides: list[dict] = []
+    for rec in recs:
+        for rel, digest in (rec.get("meta") or {}).items():
+            meta_hashes[rel] = digest
+        if rec.get("event") == "settled":
+            settled[rec["receipt"]] = rec["moved_to"]
+        if rec.get("event") == "override":
+            overrides.append(rec)
+    base = source.root / "meta"
+    with idx.tx():
+        for rel, digest in meta_hashes.items():
+            idx.set_meta_hash(rel, digest)
+        for item_file in sorted(base.glob("*/*/item.json")):
+            item = json.loads(item_file.read_bytes())
+            sha = item["sha256"]
+            folder = item_file.parent
+            receipts = [json.loads(p.read_bytes()) for p in sorted(folder.glob("receipts/*.json"))]
+            first = min((r["received_at"] for r in receipts), default="")
+            idx.add_item(sha, item["size"], item["sha512"], item["md5"], item["mime"], first)
+            for r in receipts:
+                r["settled_to"] = settled.get(r["id"])
+                idx.add_receipt(r)
+            for p in sorted(folder.glob("origins/*.json")):
+                o = json.loads(p.read_bytes())
+                idx.add_origin(sha, o["parent"], o["relation"], o["name"], o["event_key"], o["n"])
+            ex = folder / "extraction.json"
+            if ex.is_file():
+                idx.set_extraction(sha, json.loads(ex.read_bytes()))
+            for rep in case.available:
+                if rep.object_path(sha).is_file():
+                    idx.set_copy(sha, rep.name)
+        for rec in overrides:
+            idx.set_override(rec["sha256"], rec["event_key"], rec["data"])
+        idx.set_state("custody_seq", str(len(recs)))
+    counts = idx.counts()
+    counts["source_replica"] = source.name  # type: ignore[assignment]
+    return counts
+
+
+def status(case: Case) -> dict[str, Any]:
+    """What a person wants to see at a glance, as plain data."""
+    idx = case.index
+    counts = idx.counts()
+    waiting = []
+    for sha in idx.all_items():
+        copies = idx.copies(sha)
+        if len(copies) < len(case.replicas):
+            waiting.append({"sha256": sha, "names": idx.names(sha), "copies": copies,
+                            "needed": case.config.min_copies,
+                            "missing_in": [r.name for r in case.replicas if r.name not in copies]})
+    replicas = []
+    for rep in case.replicas:
+        entry = {"name": rep.name, "path": str(rep.root),
+                 "available": rep in case.available,
+                 "reason": case.unavailable.get(rep.name, "")}
+        if rep in case.available:
+            entry["items"] = sum(1 for _ in rep.iter_objects())
+        replicas.append(entry)
+    inbox_waiting = [r[0] for r in idx.db.execute(
+        "SELECT source FROM receipts WHERE settled_to IS NULL AND source LIKE 'inbox/%' "
+        "ORDER BY source")]
+    return {
+        "case": case.config.name,
+        "case_dir": str(case.config.case_dir),
+        "counts": counts,
+        "custody_lines": case.log.seq,
+        "min_copies": case.config.min_copies,
+        "replicas": replicas,
+        "waiting_for_copies": waiting,
+        "originals_still_in_inbox": inbox_waiting,
+        "files_not_taken": idx.problems(),
+        "items_with_warnings": [{"sha256": s, "names": idx.names(s), "warnings": w}
+                                for s, w in idx.items_with_warnings()],
+    }

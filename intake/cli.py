@@ -1,0 +1,423 @@
+"""The command line: the one place where exceptions become messages and exit codes.
+
+Every command takes ``--case DIR`` (default: the current folder). Output is
+for people; ``--json`` gives scripts something to read. No traceback unless
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .errors import IntakeError, VerifyFailed
+
+console = Console(stderr=False, highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+case_option = click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+                           default=Path("."), show_default=True,
+                           help="The case folder (holding config/intake.toml).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=errors, transient=True,
+                    disable=not enabled or not errors.is_terminal)
+
+
+def _open(case_dir: Path, write: bool = True):
+    from .case import Case
+
+    return Case.open(case_dir, write=write)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks when something fails.")
+@click.version_option(__version__, prog_name="intake")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """intake: keeps every file a victim drops, safely, and builds the chronology."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="The case's name (default: the folder's name).")
+def init(directory: Path, name: str | None) -> None:
+    """Make a new case folder: config, inbox and two replicas inside it."""
+    from .case import init_case
+
+    config = init_case(directory, name)
+    console.print(f"New case [bold]{config.name}[/] in {config.case_dir}")
+    console.print(f"  drop files into: {config.inbox}")
+    console.print(f"  settings:        {config.case_dir / 'config' / 'intake.toml'}")
+
+
+def _summarise(tasks: list, as_json: bool) -> int:
+    from collections import Counter
+
+    outcomes = Counter(t.outcome for t in tasks)
+    if as_json:
+        _print_json({"files": len(tasks), "outcomes": dict(outcomes),
+                     "results": [{"source": t.source, "sha256": t.sha256, "outcome": t.outcome,
+                                  "reason": t.reason} for t in tasks]})
+    else:
+        stored = outcomes["settled"] + outcomes["stored"]
+        console.print(f"{len(tasks)} files looked at: {stored} stored safely"
+                      + (f", {outcomes['waiting']} waiting for copies" if outcomes["waiting"] else "")
+                      + (f", {outcomes['refused']} not taken" if outcomes["refused"] else "")
+                      + (f", {outcomes['changed']} still changing" if outcomes["changed"] else ""))
+        for t in tasks:
+            if t.outcome in ("refused", "waiting", "changed"):
+                console.print(f"  {t.source}: {t.reason}")
+    return 0
+
+
+@cli.command()
+@case_option
+@json_option
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--in-process", is_flag=True, hidden=True, help="Run plugins without a worker.")
+def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: bool) -> None:
+    """Take the inbox once (or the given files and folders, left where they are)."""
+    from .pipeline import Pipeline
+    from .runner import ingest_inbox, ingest_paths
+
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise IntakeError(f"{p}: no such file or folder")
+    with _open(case_dir) as case, _progress(not as_json) as progress:
+        bar = progress.add_task("Storing", total=None)
+        with Pipeline(case, sandbox=not in_process,
+                      on_item=lambda t: progress.advance(bar)) as pipeline:
+            def total(n: int) -> None:
+                progress.update(bar, total=n)
+            if paths:
+                tasks = ingest_paths(case, pipeline, paths, on_total=total)
+            else:
+                tasks = ingest_inbox(case, pipeline, on_total=total)
+    sys.exit(_summarise(tasks, as_json))
+
+
+@cli.command()
+@case_option
+@click.option("--rescan", default=30.0, show_default=True, help="Seconds between full scans.")
+@click.option("--no-chronology", is_flag=True, help="Do not rebuild the chronology after new items.")
+def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
+    """Watch the inbox and take every file dropped into it (Ctrl+C to stop)."""
+    from .pipeline import Pipeline
+    from .watcher import Watcher
+
+    with _open(case_dir) as case, Pipeline(case) as pipeline:
+        def report(task) -> None:
+            if task.outcome == "settled":
+                console.print(f"stored: {task.source} ({task.sha256[:12]}…)")
+            elif task.outcome in ("refused", "waiting"):
+                console.print(f"{task.outcome}: {task.source}: {task.reason}")
+
+        def rebuild() -> None:
+            from .reporting import make_reports
+            out = case.config.case_dir / "chronology"
+            try:
+                make_reports(case, out, ["json", "html", "csv"])
+                console.print(f"chronology updated in {out}")
+            except Exception as exc:  # a report failure must not stop the watcher
+                errors.print(f"the chronology could not be rebuilt: {exc}")
+
+        watcher = Watcher(case, pipeline, rescan_seconds=rescan, on_task=report,
+                          on_settled=None if no_chronology else rebuild)
+        signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+        console.print(f"Watching {case.config.inbox} (Ctrl+C to stop)")
+        try:
+            watcher.run()
+        except KeyboardInterrupt:
+            watcher.stop()
+    console.print("Stopped.")
+
+
+@cli.command()
+@case_option
+@json_option
+def status(case_dir: Path, as_json: bool) -> None:
+    """Items, receipts, replicas and their health, what waits, what has warnings."""
+    from .checks import status as get_status
+
+    with _open(case_dir, write=False) as case:
+        s = get_status(case)
+    if as_json:
+        _print_json(s)
+        return
+    c = s["counts"]
+    console.print(f"Case [bold]{s['case']}[/]: {c['items']} items ({c['derived_items']} found inside "
+                  f"other files), {c['receipts']} receipts, {c['events']} events, "
+                  f"{s['custody_lines']} custody lines")
+    for r in s["replicas"]:
+        state = f"{r['items']} items" if r["available"] else f"NOT AVAILABLE: {r['reason']}"
+        console.print(f"  replica {r['name']} ({r['path']}): {state}")
+    if s["waiting_for_copies"]:
+        console.print(f"{len(s['waiting_for_copies'])} items wait for copies in: " + ", ".join(
+            sorted({n for w in s["waiting_for_copies"] for n in w["missing_in"]})))
+    if s["originals_still_in_inbox"]:
+        console.print(f"{len(s['originals_still_in_inbox'])} originals still in the inbox "
+                      f"(waiting for min_copies = {s['min_copies']})")
+    for p in s["files_not_taken"]:
+        console.print(f"  not taken: {p['source']}: {p['reason']}")
+    if s["items_with_warnings"]:
+        console.print(f"{len(s['items_with_warnings'])} items with warnings:")
+        for w in s["items_with_warnings"]:
+            name = w["names"][0] if w["names"] else w["sha256"][:12]
+            console.print(f"  {name}: {w['warnings'][0]}"
+                          + (f" (+{len(w['warnings']) - 1} more)" if len(w["warnings"]) > 1 else ""))
+
+
+@cli.command()
+@case_option
+@json_option
+@click.option("--chronology", "chronology_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check a chronology.json (offline; with the case's store if there is one).")
+@click.option("--proof", "proof_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check an inclusion proof of one entry (offline).")
+def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
+           proof_file: Path | None) -> None:
+    """Re-hash every copy and check the custody chain; non-zero exit on any problem."""
+    if chronology_file or proof_file:
+        _verify_chronology(case_dir, chronology_file, proof_file, as_json)
+        return
+    from .checks import verify as run_verify
+
+    with _open(case_dir, write=False) as case, _progress(not as_json) as progress:
+        bar = progress.add_task("Verifying", total=None)
+        problems, summary = run_verify(case, lambda d, t: progress.update(bar, completed=d,
+                                                                           total=t))
+        if not problems:
+            case_w = None
+            try:
+                from .case import Case
+                case_w = Case.open(case_dir, pm=case.pm)
+                case_w.log.event("verified", items=summary["items"], problems=0)
+                case_w.index.set_state("custody_seq", str(case_w.log.seq))
+            except IntakeError:
+                pass  # the watcher holds the lock: it logs its own steps
+            finally:
+                if case_w:
+                    case_w.close()
+    if as_json:
+        _print_json({"ok": not problems, "summary": summary,
+                     "problems": [p.as_dict() for p in problems]})
+    else:
+        for name, state in summary["replicas"].items():
+            console.print(f"replica {name}: {state}")
+        for p in problems:
+            console.print(f"PROBLEM: {p.message}")
+        console.print(f"{summary['items']} items, {summary['objects_checked']} copies and "
+                      f"{summary['meta_checked']} metadata files checked: "
+                      + ("all good." if not problems else f"{len(problems)} problems."))
+    if problems:
+        raise VerifyFailed(f"{len(problems)} problems found; 'intake repair' fixes what a "
+                           "healthy copy can fix")
+
+
+def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file: Path | None,
+                       as_json: bool) -> None:
+    from .chronology.build import verify_proof
+    from .chronology.verify import verify_chronology
+
+    problems: list[str] = []
+    if chronology_file:
+        data = chronology_file.read_bytes()
+        lookup: Callable[[str], Path | None] | None = None
+        case = None
+        if (case_dir / "config" / "intake.toml").is_file():
+            case = _open(case_dir, write=False)
+            lookup = case.object_path
+        try:
+            problems += verify_chronology(data, lookup)
+        finally:
+            if case:
+                case.close()
+    if proof_file:
+        problems += verify_proof(json.loads(proof_file.read_text(encoding="utf-8")))
+    if as_json:
+        _print_json({"ok": not problems, "problems": problems})
+    else:
+        for p in problems:
+            console.print(f"PROBLEM: {p}")
+        if not problems:
+            console.print("The chronology is intact: every hash, the chain and the root match.")
+    if problems:
+        raise VerifyFailed(f"{len(problems)} problems found in the chronology")
+
+
+@cli.command()
+@case_option
+@json_option
+def repair(case_dir: Path, as_json: bool) -> None:
+    """Restore missing or damaged copies from a healthy replica."""
+    from .checks import repair as run_repair
+
+    with _open(case_dir) as case:
+        actions, left = run_repair(case)
+        case.index.set_state("custody_seq", str(case.log.seq))
+    if as_json:
+        _print_json({"actions": actions, "left": [p.as_dict() for p in left]})
+    else:
+        for a in actions:
+            console.print(a)
+        for p in left:
+            console.print(f"NOT REPAIRED: {p.message}")
+        if not actions and not left:
+            console.print("Nothing to repair.")
+    if left:
+        raise VerifyFailed(f"{len(left)} problems could not be repaired")
+
+
+@cli.command()
+@case_option
+@json_option
+@click.option("--replica", help="Rebuild from this replica (default: the first healthy one).")
+def reindex(case_dir: Path, as_json: bool, replica: str | None) -> None:
+    """Rebuild the index from one replica alone."""
+    from .checks import reindex as run_reindex
+
+    with _open(case_dir) as case:
+        try:
+            counts = run_reindex(case, replica)
+        except ValueError as exc:
+            raise IntakeError(str(exc)) from exc
+    if as_json:
+        _print_json(counts)
+    else:
+        console.print(f"Index rebuilt from replica {counts['source_replica']}: {counts['items']} "
+                      f"items, {counts['receipts']} receipts, {counts['events']} events.")
+
+
+@cli.group(invoke_without_command=True)
+@case_option
+@json_option
+@click.pass_context
+def plugins(ctx: click.Context, case_dir: Path, as_json: bool) -> None:
+    """List the loaded plugins (name, version, origin, hooks)."""
+    if ctx.invoked_subcommand:
+        return
+    from .config import load_config
+    from .plugins import get_plugin_manager, list_plugins
+
+    folders: tuple[Path, ...] = ()
+    if (case_dir / "config" / "intake.toml").is_file():
+        folders = load_config(case_dir).plugin_folders
+    infos = list_plugins(get_plugin_manager(folders))
+    if as_json:
+        _print_json([{"name": i.name, "version": i.version, "origin": i.origin,
+                      "hooks": list(i.hooks)} for i in infos])
+        return
+    for i in infos:
+        console.print(f"{i.name} {i.version}  [{i.origin}]  {', '.join(i.hooks)}")
+
+
+@plugins.command("new")
+@click.argument("name")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("plugins.local"), show_default=True)
+def plugins_new(name: str, folder: Path) -> None:
+    """Write a new plugin file and its test from the template."""
+    from .scaffold import new_plugin
+
+    for path in new_plugin(name, folder):
+        console.print(f"wrote {path}")
+
+
+@cli.group()
+def log() -> None:
+    """The victim's logbook."""
+
+
+@log.command("add")
+@case_option
+@click.option("--when", required=True, help='When it happened: "2024-03-01 21:15", '
+                                            '"2024-03-01 21:00-21:30" or "2024-03-01 ca. 21:00".')
+@click.option("--what", required=True, help="What happened, in your own words.")
+@click.option("--place", default="", help="Where it happened.")
+@click.option("--witness", "witnesses", multiple=True, help='"Name, how to reach them" (repeat).')
+@click.option("--pv", default="", help="Police report (PV) number.")
+@click.option("--exhibit", "exhibits", multiple=True, help="A related file or exhibit (repeat).")
+@click.option("--feeling", default="", help="How it felt.")
+@click.option("--category", default="", help="Kind of behaviour (see docs/logbook.md).")
+@click.option("--supersedes", default="", help="Id of the entry this one corrects.")
+def log_add(case_dir: Path, when: str, what: str, place: str, witnesses: tuple[str, ...],
+            pv: str, exhibits: tuple[str, ...], feeling: str, category: str,
+            supersedes: str) -> None:
+    """Write one logbook entry and store it like any dropped file."""
+    from .logbook_cli import add_entry
+
+    path, outcome = add_entry(case_dir, when=when, what=what, place=place, witnesses=witnesses,
+                              pv=pv, exhibits=exhibits, feeling=feeling, category=category,
+                              supersedes=supersedes)
+    console.print(f"Logbook entry written: {path.name} ({outcome})")
+
+
+@cli.command()
+@case_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "formats", default="json,pdf,html,csv", show_default=True,
+              help="Comma-separated: json, pdf, html, csv, ombudsman, bundle.")
+@click.option("--from", "date_from", help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Last day (YYYY-MM-DD).")
+@click.option("--lang", type=click.Choice(["nl", "fr", "en"]), help="Language (default: the case's).")
+def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | None,
+               date_to: str | None, lang: str | None) -> None:
+    """Build the chronology and its reports into --out."""
+    from .reporting import make_reports
+
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    with _open(case_dir, write=False) as case, _progress(True) as progress:
+        bar = progress.add_task("Building", total=len(wanted) + 1)
+        written = make_reports(case, out_dir, wanted, date_from=date_from, date_to=date_to,
+                               language=lang, advance=lambda: progress.advance(bar))
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        errors.print("intake: stopped.")
+        sys.exit(130)
+    except click.ClickException as exc:
+        errors.print(f"intake: {exc.format_message()}")
+        sys.exit(exc.exit_code)
+    except IntakeError as exc:
+        if debug:
+            traceback.print_exc()
+        errors.print(f"intake: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        errors.print(f"intake: something went wrong that intake did not expect: "
+                     f"{type(exc).__name__}: {exc} (run again with --debug for details)",
+                     markup=False)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The case config (``config/intake.toml``): read, checked key by key, explained.
+
+A wrong key or value raises ConfigError with one line naming the file, the
+key and what is allowed. Paths in the config are relative to the case folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+CONFIG_NAME = Path("config") / "intake.toml"
+LANGUAGES = ("nl", "fr", "en")
+
+DEFAULT_CONFIG = """\
+# intake case configuration. Paths are relative to the case folder.
+# Every key is explained in docs/configuration.md.
+
+[case]
+name = "{name}"
+timezone = "Europe/Brussels"   # the zone local times without an offset are read in
+language = "nl"                # nl, fr or en: reports and messages
+
+[inbox]
+path = "inbox"                 # where the victim drops files
+settle_seconds = 1.0           # a file must be unchanged this long before it is taken
+
+[store]
+min_copies = 2                 # an original leaves the inbox only when this many replicas hold it
+
+# Each [[replicas]] is one complete copy of the store. Add a USB stick or a
+# network share with another block, e.g. path = "/media/usb/intake-store".
+[[replicas]]
+name = "a"
+path = "store/a"
+
+[[replicas]]
+name = "b"
+path = "store/b"
+
+[plugins]
+folders = []                   # folders with an adviser's plugin files (*.py)
+timeout_seconds = 60           # a plugin that takes longer on one file is stopped
+"""
+
+
+@dataclass(frozen=True)
+class ReplicaConfig:
+    name: str
+    kind: str
+    path: Path
+    options: dict[str, Any] = field(default_factory=dict)
+    external: bool = False  # outside the case folder: may be absent (unplugged)
+
+
+@dataclass(frozen=True)
+class Config:
+    case_dir: Path
+    name: str
+    timezone: str
+    language: str
+    inbox: Path
+    settle_seconds: float
+    ignore: tuple[str, ...]
+    min_copies: int
+    replicas: tuple[ReplicaConfig, ...]
+    plugin_folders: tuple[Path, ...]
+    plugin_timeout: float
+    state_dir: Path  # index, lock: a cache, rebuildable from any replica
+
+    @property
+    def index_path(self) -> Path:
+        return self.state_dir / "index.sqlite"
+
+    @property
+    def ingested_dir(self) -> Path:
+        return self.inbox / "ingested"
+
+
+_ALLOWED: dict[str, tuple[str, ...]] = {
+    "": ("case", "inbox", "store", "replicas", "plugins"),
+    "case": ("name", "timezone", "language"),
+    "inbox": ("path", "settle_seconds", "ignore"),
+    "store": ("min_copies",),
+    "replicas": ("name", "kind", "path", "options"),
+    "plugins": ("folders", "timeout_seconds"),
+}
+
+
+class _Reader:
+    def __init__(self, path: Path, data: dict[str, Any]):
+        self.path = path
+        self.data = data
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: key '{key}' {message}")
+
+    def check_keys(self, table: dict[str, Any], section: str, label: str) -> None:
+        allowed = _ALLOWED[section]
+        for key in table:
+            if key not in allowed:
+                where = f"{label}.{key}" if label else key
+                raise self.fail(where, f"is not known (allowed here: {', '.join(allowed)})")
+
+    def table(self, key: str) -> dict[str, Any]:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table, like [" + key + "]")
+        self.check_keys(value, key, key)
+        return value
+
+    def get(self, table: dict[str, Any], label: str, key: str, kind: type, default: Any) -> Any:
+        value = table.get(key, default)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = {str: "text in quotes", int: "a whole number", float: "a number",
+                     list: "a list like [\"a\", \"b\"]", bool: "true or false"}
+            raise self.fail(f"{label}.{key}", f"must be {names.get(kind, kind.__name__)}, "
+                                              f"not {value!r}")
+        return value
+
+
+def load_config(case_dir: Path) -> Config:
+    """Read and check ``case_dir/config/intake.toml``."""
+    case_dir = Path(case_dir).resolve()
+    path = case_dir / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"{path}: no config file here. Is {case_dir} a case folder? "
+                          "Make one with 'intake init DIR' or pass --case DIR")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); check quotes and brackets") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+    r = _Reader(path, data)
+    r.check_keys(data, "", "")
+
+    case = r.table("case")
+    name = r.get(case, "case", "name", str, case_dir.name)
+    tz = r.get(case, "case", "timezone", str, "Europe/Brussels")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise r.fail("case.timezone", f"is {tz!r}, which is not a known time zone "
+                                      "(use a name like \"Europe/Brussels\")") from exc
+    lang = r.get(case, "case", "language", str, "nl")
+    if lang not in LANGUAGES:
+        raise r.fail("case.language", f"is {lang!r}; allowed: {', '.join(LANGUAGES)}")
+
+    inbox_t = r.table("inbox")
+    inbox = case_dir / r.get(inbox_t, "inbox", "path", str, "inbox")
+    settle = r.get(inbox_t, "inbox", "settle_seconds", float, 1.0)
+    if not 0 <= settle <= 3600:
+        raise r.fail("inbox.settle_seconds", f"is {settle}; allowed: 0 to 3600 seconds")
+    ignore = r.get(inbox_t, "inbox", "ignore", list, [])
+    if not all(isinstance(p, str) for p in ignore):
+        raise r.fail("inbox.ignore", "must be a list of file name patterns in quotes")
+
+    raw_replicas = data.get("replicas", [{"name": "a", "path": "store/a"},
+                                         {"name": "b", "path": "store/b"}])
+    if not isinstance(raw_replicas, list) or not raw_replicas:
+        raise r.fail("replicas", "must be one or more [[replicas]] blocks")
+    replicas = []
+    for i, rep in enumerate(raw_replicas, 1):
+        label = f"replicas[{i}]"
+        if not isinstance(rep, dict):
+            raise r.fail(label, "must be a [[replicas]] block")
+        r.check_keys(rep, "replicas", label)
+        rname = r.get(rep, label, "name", str, f"r{i}")
+        if not rname or "/" in rname or rname in {p.name for p in replicas}:
+            raise r.fail(f"{label}.name", f"is {rname!r}; each replica needs its own short name")
+        kind = r.get(rep, label, "kind", str, "folder")
+        if "path" not in rep:
+            raise r.fail(f"{label}.path", "is missing: say where this copy of the store lives")
+        raw_path = Path(r.get(rep, label, "path", str, ""))
+        rpath = (case_dir / raw_path).resolve() if not raw_path.is_absolute() else raw_path
+        options = r.get(rep, label, "options", dict, {})
+        external = case_dir not in rpath.parents
+        replicas.append(ReplicaConfig(rname, kind, rpath, options, external))
+    paths = [p.path for p in replicas]
+    if len(set(paths)) != len(paths):
+        raise r.fail("replicas", "has two replicas in the same folder; give each its own path")
+
+    store = r.table("store")
+    min_copies = r.get(store, "store", "min_copies", int, min(2, len(replicas)))
+    if not 1 <= min_copies <= len(replicas):
+        raise r.fail("store.min_copies", f"is {min_copies}; allowed: 1 to {len(replicas)} "
+                                         f"(the number of replicas)")
+
+    plugins = r.table("plugins")
+    folders = r.get(plugins, "plugins", "folders", list, [])
+    if not all(isinstance(p, str) for p in folders):
+        raise r.fail("plugins.folders", "must be a list of folder paths in quotes")
+    folder_paths = tuple((case_dir / p).resolve() for p in folders)
+    for folder, raw in zip(folder_paths, folders, strict=True):
+        if not folder.is_dir():
+            raise r.fail("plugins.folders", f"names {raw!r}, which is not a folder")
+    timeout = r.get(plugins, "plugins", "timeout_seconds", float, 60.0)
+    if not 1 <= timeout <= 3600:
+        raise r.fail("plugins.timeout_seconds", f"is {timeout}; allowed: 1 to 3600")
+
+    return Config(case_dir=case_dir, name=name, timezone=tz, language=lang, inbox=inbox,
+                  settle_seconds=settle, ignore=tuple(ignore), min_copies=min_copies,
+                  replicas=tuple(replicas), plugin_folders=folder_paths,
+                  plugin_timeout=timeout, state_dir=case_dir / ".intake")
+
+
+def write_default_config(case_dir: Path, name: str) -> Path:
+    """Write a fresh config for a new case (never over an existing one)."""
+    path = case_dir / CONFIG_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = name.replace("\\", "").replace('"', "")
+    with open(path, "x", encoding="utf-8") as f:
+        f.write(DEFAULT_CONFIG.format(name=safe))
+    return path

@@ -1,0 +1,234 @@
+"""The SQLite index: a cache for fast questions, rebuildable from any one replica.
+
+Nothing here is the truth: the replicas' objects, metadata files and custody
+log are. ``intake reindex`` throws this file away and rebuilds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, sha512 TEXT, md5 TEXT,
+    mime TEXT, first_seen TEXT);
+CREATE TABLE IF NOT EXISTS receipts (
+    id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, received_at TEXT, source TEXT,
+    name TEXT, size INTEGER, mtime_ns INTEGER, fs_times TEXT, settled_to TEXT);
+CREATE INDEX IF NOT EXISTS receipts_sha ON receipts(sha256);
+CREATE TABLE IF NOT EXISTS origins (
+    sha256 TEXT NOT NULL, parent TEXT NOT NULL, relation TEXT, name TEXT,
+    event_key TEXT, n INTEGER, PRIMARY KEY (sha256, parent, n));
+CREATE TABLE IF NOT EXISTS extractions (
+    sha256 TEXT PRIMARY KEY, plugin TEXT, version TEXT, kind TEXT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    sha256 TEXT NOT NULL, n INTEGER NOT NULL, kind TEXT, utc TEXT, PRIMARY KEY (sha256, n));
+CREATE TABLE IF NOT EXISTS copies (
+    sha256 TEXT NOT NULL, replica TEXT NOT NULL, PRIMARY KEY (sha256, replica));
+CREATE TABLE IF NOT EXISTS meta_files (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS overrides (
+    sha256 TEXT NOT NULL, event_key TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (sha256, event_key));
+CREATE TABLE IF NOT EXISTS problems (
+    source TEXT PRIMARY KEY, reason TEXT NOT NULL, size INTEGER, mtime_ns INTEGER, at TEXT);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+class Index:
+    """Thin wrapper over the SQLite file; every write is in a transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = not path.exists()
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        if fresh:
+            os.chmod(path, 0o600)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def tx(self) -> sqlite3.Connection:
+        """``with index.tx():`` runs the block in one transaction."""
+        return _Tx(self.db)  # type: ignore[return-value]
+
+    # --- writes ---------------------------------------------------------------
+
+    def add_item(self, sha256: str, size: int, sha512: str, md5: str, mime: str,
+                 first_seen: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO items VALUES (?,?,?,?,?,?)",
+                        (sha256, size, sha512, md5, mime, first_seen))
+
+    def add_receipt(self, r: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO receipts VALUES (?,?,?,?,?,?,?,?,?)",
+            (r["id"], r["sha256"], r["received_at"], r["source"], r["name"], r["size"],
+             r.get("mtime_ns"), json.dumps(r.get("fs_times", {}), sort_keys=True),
+             r.get("settled_to")))
+
+    def settle_receipt(self, receipt_id: str, settled_to: str) -> None:
+        self.db.execute("UPDATE receipts SET settled_to=? WHERE id=?", (settled_to, receipt_id))
+
+    def add_origin(self, sha256: str, parent: str, relation: str, name: str, event_key: str,
+                   n: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO origins VALUES (?,?,?,?,?,?)",
+                        (sha256, parent, relation, name, event_key, n))
+
+    def set_extraction(self, sha256: str, data: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?,?,?,?,?)",
+                        (sha256, data.get("plugin", ""), data.get("version", ""),
+                         data.get("kind", ""), json.dumps(data, sort_keys=True)))
+        self.db.execute("DELETE FROM events WHERE sha256=?", (sha256,))
+        for n, ev in enumerate(data.get("events", [])):
+            utc = next((c.get("utc") for c in ev.get("claims", []) if c.get("utc")), None)
+            self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (sha256, n, ev.get("kind"), utc))
+
+    def set_copy(self, sha256: str, replica: str, present: bool = True) -> None:
+        if present:
+            self.db.execute("INSERT OR IGNORE INTO copies VALUES (?,?)", (sha256, replica))
+        else:
+            self.db.execute("DELETE FROM copies WHERE sha256=? AND replica=?", (sha256, replica))
+
+    def set_meta_hash(self, rel: str, sha256: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta_files VALUES (?,?)", (rel, sha256))
+
+    def set_override(self, sha256: str, event_key: str, data: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO overrides VALUES (?,?,?)",
+                        (sha256, event_key, json.dumps(data, sort_keys=True)))
+
+    def set_problem(self, source: str, reason: str, size: int | None, mtime_ns: int | None,
+                    at: str) -> bool:
+        """Record why a file was not taken; True if this is news (not yet recorded)."""
+        row = self.db.execute("SELECT reason, size, mtime_ns FROM problems WHERE source=?",
+                              (source,)).fetchone()
+        if row == (reason, size, mtime_ns):
+            return False
+        self.db.execute("INSERT OR REPLACE INTO problems VALUES (?,?,?,?,?)",
+                        (source, reason, size, mtime_ns, at))
+        return True
+
+    def clear_problem(self, source: str) -> None:
+        self.db.execute("DELETE FROM problems WHERE source=?", (source,))
+
+    def set_state(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO state VALUES (?,?)", (key, value))
+
+    # --- reads ----------------------------------------------------------------
+
+    def state(self, key: str, default: str = "") -> str:
+        row = self.db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def has_item(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM items WHERE sha256=?", (sha256,)).fetchone() is not None
+
+    def item(self, sha256: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT sha256, size, sha512, md5, mime, first_seen FROM items "
+                              "WHERE sha256=?", (sha256,)).fetchone()
+        if not row:
+            return None
+        return dict(zip(("sha256", "size", "sha512", "md5", "mime", "first_seen"), row, strict=True))
+
+    def all_items(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT sha256 FROM items ORDER BY sha256")]
+
+    def has_extraction(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM extractions WHERE sha256=?",
+                               (sha256,)).fetchone() is not None
+
+    def open_receipt(self, sha256: str, source: str, size: int, mtime_ns: int) -> str | None:
+        """A receipt for this very drop that has not been settled (a crash in between)."""
+        row = self.db.execute(
+            "SELECT id FROM receipts WHERE sha256=? AND source=? AND size=? AND mtime_ns=? "
+            "AND settled_to IS NULL", (sha256, source, size, mtime_ns)).fetchone()
+        return row[0] if row else None
+
+    def copies(self, sha256: str) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT replica FROM copies WHERE sha256=? ORDER BY replica", (sha256,))]
+
+    def meta_hashes(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT path, sha256 FROM meta_files"))
+
+    def problems(self) -> list[dict[str, Any]]:
+        return [dict(zip(("source", "reason", "size", "mtime_ns", "at"), r, strict=True))
+                for r in self.db.execute("SELECT * FROM problems ORDER BY source")]
+
+    def counts(self) -> dict[str, int]:
+        q = self.db.execute
+        return {
+            "items": q("SELECT COUNT(*) FROM items").fetchone()[0],
+            "receipts": q("SELECT COUNT(*) FROM receipts").fetchone()[0],
+            "derived_items": q("SELECT COUNT(DISTINCT sha256) FROM origins").fetchone()[0],
+            "events": q("SELECT COUNT(*) FROM events").fetchone()[0],
+            "items_with_warnings": q(
+                "SELECT COUNT(*) FROM extractions WHERE json_array_length(data, '$.warnings') > 0"
+            ).fetchone()[0],
+            "files_not_taken": q("SELECT COUNT(*) FROM problems").fetchone()[0],
+        }
+
+    def items_with_warnings(self) -> list[tuple[str, list[str]]]:
+        out = []
+        for sha, data in self.db.execute("SELECT sha256, data FROM extractions ORDER BY sha256"):
+            warnings = json.loads(data).get("warnings", [])
+            if warnings:
+                out.append((sha, warnings))
+        return out
+
+    def names(self, sha256: str) -> list[str]:
+        names = [r[0] for r in self.db.execute(
+            "SELECT name FROM receipts WHERE sha256=? ORDER BY received_at, id", (sha256,))]
+        names += [r[0] for r in self.db.execute(
+            "SELECT name FROM origins WHERE sha256=? ORDER BY parent, n", (sha256,))]
+        return list(dict.fromkeys(names))
+
+    def item_records(self) -> Iterator[dict[str, Any]]:
+        """Every item in the shape docs/chronology-format.md describes, by sha256."""
+        for sha in self.all_items():
+            item = self.item(sha)
+            assert item is not None
+            receipts = [
+                {"id": r[0], "received_at": r[1], "source": r[2], "name": r[3],
+                 "fs_times": json.loads(r[4] or "{}")}
+                for r in self.db.execute(
+                    "SELECT id, received_at, source, name, fs_times FROM receipts WHERE sha256=? "
+                    "ORDER BY received_at, id", (sha,))]
+            parents = [
+                {"sha256": r[0], "relation": r[1], "name": r[2], "event_key": r[3]}
+                for r in self.db.execute(
+                    "SELECT parent, relation, name, event_key FROM origins WHERE sha256=? "
+                    "ORDER BY parent, n", (sha,))]
+            row = self.db.execute("SELECT data FROM extractions WHERE sha256=?", (sha,)).fetchone()
+            extraction = json.loads(row[0]) if row else None
+            overrides = {k: json.loads(v) for k, v in self.db.execute(
+                "SELECT event_key, data FROM overrides WHERE sha256=?", (sha,))}
+            yield {
+                **item,
+                "names": self.names(sha),
+                "receipts": receipts,
+                "parents": parents,
+                "extraction": extraction,
+                "warnings": list(extraction.get("warnings", [])) if extraction else [],
+                "overrides": overrides,
+            }
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

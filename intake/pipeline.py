@@ -1,0 +1,461 @@
+"""The pipeline: the stages one dropped file goes through, listed in one place.
+
+    receive  -> look at the file without changing it (fs times, kind of file)
+    store    -> one read pass: digests + a verified copy in every replica,
+                item metadata and receipt in every replica, custody lines
+    extract  -> the plugins read it (in a worker); derived items are stored
+                and read in turn
+    settle   -> once min_copies replicas hold it, the original moves to
+                inbox/ingested/ (files from elsewhere are left where they are)
+
+Each stage writes its metadata files, then its custody line, then the index,
+in that order, so a crash at any point leaves nothing the next run cannot
+finish. The watcher and ``intake ingest`` both call `Pipeline.process`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .case import Case
+from .extract import ExtractionResult, ExtractorPool, extract_in_process
+from .serialize import dumps, to_plain
+from .store import Digests, PutResult, commit, discard, put_stream
+from .types import ItemView
+
+MAX_DEPTH = 8  # derived items inside derived items
+MAX_DERIVED = 20000  # per item
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def ns_to_iso(ns: int) -> str:
+    moment = datetime.fromtimestamp(ns // 1_000_000_000, UTC).replace(
+        microsecond=(ns % 1_000_000_000) // 1000)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def meta_dir(sha256: str) -> str:
+    return f"{sha256[:2]}/{sha256}"
+
+
+@dataclass
+class Task:
+    """One file on its way through the stages."""
+
+    path: Path
+    source: str  # as recorded: "inbox/sub/x.jpg" or an absolute path
+    from_inbox: bool
+    name: str = ""
+    st: os.stat_result | None = None
+    fs_times: dict[str, str] = field(default_factory=dict)
+    put: PutResult | None = None
+    sha256: str = ""
+    receipt_id: str = ""
+    outcome: str = ""  # stored, waiting, settled, skipped, refused, changed
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.outcome in ("refused", "changed", "skipped")
+
+
+class Refused(Exception):
+    """The file cannot be taken now; the reason is for people."""
+
+
+class Pipeline:
+    """Runs files through the stages for one open case."""
+
+    def __init__(self, case: Case, *, sandbox: bool = True,
+                 on_item: Callable[[Task], None] | None = None) -> None:
+        self.case = case
+        self.sandbox = sandbox
+        self.on_item = on_item
+        self._pool: ExtractorPool | None = None
+        self.stages: tuple[tuple[str, Callable[[Task], None]], ...] = (
+            ("receive", self.receive),
+            ("store", self.store),
+            ("extract", self.extract),
+            ("settle", self.settle),
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- driver ---------------------------------------------------------------
+
+    def process(self, path: Path, *, from_inbox: bool) -> Task:
+        cfg = self.case.config
+        source = (path.relative_to(cfg.case_dir).as_posix() if from_inbox
+                  else str(path.absolute()))
+        task = Task(path=path, source=source, from_inbox=from_inbox, name=path.name)
+        for _name, stage in self.stages:
+            try:
+                stage(task)
+            except Refused as exc:
+                task.outcome = task.outcome or "refused"
+                task.reason = str(exc)
+                self._record_problem(task)
+            if task.done:
+                break
+        if self.on_item:
+            self.on_item(task)
+        return task
+
+    def _record_problem(self, task: Task) -> None:
+        st = task.st
+        size = st.st_size if st else None
+        mtime = st.st_mtime_ns if st else None
+        idx = self.case.index
+        if idx.set_problem(task.source, task.reason, size, mtime, now_utc()):
+            self.case.log.event("refused", source=task.source, reason=task.reason)
+
+    # --- stage 1: receive -------------------------------------------------------
+
+    def receive(self, task: Task) -> None:
+        try:
+            st = os.lstat(task.path)
+        except FileNotFoundError:
+            task.outcome = "skipped"
+            task.reason = "the file disappeared before it could be read"
+            return
+        except OSError as exc:
+            raise Refused(f"the file cannot be looked at ({exc.strerror})") from exc
+        task.st = st
+        if stat.S_ISLNK(st.st_mode):
+            raise Refused("this is a shortcut (symbolic link) to another file; shortcuts are "
+                          "not followed: drop the file itself")
+        if stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+            raise Refused("this is a pipe or socket, not a file; there is nothing to store")
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused("this is a device or special file, not a document")
+        task.fs_times = {"mtime": ns_to_iso(st.st_mtime_ns), "ctime": ns_to_iso(st.st_ctime_ns),
+                         "atime": ns_to_iso(st.st_atime_ns)}
+        birth = getattr(st, "st_birthtime", None)
+        if birth:
+            task.fs_times["birthtime"] = ns_to_iso(int(birth * 1e9))
+
+    # --- stage 2: store ---------------------------------------------------------
+
+    def store(self, task: Task) -> None:
+        case = self.case
+        if not case.available:
+            raise Refused("no replica of the store is available (" +
+                          "; ".join(f"{k}: {v}" for k, v in case.unavailable.items()) + ")")
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(task.path, flags | getattr(os, "O_NOATIME", 0))
+        except PermissionError:
+            try:
+                fd = os.open(task.path, flags)  # O_NOATIME needs ownership
+            except OSError as exc:
+                raise Refused(f"the file cannot be read ({exc.strerror}); it was left where it "
+                              "is") from exc
+        except FileNotFoundError:
+            task.outcome, task.reason = "skipped", "the file disappeared before it could be read"
+            return
+        except OSError as exc:
+            raise Refused(f"the file cannot be read ({exc.strerror}); it was left where it is") from exc
+        try:
+            with os.fdopen(fd, "rb") as f:
+                put = put_stream(f, case.available)
+                after = os.fstat(f.fileno())
+        except OSError as exc:
+            raise Refused(f"reading the file failed ({exc.strerror}); it was left where it is") from exc
+        assert task.st is not None and put.digests is not None
+        if (after.st_size != task.st.st_size or after.st_mtime_ns != task.st.st_mtime_ns
+                or put.digests.size != after.st_size):
+            discard(put)
+            task.outcome = "changed"
+            task.reason = "the file changed while it was being copied; it will be taken when it is stable"
+            return
+        commit(put)
+        task.put = put
+        task.sha256 = put.digests.sha256
+        mime = self._sniff(put.digests.sha256, task.name)
+        self._record_item(put, mime)
+        self._record_receipt(task)
+        case.index.clear_problem(task.source)
+        task.outcome = "stored" if len(case.index.copies(task.sha256)) >= case.config.min_copies \
+            else "waiting"
+
+    def _sniff(self, sha256: str, name: str) -> str:
+        path = self.case.object_path(sha256)
+        head = b""
+        if path is not None:
+            with open(path, "rb") as f:
+                head = f.read(8192)
+        return self.case.pm.hook.intake_sniff(head=head, name=name) or "application/octet-stream"
+
+    def _write_meta(self, rel: str, data: bytes, replicas: list[str] | None = None) -> str:
+        """Write one metadata file to the replicas; returns its SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        for rep in self.case.available:
+            if replicas is not None and rep.name not in replicas:
+                continue
+            try:
+                rep.write_meta(rel, data)
+            except OSError as exc:
+                self.case.log.event("warned", replica=rep.name, meta=rel,
+                                    reason=f"metadata could not be written ({exc.strerror})")
+        return digest
+
+    def _record_item(self, put: PutResult, mime: str) -> None:
+        """Item metadata and copies: the part of "store" that does not depend on the drop."""
+        case, d = self.case, put.digests
+        assert d is not None
+        new_item = not case.index.has_item(d.sha256)
+        meta: dict[str, str] = {}
+        item_meta = meta
+        if new_item:
+            item = {"sha256": d.sha256, "sha512": d.sha512, "md5": d.md5, "size": d.size,
+                    "mime": mime}
+            rel = f"{meta_dir(d.sha256)}/item.json"
+            meta[rel] = self._write_meta(rel, dumps(item))
+        else:
+            # replicas that just got the object still need its metadata files
+            for rep_name in put.written:
+                self._copy_meta_to(d.sha256, rep_name)
+        for rep_name in put.written:
+            case.log.event("stored", sha256=d.sha256, replica=rep_name, size=d.size,
+                           verified=True, meta=meta)
+            meta = {}  # the metadata hash is logged once
+        for rep_name in put.repaired:
+            case.log.event("repaired", sha256=d.sha256, replica=rep_name,
+                           reason="a damaged copy was replaced by a verified one")
+        if meta:  # nothing newly written (all present): still record the metadata
+            case.log.event("stored", sha256=d.sha256, replica="", size=d.size, verified=True,
+                           meta=meta)
+        for rep_name, reason in put.failed.items():
+            case.log.event("warned", sha256=d.sha256, replica=rep_name, reason=reason)
+        with case.index.tx():
+            case.index.add_item(d.sha256, d.size, d.sha512, d.md5, mime, now_utc())
+            for rel, digest in item_meta.items():
+                case.index.set_meta_hash(rel, digest)
+            for rep_name in put.stored:
+                case.index.set_copy(d.sha256, rep_name)
+            case.index.set_state("custody_seq", str(case.log.seq))
+
+    def _copy_meta_to(self, sha256: str, rep_name: str) -> None:
+        target = self.case.replica(rep_name)
+        expected = self.case.index.meta_hashes()
+        prefix = f"{meta_dir(sha256)}/"
+        for rel, digest in expected.items():
+            if not rel.startswith(prefix) or target is None:
+                continue
+            if target.meta_path(rel).is_file():
+                continue
+            for rep in self.case.available:
+                path = rep.meta_path(rel)
+                if rep is not target and path.is_file():
+                    data = path.read_bytes()
+                    if hashlib.sha256(data).hexdigest() == digest:
+                        target.write_meta(rel, data)
+                        break
+
+    def _record_receipt(self, task: Task) -> None:
+        case = self.case
+        st = task.st
+        assert st is not None
+        existing = case.index.open_receipt(task.sha256, task.source, st.st_size, st.st_mtime_ns)
+        if existing:  # the same drop, seen again after an interruption
+            task.receipt_id = existing
+            return
+        received_at = now_utc()
+        rid = hashlib.sha256(f"{task.sha256}|{task.source}|{st.st_size}|{st.st_mtime_ns}|"
+                             f"{received_at}".encode()).hexdigest()[:32]
+        receipt = {"id": rid, "sha256": task.sha256, "received_at": received_at,
+                   "source": task.source, "name": task.name, "size": st.st_size,
+                   "mtime_ns": st.st_mtime_ns, "fs_times": task.fs_times,
+                   "host_clock": "UTC from this machine's clock"}
+        rel = f"{meta_dir(task.sha256)}/receipts/{rid}.json"
+        digest = self._write_meta(rel, dumps(receipt))
+        case.log.event("received", sha256=task.sha256, receipt=rid, source=task.source,
+                       name=task.name, size=st.st_size, fs_times=task.fs_times,
+                       meta={rel: digest})
+        with case.index.tx():
+            case.index.add_receipt(receipt)
+            case.index.set_meta_hash(rel, digest)
+            case.index.set_state("custody_seq", str(case.log.seq))
+        task.receipt_id = rid
+
+    # --- stage 3: extract ------------------------------------------------------
+
+    def extract(self, task: Task) -> None:
+        if task.sha256 and not self.case.index.has_extraction(task.sha256):
+            self.extract_item(task.sha256, task.name, depth=0)
+
+    def _run_plugins(self, view: ItemView) -> ExtractionResult:
+        if not self.sandbox:
+            return extract_in_process(self.case.pm, view, self.case.info)
+        if self._pool is None:
+            self._pool = ExtractorPool(self.case.config.plugin_folders,
+                                       timeout=self.case.config.plugin_timeout)
+        return self._pool.extract(view, self.case.info)
+
+    def item_view(self, sha256: str, name: str, parent: str = "", relation: str = "") -> ItemView:
+        path = self.case.object_path(sha256)
+        if path is None:
+            raise Refused("no replica holds a copy to read")
+        item = self.case.index.item(sha256) or {}
+        with open(path, "rb") as f:
+            head = f.read(8192)
+        receipts = list(self.case.index.db.execute(
+            "SELECT received_at, fs_times FROM receipts WHERE sha256=? ORDER BY received_at",
+            (sha256,)))
+        fs_times = json.loads(receipts[0][1]) if receipts else {}
+        return ItemView(sha256=sha256, path=path, name=name, size=item.get("size", 0),
+                        mime=item.get("mime", ""), head=head, parent_sha256=parent,
+                        relation=relation, fs_times=fs_times,
+                        received_at=receipts[0][0] if receipts else "")
+
+    def extract_item(self, sha256: str, name: str, depth: int, parent: str = "",
+                     relation: str = "") -> None:
+        case = self.case
+        view = self.item_view(sha256, name, parent, relation)
+        result = self._run_plugins(view)
+        ex = result.extraction
+        data: dict[str, Any] = {
+            "plugin": result.plugin, "version": result.version,
+            "kind": ex.kind if ex else "", "facts": to_plain(ex.facts) if ex else {},
+            "events": to_plain(ex.events) if ex else [],
+            "warnings": (list(ex.warnings) if ex else []) + result.warnings,
+            "runs": to_plain(result.runs), "derived": [],
+        }
+        if ex is None:
+            data["warnings"].append("no plugin could read this file; it is stored and listed")
+        derived = list(ex.derived) if ex else []
+        if len(derived) > MAX_DERIVED:
+            data["warnings"].append(f"only the first {MAX_DERIVED} of {len(derived)} embedded "
+                                    "files were stored")
+            derived = derived[:MAX_DERIVED]
+        children: list[tuple[str, str, str]] = []
+        for n, d in enumerate(derived):
+            if depth >= MAX_DEPTH:
+                data["warnings"].append(f"embedded files nested deeper than {MAX_DEPTH} levels "
+                                        "were not unpacked")
+                break
+            child = self._store_derived(sha256, n, d.data, d.name, d.relation, d.event_key)
+            if child is None:
+                data["warnings"].append(f"embedded file {d.name!r} could not be stored")
+                continue
+            data["derived"].append({"sha256": child, "name": d.name, "relation": d.relation,
+                                    "event_key": d.event_key, "mime": d.mime})
+            children.append((child, d.name, d.relation))
+        rel = f"{meta_dir(sha256)}/extraction.json"
+        digest = self._write_meta(rel, dumps(data))
+        case.log.event("extracted", sha256=sha256, plugin=result.plugin, version=result.version,
+                       events=len(data["events"]), derived=len(data["derived"]),
+                       runs=[{"plugin": r.plugin, "version": r.version, "status": r.status}
+                             for r in result.runs], meta={rel: digest})
+        for warning in data["warnings"]:
+            case.log.event("warned", sha256=sha256, reason=warning)
+        with case.index.tx():
+            case.index.set_extraction(sha256, data)
+            case.index.set_meta_hash(rel, digest)
+            case.index.set_state("custody_seq", str(case.log.seq))
+        for child, child_name, child_relation in children:
+            if not case.index.has_extraction(child):
+                self.extract_item(child, child_name, depth + 1, sha256, child_relation)
+
+    def _store_derived(self, parent: str, n: int, data: bytes, name: str, relation: str,
+                       event_key: str) -> str | None:
+        case = self.case
+        put = put_stream(io.BytesIO(data), case.available)
+        commit(put)
+        if not put.stored:
+            return None
+        assert put.digests is not None
+        sha = put.digests.sha256
+        self._record_item(put, self._sniff(sha, name))
+        origin = {"sha256": sha, "parent": parent, "n": n, "relation": relation,
+                  "name": name, "event_key": event_key}
+        rel = f"{meta_dir(sha)}/origins/{parent}-{n}.json"
+        digest = self._write_meta(rel, dumps(origin))
+        case.log.event("derived", sha256=sha, parent=parent, relation=relation, name=name,
+                       meta={rel: digest})
+        with case.index.tx():
+            case.index.add_origin(sha, parent, relation, name, event_key, n)
+            case.index.set_meta_hash(rel, digest)
+            case.index.set_state("custody_seq", str(case.log.seq))
+        return sha
+
+    # --- stage 4: settle -------------------------------------------------------
+
+    def settle(self, task: Task) -> None:
+        case = self.case
+        if not task.from_inbox or not task.sha256:
+            return
+        copies = case.index.copies(task.sha256)
+        if len(copies) < case.config.min_copies:
+            task.outcome = "waiting"
+            task.reason = (f"{len(copies)} of {case.config.min_copies} copies made; the file stays "
+                           "in the inbox until the other replicas are available")
+            return
+        target = settle_target(case.config.ingested_dir, case.config.inbox, task.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(task.path, target)
+        except FileNotFoundError:
+            task.outcome = "stored"
+            return
+        except OSError as exc:
+            task.outcome = "waiting"
+            task.reason = f"stored, but could not be moved to ingested/ ({exc.strerror})"
+            return
+        rel_to = target.relative_to(case.config.case_dir).as_posix()
+        case.log.event("settled", sha256=task.sha256, receipt=task.receipt_id,
+                       source=task.source, moved_to=rel_to)
+        with case.index.tx():
+            case.index.settle_receipt(task.receipt_id, rel_to)
+            case.index.set_state("custody_seq", str(case.log.seq))
+        task.outcome = "settled"
+        remove_empty_parents(task.path.parent, case.config.inbox)
+
+
+def settle_target(ingested: Path, inbox: Path, path: Path) -> Path:
+    """Where an original goes in inbox/ingested/: same sub-folders, never over another file."""
+    target = ingested / path.relative_to(inbox)
+    if not target.exists():
+        return target
+    stem, suffix = target.stem, target.suffix
+    n = 2
+    while True:
+        candidate = target.with_name(f"{stem} ({n}){suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def remove_empty_parents(folder: Path, inbox: Path) -> None:
+    """Remove folders the victim dropped once they are empty (never the inbox itself)."""
+    while folder != inbox and inbox in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+__all__ = ["Pipeline", "Task", "Digests"]

@@ -1,0 +1,115 @@
+"""Feeding the pipeline: the inbox once (``intake ingest``), or given paths.
+
+The watcher (`intake.watcher`) uses the same `take_ready` step, so a file is
+treated the same way whichever way it arrives.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .case import Case
+from .inbox import is_temporary, scan
+from .pipeline import Pipeline, Task
+
+
+def is_settled(path: Path, settle_seconds: float, now: float | None = None) -> bool:
+    """A file is ready when neither its content nor its metadata changed for a while."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    now = time.time() if now is None else now
+    last = max(st.st_mtime, st.st_ctime)
+    return now - last >= settle_seconds
+
+
+def catch_up(case: Case, pipeline: Pipeline) -> int:
+    """Copy items to replicas that lack them (a replica came back, or was full)."""
+    from .checks import _good_object  # the same rule as repair: only from verified copies
+
+    n = 0
+    for rep in case.available:
+        for sha in case.index.all_items():
+            if rep.object_path(sha).is_file():
+                continue
+            source = _good_object(case, sha, exclude=rep)
+            if source is None:
+                continue
+            try:
+                rep.restore_object(sha, source)
+            except OSError as exc:
+                case.log.event("warned", sha256=sha, replica=rep.name,
+                               reason=f"could not catch up ({exc.strerror})")
+                break
+            pipeline._copy_meta_to(sha, rep.name)
+            case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
+                           reason="caught up from another replica", meta={})
+            with case.index.tx():
+                case.index.set_copy(sha, rep.name)
+                case.index.set_state("custody_seq", str(case.log.seq))
+            n += 1
+    return n
+
+
+def take_ready(pipeline: Pipeline, paths: Iterable[Path]) -> list[Task]:
+    return [pipeline.process(p, from_inbox=True) for p in paths]
+
+
+def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
+                 on_total: Callable[[int], None] | None = None) -> list[Task]:
+    """Take everything in the inbox once, waiting for files still being written."""
+    cfg = case.config
+    cfg.inbox.mkdir(parents=True, exist_ok=True)
+    case.refresh_replicas()
+    catch_up(case, pipeline)
+    tasks: list[Task] = []
+    deadline = time.monotonic() + max_wait
+    retry: set[Path] = set()
+    first = True
+    while True:
+        candidates = [p for p in scan(cfg.inbox, cfg.ignore)]
+        if not first:
+            candidates = [p for p in candidates if p in retry]
+        if first and on_total:
+            on_total(len(candidates))
+        first = False
+        retry = set()
+        for path in candidates:
+            if not is_settled(path, cfg.settle_seconds):
+                retry.add(path)
+                continue
+            task = pipeline.process(path, from_inbox=True)
+            tasks.append(task)
+            if task.outcome == "changed":
+                retry.add(path)
+        if not retry or time.monotonic() > deadline:
+            break
+        time.sleep(min(1.0, max(0.1, cfg.settle_seconds / 2)))
+    return tasks
+
+
+def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
+                 on_total: Callable[[int], None] | None = None) -> list[Task]:
+    """Take files or folders from anywhere, leaving them where they are."""
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir() and not p.is_symlink():
+            for root, dirs, names in os.walk(p):
+                dirs.sort()
+                files.extend(Path(root) / n for n in sorted(names) if not is_temporary(n))
+        else:
+            files.append(p)
+    if on_total:
+        on_total(len(files))
+    inbox = case.config.inbox.resolve()
+    tasks = []
+    for f in files:
+        absolute = f.absolute()
+        in_inbox = inbox in absolute.parents and (inbox / "ingested") not in absolute.parents
+        tasks.append(pipeline.process(absolute, from_inbox=in_inbox))
+    return tasks

@@ -1,0 +1,134 @@
+"""The watcher: takes what is dropped into the inbox, as soon as it is stable.
+
+watchdog tells us which paths changed; we never act on an event directly.
+Changed paths go into a pending set, and a loop takes each one once it has
+been stable for ``settle_seconds``. At start, and every ``rescan_seconds``,
+the whole inbox is scanned, so files dropped while the watcher was not
+running (or events the OS dropped) are found too. Files that were stored but
+not yet moved (a crash in between) are recognised and not received twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .case import Case
+from .inbox import is_temporary, scan
+from .pipeline import Pipeline, Task
+from .runner import catch_up, is_settled
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        for attr in ("src_path", "dest_path"):
+            raw = getattr(event, attr, "")
+            if raw:
+                self.watcher.touch(Path(raw if isinstance(raw, str) else raw.decode()))
+
+
+class Watcher:
+    """Watches one case's inbox until `stop()` is called."""
+
+    def __init__(self, case: Case, pipeline: Pipeline, *, rescan_seconds: float = 30.0,
+                 poll_seconds: float = 0.2,
+                 on_task: Callable[[Task], None] | None = None,
+                 on_settled: Callable[[], None] | None = None) -> None:
+        self.case = case
+        self.pipeline = pipeline
+        self.rescan_seconds = rescan_seconds
+        self.poll = poll_seconds
+        self.on_task = on_task
+        self.on_settled = on_settled  # called once new items have settled (chronology rebuild)
+        self.pending: set[Path] = set()
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._observer: Observer | None = None
+
+    def touch(self, path: Path) -> None:
+        inbox = self.case.config.inbox
+        ingested = self.case.config.ingested_dir
+        if path == ingested or ingested in path.parents or is_temporary(path.name):
+            return
+        if inbox not in path.parents:
+            return
+        with self.lock:
+            self.pending.add(path)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _rescan(self) -> None:
+        cfg = self.case.config
+        found = list(scan(cfg.inbox, cfg.ignore))
+        with self.lock:
+            self.pending.update(found)
+
+    def run(self) -> None:
+        cfg = self.case.config
+        cfg.inbox.mkdir(parents=True, exist_ok=True)
+        self._observer = Observer()
+        self._observer.schedule(_Handler(self), str(cfg.inbox), recursive=True)
+        self._observer.start()
+        try:
+            self._rescan()
+            last_scan = time.monotonic()
+            new_items = False
+            while not self._stop.is_set():
+                if time.monotonic() - last_scan >= self.rescan_seconds:
+                    if self.case.refresh_replicas():
+                        catch_up(self.case, self.pipeline)
+                    self._rescan()
+                    last_scan = time.monotonic()
+                took = self._take_ready()
+                new_items = new_items or any(t.outcome in ("settled", "stored") for t in took)
+                with self.lock:
+                    idle = not self.pending
+                if idle and new_items and self.on_settled:
+                    new_items = False
+                    self.on_settled()
+                self._stop.wait(self.poll)
+        finally:
+            self._observer.stop()
+            self._observer.join(5)
+
+    def _take_ready(self) -> list[Task]:
+        cfg = self.case.config
+        with self.lock:
+            candidates = sorted(self.pending)
+        tasks = []
+        for path in candidates:
+            if self._stop.is_set():
+                break
+            if path.is_dir() and not path.is_symlink():
+                # a folder was dropped or moved in: look inside it
+                with self.lock:
+                    self.pending.discard(path)
+                    self.pending.update(scan_folder(path, cfg.ignore))
+                continue
+            if not path.exists() and not path.is_symlink():
+                with self.lock:
+                    self.pending.discard(path)
+                continue
+            if not is_settled(path, cfg.settle_seconds):
+                continue
+            task = self.pipeline.process(path, from_inbox=True)
+            tasks.append(task)
+            if self.on_task:
+                self.on_task(task)
+            if task.outcome != "changed":
+                with self.lock:
+                    self.pending.discard(path)
+        return tasks
+
+
+def scan_folder(folder: Path, ignore: tuple[str, ...]) -> list[Path]:
+    return list(scan(folder, ignore))

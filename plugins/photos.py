@@ -1,0 +1,55 @@
+"""Photos: the times, camera and place an image file states about itself.
+
+Reads EXIF (DateTimeOriginal with SubSecTimeOriginal and OffsetTimeOriginal;
+CreateDate with its own sub-second and offset tags; ModifyDate with
+OffsetTime; the GPS UTC date and time and position; make, model, software,
+orientation) from JPEG, TIFF, HEIC/HEIF, WebP and PNG ``eXIf``; XMP dates;
+PNG ``tIME`` and text times. Every time is one claim, side by side; when
+DateTimeOriginal has no offset but a GPS UTC stamp is near it, the offset is
+derived from GPS (``zone="gps"``). See docs/plugins/photos.md.
+
+Screenshots are left to the ``screenshots`` plugin, which runs first.
+"""
+
+from __future__ import annotations
+
+from intake import Event, Extraction, ItemView, hookimpl
+
+from . import _imaging as imaging
+
+__version__ = "0.1.0"
+
+
+def read_photo(item: ItemView) -> tuple[list, dict, list[str]]:
+    """Claims, facts and warnings of an image item (shared with screenshots)."""
+    data = item.read_bytes()
+    meta = imaging.read_image(data, item.mime)
+    claims = imaging.all_claims(meta)
+    facts = imaging.image_facts(meta)
+    return claims, facts, list(dict.fromkeys(meta.warnings))
+
+
+@hookimpl
+def intake_extract(item: ItemView, case) -> Extraction | None:
+    if not imaging.is_image(item.mime):
+        return None
+    claims, facts, warnings = read_photo(item)
+    camera = imaging.camera_label(facts)
+    flags: tuple[str, ...] = ()
+    if claims:
+        what = "Photo taken" if any(c.meaning == "taken" for c in claims) else "Photo"
+    else:
+        claims = imaging.fs_claims(dict(item.fs_times))
+        warnings.append("the image holds no date or time of its own")
+        what, flags = "Photo", ("low-confidence-time",)
+    summary = f"{what} ({camera})" if camera else what
+    event = Event(kind="photo", summary=summary, claims=tuple(claims), key="photo",
+                  facts=dict(facts), flags=flags)
+    return Extraction(events=(event,), warnings=tuple(warnings), facts=facts, kind="photo")
+
+
+@hookimpl
+def intake_thumbnail(item: ItemView, size: int) -> bytes | None:
+    if not imaging.is_image(item.mime):
+        return None
+    return imaging.thumbnail_png(item.read_bytes(), size)

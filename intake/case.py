@@ -107,7 +107,7 @@ class Case:
                 continue
             self.unavailable.pop(rep.name, None)
             self.available.append(rep)
-            self.log.add_replica_path(rep.custody_path)
+            self.log.add_replica(rep.custody_path)
             back.append(rep)
         self.available.sort(key=self.replicas.index)
         return back

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .case import Case
-from .custody import check_chain, records
+from .custody import check_chain, compare, records, segments
 from .index import Index
 from .store import FolderReplica, hash_file
 
@@ -56,18 +57,19 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
         summary["replicas"][name] = f"not available: {reason}"
 
     # custody log, per replica
-    longest = case.log.lines
+    best = case.log.best
     for rep in case.available:
         check = check_chain(rep.custody_path)
+        state = compare(rep.custody_path, best) if best and not check.problem else ""
         if check.problem:
             problems.append(Problem("custody", f"replica {rep.name}: custody log: {check.problem}",
                                     rep.name))
-        elif check.lines != longest[:len(check.lines)]:
+        elif state == "differs":
             problems.append(Problem("custody", f"replica {rep.name}: custody log differs from the "
                                                "other replicas' log", rep.name))
-        elif len(check.lines) < len(longest):
+        elif state == "behind":
             problems.append(Problem("custody", f"replica {rep.name}: custody log is "
-                                               f"{len(longest) - len(check.lines)} lines behind",
+                                               f"{case.log.seq - len(check.lines)} lines behind",
                                     rep.name))
     seq = int(idx.state("custody_seq", "0") or 0)
     if seq != case.log.seq:
@@ -194,15 +196,29 @@ def _good_meta(case: Case, rel: str, exclude: FolderReplica) -> bytes | None:
 
 
 def _repair_log(case: Case, rep: FolderReplica) -> None:
-    path = rep.custody_path
-    if path.exists():
-        rep._set_aside(path)
-    good = b"".join(line + b"\n" for line in case.log.lines)
-    path.write_bytes(good)
-    path.chmod(0o600)
-    case.log.damaged.pop(path, None)
-    if path not in case.log.writable:
-        case.log.writable.append(path)
+    """Make a replica's log segments identical to the healthy log's; set bad ones aside."""
+    best = case.log.best
+    if best is None or best == rep.custody_path:
+        return
+    folder = rep.custody_path
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    wanted = {seg.name: seg.read_bytes() for seg in segments(best)}
+    for seg in segments(folder):
+        data = seg.read_bytes()
+        good = wanted.get(seg.name)
+        if good is None or not good.startswith(data):
+            rep._set_aside(seg)
+    for name, data in wanted.items():
+        target = folder / name
+        have = target.read_bytes() if target.is_file() else b""
+        if have != data:
+            with open(target, "ab") as f:
+                f.write(data[len(have):])
+                f.flush()
+                os.fsync(f.fileno())
+    case.log.damaged.pop(folder, None)
+    if folder not in case.log.writable:
+        case.log.writable.append(folder)
 
 
 def reindex(case: Case, replica: str | None = None) -> dict[str, int]:

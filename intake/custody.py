@@ -2,8 +2,8 @@
 
 Written through structlog: a processor adds the sequence number, the tool's
 version and the SHA-256 of the previous line; the JSON renderer sorts keys;
-the "logger" appends the line to ``custody.jsonl`` in every available replica
-and fsyncs it. A replica that was absent catches up (the lines it lacks are
+the "logger" appends the line to the log in every available replica and
+fsyncs it. A replica that was absent catches up (the lines it lacks are
 appended) as soon as it is back. Any single replica's log is enough to
 rebuild the index.
 """
@@ -30,50 +30,106 @@ def line_hash(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
 
 
+SEGMENT_GLOB = "*.jsonl"
+
+
 @dataclass
 class ChainCheck:
-    """The result of reading one copy of the log."""
+    """The result of reading one replica's copy of the log (all its segments)."""
 
     lines: list[bytes]  # the valid prefix
-    problem: str = ""  # empty when the whole file is a valid chain
-    problem_line: int = 0  # 1-based line number of the first bad line
+    problem: str = ""  # empty when every segment is a valid chain
+    problem_line: int = 0  # 1-based line number (over the whole log) of the first bad line
 
     @property
     def head(self) -> str:
         return line_hash(self.lines[-1]) if self.lines else GENESIS
 
 
-def check_chain(path: Path) -> ChainCheck:
-    """Read a custody log and check every line's link to the one before."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return ChainCheck([])
-    lines = raw.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    elif lines:
-        return _walk(lines[:-1], extra=f"line {len(lines)} is cut off (no end of line)",
-                     at=len(lines))
-    return _walk(lines)
+def segments(folder: Path) -> list[Path]:
+    """The log's segment files in order (named by the number of their first line)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob(SEGMENT_GLOB) if p.is_file())
 
 
-def _walk(lines: list[bytes], extra: str = "", at: int = 0) -> ChainCheck:
+def check_chain(folder: Path) -> ChainCheck:
+    """Read every segment of a custody log and check each line's link to the one before."""
     prev = GENESIS
     good: list[bytes] = []
-    for n, line in enumerate(lines, 1):
+    for seg in segments(folder):
         try:
-            record = json.loads(line)
-        except ValueError:
-            return ChainCheck(good, f"line {n} is not valid JSON (altered or damaged)", n)
-        if not isinstance(record, dict) or record.get("prev") != prev:
-            return ChainCheck(good, f"line {n} does not link to line {n - 1} "
-                                    "(a line was altered, removed or inserted)", n)
-        if record.get("seq") != n:
-            return ChainCheck(good, f"line {n} has sequence number {record.get('seq')}", n)
-        good.append(line)
-        prev = line_hash(line)
-    return ChainCheck(good, extra, at)
+            raw = seg.read_bytes()
+        except OSError as exc:
+            return ChainCheck(good, f"{seg.name} cannot be read ({exc.strerror})", len(good) + 1)
+        lines = raw.split(b"\n")
+        cut = lines.pop() != b""
+        if seg.name != f"{len(good) + 1:010d}.jsonl":
+            return ChainCheck(good, f"{seg.name} does not start at line {len(good) + 1} "
+                                    "(a segment is missing or was renamed)", len(good) + 1)
+        for line in lines:
+            n = len(good) + 1
+            try:
+                record = json.loads(line)
+            except ValueError:
+                return ChainCheck(good, f"{seg.name}: line {n} is not valid JSON "
+                                        "(altered or damaged)", n)
+            if not isinstance(record, dict) or record.get("prev") != prev:
+                return ChainCheck(good, f"{seg.name}: line {n} does not link to line {n - 1} "
+                                        "(a line was altered, removed or inserted)", n)
+            if record.get("seq") != n:
+                return ChainCheck(good, f"{seg.name}: line {n} has sequence number "
+                                        f"{record.get('seq')}", n)
+            good.append(line)
+            prev = line_hash(line)
+        if cut:
+            return ChainCheck(good, f"{seg.name}: the last line is cut off", len(good) + 1)
+    return ChainCheck(good)
+
+
+def compare(folder: Path, best: Path) -> str:
+    """How a valid copy of the log stands against the best one: "", "behind" or "differs"."""
+    ours = {p.name: p for p in segments(folder)}
+    theirs = segments(best)
+    behind = False
+    for seg in theirs:
+        mine = ours.pop(seg.name, None)
+        if mine is None:
+            behind = True
+            continue
+        a, b = mine.read_bytes(), seg.read_bytes()
+        if a == b:
+            continue
+        if b.startswith(a) and not behind:
+            behind = True
+            continue
+        return "differs"
+    if ours:
+        return "differs"
+    return "behind" if behind else ""
+
+
+def sync_from(folder: Path, best: Path) -> None:
+    """Make `folder`'s segments identical to `best`'s by appending what they lack."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for seg in segments(best):
+        data = seg.read_bytes()
+        mine = folder / seg.name
+        have = mine.read_bytes() if mine.is_file() else b""
+        if have == data:
+            continue
+        if not data.startswith(have):
+            raise ValueError(f"{mine} differs from {seg}")
+        _append_bytes(mine, data[len(have):])
+
+
+def _append_bytes(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def records(lines: Iterable[bytes]) -> list[dict[str, Any]]:
@@ -95,27 +151,36 @@ class _ReplicaWriter:
 class CustodyLog:
     """Append-only, hash-chained log kept in every available replica.
 
-    `paths` are the custody.jsonl files of the replicas in use now. On open,
-    the longest valid chain among them wins and shorter valid prefixes catch
-    up; a copy that is damaged is left alone (``intake verify`` reports it,
+    Each replica keeps the log in ``custody/`` as segments: every process
+    that writes starts a new segment named after the number of its first
+    line, so a finished segment never changes again. On open, the longest
+    valid chain among the replicas wins and copies that are behind catch up;
+    a copy that is damaged is left alone (``intake verify`` reports it,
     ``intake repair`` replaces it).
     """
 
-    def __init__(self, paths: list[Path], plugin_versions: dict[str, str] | None = None) -> None:
-        self.paths = list(paths)
+    def __init__(self, folders: list[Path], plugin_versions: dict[str, str] | None = None) -> None:
+        self.folders = list(folders)
         self.plugin_versions = dict(sorted((plugin_versions or {}).items()))
-        checks = {p: check_chain(p) for p in self.paths}
-        best = max(checks.values(), key=lambda c: len(c.lines), default=ChainCheck([]))
-        self.lines = list(best.lines)
+        checks = {p: check_chain(p) for p in self.folders}
+        valid = [p for p in self.folders if not checks[p].problem]
+        pool = valid or self.folders
+        self.best: Path | None = max(pool, key=lambda p: len(checks[p].lines), default=None)
+        self.lines = list(checks[self.best].lines) if self.best else []
         self.damaged: dict[Path, str] = {}
-        for path, check in checks.items():
-            if check.problem or check.lines != self.lines[:len(check.lines)]:
-                self.damaged[path] = check.problem or "differs from the other replicas' log"
+        for folder in self.folders:
+            if folder == self.best:
                 continue
-            missing = self.lines[len(check.lines):]
-            if missing:
-                self._write(path, missing)
-        self.writable = [p for p in self.paths if p not in self.damaged]
+            if checks[folder].problem:
+                self.damaged[folder] = checks[folder].problem
+                continue
+            state = compare(folder, self.best) if self.best else ""
+            if state == "differs":
+                self.damaged[folder] = "differs from the other replicas' log"
+            elif state == "behind":
+                sync_from(folder, self.best)
+        self.writable = [p for p in self.folders if p not in self.damaged]
+        self._segment: str | None = None
         self._logger = structlog.wrap_logger(
             _ReplicaWriter(self),
             processors=[self._chain, structlog.processors.JSONRenderer(sort_keys=True,
@@ -140,44 +205,41 @@ class CustodyLog:
         event_dict["tool"] = f"intake {__version__}"
         return event_dict
 
-    def _write(self, path: Path, lines: list[bytes]) -> None:
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-        fd = os.open(path, flags, 0o600)
-        try:
-            os.write(fd, b"".join(line + b"\n" for line in lines))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
     def _append(self, line: bytes) -> None:
         if b"\n" in line:
             raise ValueError("a custody line cannot contain a newline")
+        if self._segment is None:
+            self._segment = f"{self.seq + 1:010d}.jsonl"
         written = 0
-        for path in self.writable:
+        for folder in self.writable:
             try:
-                self._write(path, [line])
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _append_bytes(folder / self._segment, line + b"\n")
                 written += 1
             except OSError as exc:
-                self.damaged[path] = f"could not be written ({exc.strerror})"
+                self.damaged[folder] = f"could not be written ({exc.strerror})"
         self.writable = [p for p in self.writable if p not in self.damaged]
         self.lines.append(line)
-        if not written and self.paths:
+        if self.best is None and self.writable:
+            self.best = self.writable[0]
+        if not written and self.folders:
             raise OSError("the custody log could not be written to any replica")
 
-    def add_replica_path(self, path: Path) -> None:
+    def add_replica(self, folder: Path) -> None:
         """A replica came back: bring its log up to date and write to it from now on."""
-        if path in self.writable:
+        if folder in self.writable:
             return
-        check = check_chain(path)
-        if check.problem or check.lines != self.lines[:len(check.lines)]:
-            self.damaged[path] = check.problem or "differs from the other replicas' log"
+        check = check_chain(folder)
+        state = compare(folder, self.best) if self.best else ""
+        if check.problem or state == "differs":
+            self.damaged[folder] = check.problem or "differs from the other replicas' log"
             return
-        if len(check.lines) < len(self.lines):
-            self._write(path, self.lines[len(check.lines):])
-        if path not in self.paths:
-            self.paths.append(path)
-        self.damaged.pop(path, None)
-        self.writable.append(path)
+        if state == "behind" and self.best:
+            sync_from(folder, self.best)
+        if folder not in self.folders:
+            self.folders.append(folder)
+        self.damaged.pop(folder, None)
+        self.writable.append(folder)
 
     def event(self, name: str, /, **fields: Any) -> str:
         """Append one line; returns its hash. The first line of a run names the plugins."""

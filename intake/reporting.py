@@ -55,9 +55,13 @@ def _context(case: Case, language: str) -> ReportContext:
         except Exception:  # a thumbnail is a courtesy: never let it break a report
             return None
 
-    custody = next((r.custody_path for r in case.available
-                    if r.custody_path.is_file() and not check_chain(r.custody_path).problem),
-                   None)
+    custody = None
+    for rep in case.available:
+        chain = check_chain(rep.custody_path)
+        if chain.lines and not chain.problem:
+            custody = case.config.state_dir / "custody-export.jsonl"
+            custody.write_bytes(b"".join(line + b"\n" for line in chain.lines))
+            break
     return ReportContext(
         case_name=case.config.name, language=language, timezone=case.config.timezone,
         tool_version=__version__,

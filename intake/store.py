@@ -14,7 +14,7 @@ Replica layout (plain files, so any one replica rebuilds everything)::
     meta/ab/ab12…/receipts/<id>.json  one per drop into the inbox
     meta/ab/ab12…/origins/<…>.json    one per parent it was found in
     meta/ab/ab12…/extraction.json     what the plugins read
-    custody.jsonl                     the hash-chained custody log
+    custody/0000000001.jsonl          the hash-chained custody log, in segments
     tmp/                              copies being written
 """
 
@@ -153,7 +153,8 @@ class FolderReplica:
 
     @property
     def custody_path(self) -> Path:
-        return self.root / "custody.jsonl"
+        """The custody log's folder of segments."""
+        return self.root / "custody"
 
     def has_object(self, sha256: str) -> bool:
         return self.object_path(sha256).is_file()

@@ -407,6 +407,33 @@ def _jpeg_damage(data: bytes) -> str | None:
     return "the image is cut off (truncated): the file ends before the picture data"
 
 
+def _jpeg_exif(data: bytes) -> bytes | None:
+    """The TIFF block of the first APP1 ``Exif`` segment of a JPEG, or None.
+
+    Read here rather than left to exifread, which stops at an XMP APP1 that
+    comes before the EXIF one.
+    """
+    pos, end = 2, len(data)
+    while pos + 4 <= end and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        if marker in (0xDA, 0xD9):
+            break
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        if length < 2:
+            break
+        body = data[pos + 4:pos + 2 + length]
+        if marker == 0xE1 and body[:6] == b"Exif\x00\x00":
+            return body[6:]
+        pos += 2 + length
+    return None
+
+
 def _heif_damage(data: bytes) -> str | None:
     pos, end = 0, len(data)
     while pos + 8 <= end:
@@ -502,11 +529,13 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
         if xmp_text:
             meta.xmp = parse_xmp(xmp_text.encode("utf-8"))
     else:
+        blob = data
         if data[:3] == b"\xff\xd8\xff":
             damage = _jpeg_damage(data)
+            blob = _jpeg_exif(data) or data
         elif data[4:8] == b"ftyp":
             damage = _heif_damage(data)
-        meta.exif, problem = _read_exif(data)
+        meta.exif, problem = _read_exif(blob)
         if problem:
             meta.warnings.append(problem)
     if not meta.xmp:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import quopri
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from email import policy
 from email.message import Message
-from email.utils import getaddresses
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -231,8 +230,7 @@ def parse_mail_date(written: str, source: str, meaning: str, confidence: str) ->
         return DateReading(None, ["malformed-date"],
                            f"the {source} {written.strip()[:200]!r} has no readable month or day")
     try:
-        import datetime as _dt
-        _dt.date(year, mon, day)
+        datetime.date(year, mon, day)
     except ValueError:
         return DateReading(None, ["malformed-date"],
                            f"the {source} {written.strip()[:200]!r} is not a real day")
@@ -252,7 +250,6 @@ def parse_mail_date(written: str, source: str, meaning: str, confidence: str) ->
     else:
         malformed = True
         notes.append(f"the time {time_text!r} cannot be read; only the day is used")
-        offset = offset if offset else None
     if malformed:
         flags.append("malformed-date")
         confidence = "low"

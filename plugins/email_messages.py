@@ -13,6 +13,7 @@ import dataclasses
 import html
 import quopri
 import re
+from datetime import UTC
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
@@ -105,13 +106,15 @@ def _charsets(msg: Message) -> tuple[str, ...]:
 
 def _read_message(body: bytes, n: int, envelope: bytes, keys: set[str]) -> _Reading:
     out = _Reading()
+    too_deep = False
     try:
         msg = BytesParser(policy=policy.compat32).parsebytes(body)
     except RecursionError:
-        out.warnings.append("the message is nested too deeply to be read")
-        out.event = Event(kind="email", summary="E-mail (could not be read)", key=f"msg-{n}",
-                          flags=("unreadable",))
-        return out
+        # Too deep for Python's parser: read the headers only.
+        too_deep = True
+        out.warnings.append(f"the message is nested more than {MAX_DEPTH} levels deep; only its "
+                            f"headers were read")
+        msg = BytesParser(policy=policy.compat32).parsebytes(body, headersonly=True)
     except Exception as exc:  # the parser is tolerant; this is a last resort
         out.warnings.append(f"the message could not be read: {type(exc).__name__}: {exc}")
         out.event = Event(kind="email", summary="E-mail (could not be read)", key=f"msg-{n}",
@@ -132,8 +135,9 @@ def _read_message(body: bytes, n: int, envelope: bytes, keys: set[str]) -> _Read
     subject = header.text("Subject")
 
     walker = _Walker(key, out, charsets)
-    walker.walk(msg, 0)
-    if walker.too_deep:
+    if not too_deep:
+        walker.walk(msg, 0)
+    if walker.too_deep or too_deep:
         flags.append("nested-too-deep")
     excerpt = _excerpt(walker.plain, walker.html)
 
@@ -324,15 +328,9 @@ class _Walker:
             return
         disposition = (part.get_content_disposition() or "") if _safe(part) else ""
         name = _filename(part, self.charsets)
-        is_body_type = ctype in _BODY_TYPES
-        if depth == 0 and is_body_type and disposition != "attachment" and not name:
-            self._body(part, ctype)
-            return
-        if is_body_type and disposition != "attachment" and not name:
-            self._body(part, ctype)
-            return
-        if ctype.startswith("text/") and disposition != "attachment" and not name:
-            self._body(part, ctype)
+        if (ctype in _BODY_TYPES or ctype.startswith("text/")) and disposition != "attachment" \
+                and not name:
+            self._body(part, ctype)  # the text of the message, not an attachment
             return
         relation = "attachment"
         if ctype.startswith("image/") and disposition != "attachment" and (
@@ -351,7 +349,7 @@ class _Walker:
         if data is not None and cte in ("base64", "quoted-printable"):
             # Not allowed for message/rfc822, but mail programs do it: undo it.
             try:
-                body = data.split(b"\r\n\r\n", 1)[-1] if data.startswith(b"\r\n") else data
+                body = data.strip()
                 data = (binascii.a2b_base64(body) if cte == "base64"
                         else quopri.decodestring(body))
             except (binascii.Error, ValueError):
@@ -533,7 +531,6 @@ def _msg_extraction(msg) -> Extraction:
         if value is None or not hasattr(value, "astimezone"):
             continue
         try:
-            from datetime import UTC
             utc = value.astimezone(UTC).replace(tzinfo=None)
         except (ValueError, OverflowError):
             continue

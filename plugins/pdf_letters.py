@@ -10,6 +10,7 @@ password allows; damaged files give a plain warning. See docs/plugins/pdf.md.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import xml.etree.ElementTree as ET
@@ -78,9 +79,8 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
                                            name=f"revision {n} of {len(revisions)}.pdf",
                                            event_key="document", mime=PDF_MIME))
         facts["earlier_revisions"] = earlier
-        warnings_note = (f"the PDF was changed after it was first saved: it holds "
-                         f"{len(revisions)} revisions; the earlier ones are kept as evidence")
-        warnings.append(warnings_note)
+        warnings.append(f"the PDF was changed after it was first saved: it holds "
+                        f"{len(revisions)} revisions; the earlier ones are kept as evidence")
 
     try:
         import pikepdf
@@ -284,8 +284,7 @@ def parse_pdf_date(written: str, source: str, meaning: str) -> tuple[TimeClaim |
     if year == 0:
         return None, f"the {source} {written!r} has year 0000, which is not a real date; left out"
     try:
-        import datetime as _dt
-        _dt.date(year, month, day)
+        datetime.date(year, month, day)
     except ValueError:
         return None, f"the {source} {written!r} is not a real day; left out"
     parts = [m["m"], m["d"], m["H"], m["M"], m["S"]]
@@ -346,8 +345,7 @@ def parse_xmp_date(written: str, source: str, meaning: str) -> tuple[TimeClaim |
         return None, f"the {source} {written!r} has year {m['y']}, which is not a real date; left out"
     month, day = int(m["m"] or 1), int(m["d"] or 1)
     try:
-        import datetime as _dt
-        _dt.date(year, month, day)
+        datetime.date(year, month, day)
     except ValueError:
         return None, f"the {source} {written!r} is not a real day; left out"
     local = f"{year:04d}-{month:02d}-{day:02d}"
@@ -441,10 +439,10 @@ def _read_xmp(xmp: bytes, claims, facts, warnings) -> None:
                       ("xmp:CreatorTool", "creator")):
         if values.get(name) and not facts.get(key):
             facts[key] = values[name][:2000]
-    for name in ("xmpMM:DocumentID", "xmpMM:InstanceID"):
+    for name, key in (("xmpMM:DocumentID", "xmp_document_id"),
+                      ("xmpMM:InstanceID", "xmp_instance_id")):
         if values.get(name):
-            facts[name.split(":")[1].lower().replace("documentid", "xmp_document_id")
-                  .replace("instanceid", "xmp_instance_id")] = values[name][:500]
+            facts[key] = values[name][:500]
 
 
 def _xmp_from_bytes(data: bytes, claims, facts, warnings) -> None:

@@ -219,6 +219,9 @@ def _first_bad_number(data: bytes) -> int | None:
 
 # --------------------------------------------------------------------------- checks
 
+_BROKEN = object()
+
+
 def _parse(data: bytes, problems: list[str]) -> Any:
     try:
         text = data.decode("utf-8")
@@ -232,10 +235,10 @@ def _parse(data: bytes, problems: list[str]) -> Any:
         offset = len(text[:exc.pos].encode("utf-8", "replace"))
         problems.append(f"The file is not valid JSON at byte {offset} "
                         f"({locate(data, offset)}): {exc.msg}.")
-        return None
+        return _BROKEN
     except RecursionError:
         problems.append("The file nests too deeply to be a chronology.")
-        return None
+        return _BROKEN
 
 
 def _check_canonical(data: bytes, doc: Any, problems: list[str]) -> None:
@@ -424,7 +427,7 @@ def verify_chronology(data: bytes,
     """
     problems: list[str] = []
     doc = _parse(data, problems)
-    if doc is None:
+    if doc is _BROKEN:
         return problems
     _check_canonical(data, doc, problems)
     if not isinstance(doc, dict):

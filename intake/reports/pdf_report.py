@@ -30,18 +30,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from intake.chronology.canonical import canonical_bytes
 from intake.chronology.context import ReportContext
 
 from .labels import format_date, kind_name, labels, language, split_local
 
-try:
-    from intake.chronology.canonical import canonical_bytes
-except ImportError:  # pragma: no cover - until the canonical module exists
-
-    def canonical_bytes(value: Any) -> bytes:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode("utf-8")
-
+__all__ = ["write_pdf", "build_data", "compile_typst", "exhibit_filename", "safe_text",
+           "incidents_chart", "canonical_bytes", "ReportError"]
 
 TEMPLATES = Path(__file__).resolve().parent / "typst"
 PDF_NAME = "chronology.pdf"

@@ -19,7 +19,10 @@ import pikepdf
 import pytest
 from PIL import Image
 
+from intake.chronology.build import seal
+from intake.chronology.canonical import canonical_bytes
 from intake.chronology.context import ReportContext
+from intake.chronology.verify import verify_chronology
 from intake.reports import pdf_report
 from intake.reports.labels import split_local
 from intake.reports.pdf_report import (
@@ -29,15 +32,6 @@ from intake.reports.pdf_report import (
     safe_text,
     write_pdf,
 )
-
-try:
-    from intake.chronology.canonical import canonical_bytes
-except ImportError:  # until the canonical module exists
-
-    def canonical_bytes(value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode("utf-8")
-
 
 HOSTILE = '#eval("1") ] <script>alert(1)</script> $x$ *bold* @ref \\ #{'
 PV = "BR.12.L3.012345/2024"
@@ -88,17 +82,18 @@ def _entry(number, local, instant, kind, what, exhibit, *, granularity="second",
 def make_case(tmp: Path, *, missing: tuple[str, ...] = (), language: str = "nl",
               extra_entries: int = 0):
     """A chronology dict, its exhibits on disk and a ReportContext."""
+    # Labels in the builder's order: by first entry, then SHA-256.
     files = {
-        "A1": ("IMG_0042.jpg", "image/jpeg", _jpeg()),
-        "A2": ("calls.csv", "text/csv",
+        "A1": ("calls.csv", "text/csv",
                b"date;number;type;duration\n2024-06-28 21:14:05;;missed;0\n"),
-        "A3": ("sms.xml", "application/xml", "<smses><sms body='Ik zie je wel'/></smses>".encode()),
-        "A4": ("mail.eml", "message/rfc822",
-               f"From: x@example.org\nSubject: {HOSTILE}\n\nhello\n".encode()),
-        "A5": ("logbook.json", "application/json",
-               json.dumps({"pv_number": PV}, ensure_ascii=False).encode()),
-        "A6": ("Screenshot 2024-07-02.png", "image/png",
+        "A2": ("sms.xml", "application/xml", b"<smses><sms body='Ik zie je wel'/></smses>"),
+        "A3": ("IMG_0042.jpg", "image/jpeg", _jpeg()),
+        "A4": ("Screenshot 2024-07-02.png", "image/png",
                _png(Image.new("RGB", (300, 600), (250, 250, 250)))),
+        "A5": ("mail.eml", "message/rfc822",
+               f"From: x@example.org\nSubject: {HOSTILE}\n\nhello\n".encode()),
+        "A6": ("logbook.json", "application/json",
+               json.dumps({"pv_number": PV}, ensure_ascii=False).encode()),
     }
     store = tmp / "store"
     store.mkdir(parents=True, exist_ok=True)
@@ -117,41 +112,41 @@ def make_case(tmp: Path, *, missing: tuple[str, ...] = (), language: str = "nl",
     s = sha_of
     specs = [
         ("2024-06-28T21:14:05+02:00", "2024-06-28T19:14:05Z", "call",
-         "Gemiste oproep van een verborgen nummer", s["A2"],
+         "Gemiste oproep van een verborgen nummer", s["A1"],
          dict(facts={"direction": "missed", "withheld": True, "rings": 7,
                      "duration_seconds": 0}, who="", source="call log", plugin="calls")),
         ("2024-06-29T02:03:44+02:00", "2024-06-29T00:03:44Z", "call",
-         "Inkomende oproep, stilte", s["A2"],
+         "Inkomende oproep, stilte", s["A1"],
          dict(facts={"direction": "incoming", "number": "+32470123456",
                      "duration_seconds": 12, "rings": 1}, who="+32470123456",
               source="call log", plugin="calls")),
         ("2024-06-30T08:00:00+02:00", "2024-06-30T06:00:00Z", "sms",
-         "Sms ontvangen", s["A3"],
+         "Sms ontvangen", s["A2"],
          dict(facts={"direction": "incoming", "number": "+32470123456", "body": SMS_BODY},
               who="+32470123456", source="SMS backup date", plugin="sms")),
         ("2024-06-30T09:10:00+02:00", "2024-06-30T07:10:00Z", "sms",
-         "Sms verstuurd", s["A3"],
+         "Sms verstuurd", s["A2"],
          dict(facts={"direction": "outgoing", "number": "+32470123456", "body": "Laat me gerust"},
               who="", to=["+32470123456"], source="SMS backup date", plugin="sms")),
         ("2024-07-01T23:30:00+02:00", "2024-07-01T21:30:00Z", "photo",
-         "Foto: bekraste autodeur", s["A1"],
+         "Foto: bekraste autodeur", s["A3"],
          dict(facts={"make": "Apple"}, source="EXIF DateTimeOriginal", plugin="photos")),
         ("2024-07-02T07:45:12+02:00", "2024-07-02T05:45:12Z", "screenshot",
-         "Schermafbeelding van Instagram-bericht", s["A6"],
+         "Schermafbeelding van Instagram-bericht", s["A4"],
          dict(source="file name pattern", plugin="photos", flags=["claims-disagree"])),
         ("2024-07-03T10:15:00+02:00", "2024-07-03T08:15:00Z", "email",
-         f"E-mail: {HOSTILE}", s["A4"],
+         f"E-mail: {HOSTILE}", s["A5"],
          dict(granularity="minute", who="x@example.org", to=["slachtoffer@example.be"],
               facts={"subject": HOSTILE}, source="Date header", plugin="email")),
         ("2024-07-05T18:00:00+02:00", "2024-07-05T16:00:00Z", "logbook",
-         "Stond voor mijn deur, Слава Іванов 🙂, belde aan; aangifte gedaan", s["A5"],
+         "Stond voor mijn deur, Слава Іванов 🙂, belde aan; aangifte gedaan", s["A6"],
          dict(granularity="minute", who="victim",
-              witnesses=[{"name": "Jan Peeters", "contact": "0470 11 22 33"}],
+              witnesses=["Jan Peeters (0470 11 22 33)"],
               facts={"place": "Voordeur, Gent", "pv_number": PV,
                      "witnesses": [{"name": "Jan Peeters", "contact": "0470 11 22 33"}]},
               source="declared by the victim", plugin="logbook")),
         ("2024-07-10T22:05:09+02:00", "2024-07-10T20:05:09Z", "call",
-         "Geblokkeerde oproep", s["A2"],
+         "Geblokkeerde oproep", s["A1"],
          dict(facts={"direction": "blocked", "number": "+32470123456"},
               who="+32470123456", source="call log", plugin="calls")),
     ]
@@ -165,14 +160,14 @@ def make_case(tmp: Path, *, missing: tuple[str, ...] = (), language: str = "nl",
         month = 8 + (k // 28) % 4
         local = f"2024-{month:02d}-{day:02d}T{k % 24:02d}:{k % 60:02d}:{(k * 7) % 60:02d}+02:00"
         e = _entry(len(entries) + 1, local, local.replace("+02:00", "Z"), "call",
-                   f"Oproep {k} {HOSTILE}", s["A2"], prev=prev,
+                   f"Oproep {k} {HOSTILE}", s["A1"], prev=prev,
                    facts={"direction": "missed", "withheld": bool(k % 2), "rings": k % 9},
                    source="call log", plugin="calls")
         entries.append(e)
         prev = e["entry_hash"]
-    undated = [{**_entry(len(entries) + 1, "", "", "file", "Brief zonder datum", s["A5"],
+    undated = [{**_entry(len(entries) + 1, "", "", "file", "Brief zonder datum", s["A6"],
                          granularity="day", source="", plugin="file"),
-                "claims": []}]
+                "claims": [], "instant": None, "local": None, "granularity": None}]
     chronology = {
         "format": "intake-chronology/1",
         "case": {"name": "Dossier Janssens – Gent", "timezone": "Europe/Brussels",
@@ -182,15 +177,13 @@ def make_case(tmp: Path, *, missing: tuple[str, ...] = (), language: str = "nl",
         "exhibits": exhibits,
         "entries": entries,
         "undated": undated,
-        "chain_head": prev,
-        "merkle_root": "ab" * 32,
     }
-    chronology["root_hash"] = _sha(canonical_bytes(chronology))
+    seal(chronology)
 
     custody = tmp / "custody.jsonl"
     custody.write_text(
-        '{"event":"received","sha256":"%s","seq":1}\n{"event":"stored","seq":2}\n' % s["A1"],
-        encoding="utf-8")
+        json.dumps({"event": "received", "seq": 1, "sha256": s["A3"]}) + "\n"
+        + json.dumps({"event": "stored", "seq": 2}) + "\n", encoding="utf-8")
     by_sha = {e["sha256"]: e for e in exhibits}
 
     def thumbnail(sha: str, size: int):
@@ -251,7 +244,7 @@ def test_attachments_are_json_and_every_exhibit(nl_pdf):
         assert len(atts) == len(chronology["exhibits"]) + 1
         expected = {"chronology.json"} | {exhibit_filename(e) for e in chronology["exhibits"]}
         assert set(atts) == expected
-        assert "A1-" + chronology["exhibits"][0]["sha256"] + ".jpg" in atts
+        assert "A3-" + chronology["exhibits"][2]["sha256"] + ".jpg" in atts
         assert atts["chronology.json"].get_file().read_bytes() == canonical_bytes(chronology)
         assert str(atts["chronology.json"].obj.get("/AFRelationship")) == "/Data"
         for ex in chronology["exhibits"]:
@@ -312,7 +305,7 @@ def test_typst_never_sees_markup_from_user_text(tmp_path):
     rows = {r["number"]: r for r in data["rows"]}
     assert rows["7"]["what"] == f"E-mail: {HOSTILE}"
     assert rows["1"]["time"] == "21:14:05 +02:00" and rows["1"]["date"] == "28/06/2024"
-    assert rows["8"]["exhibits"] == "A5"
+    assert rows["8"]["exhibits"] == "A6"
     assert rows["8"]["witnesses"] == ["Jan Peeters (0470 11 22 33)"]
     assert data["pvs"] == [{"pv": PV, "date": "05/07/2024", "entry": "8",
                             "what": chronology["entries"][7]["what"]}]
@@ -334,14 +327,14 @@ def test_french_and_english(tmp_path):
 
 
 def test_missing_exhibit_is_said_not_hidden(tmp_path):
-    chronology, context, _ = make_case(tmp_path, missing=("A4",))
+    chronology, context, _ = make_case(tmp_path, missing=("A5",))
     pdf = write_pdf(chronology, tmp_path / "out", context)[0]
     with pikepdf.open(pdf) as doc:
         names = set(doc.attachments)
     assert len(names) == len(chronology["exhibits"])  # 5 exhibits + the JSON
-    assert not any(n.startswith("A4-") for n in names)
+    assert not any(n.startswith("A5-") for n in names)
     flat = " ".join(pdftotext(pdf).split())
-    assert "niet aan de PDF worden toegevoegd" in flat and "A4" in flat
+    assert "niet aan de PDF worden toegevoegd" in flat and "beschikbaar): A5" in flat
 
 
 # --- pieces --------------------------------------------------------------------
@@ -422,3 +415,45 @@ def test_thousand_entries_compile_in_reasonable_time(tmp_path):
         assert len(doc.pages) > 20
         assert doc.open_metadata().get("pdfaid:part") == "3"
     assert seconds < 120, f"1000 entries took {seconds:.1f}s"
+
+
+# --- with the real builder ----------------------------------------------------------
+
+
+def test_attached_json_passes_verify(nl_pdf):
+    chronology, _, _, written = nl_pdf
+    with pikepdf.open(written[0]) as pdf:
+        data = pdf.attachments["chronology.json"].get_file().read_bytes()
+    assert verify_chronology(data) == []
+
+
+def test_report_from_a_built_chronology(tmp_path):
+    """The sample records of test_build.py, through build_chronology, into the PDF."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_build_samples", Path(__file__).with_name("test_build.py"))
+    if spec is None or not Path(spec.origin).is_file():
+        pytest.skip("test_build.py is not there")
+    samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(samples)
+    doc = samples.build()
+    store = tmp_path / "store"
+    store.mkdir()
+    paths = {}
+    for name, data in samples.CONTENT.items():
+        (store / samples.SHA[name]).write_bytes(data)
+        paths[samples.SHA[name]] = store / samples.SHA[name]
+    context = ReportContext(case_name="Zaak Janssens", generated_at=GENERATED,
+                            object_path=paths.get)
+    pdf = write_pdf(doc, tmp_path / "out", context)[0]
+    with pikepdf.open(pdf) as p:
+        assert p.open_metadata().get("pdfaid:part") == "3"
+        held = sum(1 for e in doc["exhibits"] if e["sha256"] in paths)
+        assert len(p.attachments) == held + 1
+        assert verify_chronology(p.attachments["chronology.json"].get_file().read_bytes()) == []
+    if shutil.which("pdftotext"):
+        flat = " ".join(pdftotext(pdf).split())
+        assert doc["root_hash"] in flat
+        for e in doc["exhibits"]:
+            assert e["sha256"] in flat

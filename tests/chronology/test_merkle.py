@@ -1,0 +1,120 @@
+"""RFC 6962 Merkle trees and canonical JSON against known values."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from intake.chronology.canonical import canonical_bytes, sha256_hex
+from intake.chronology.merkle import inclusion_proof, leaf_hash, merkle_root, verify_inclusion
+
+# The Certificate Transparency reference vectors (merkle_tree_test.cc, also in trillian).
+CT_LEAVES = [bytes.fromhex(h) for h in (
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    "606162636465666768696a6b6c6d6e6f")]
+CT_ROOTS = [
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+]
+CT_PATHS = [
+    (0, 1, []),
+    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+    (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
+]
+
+
+def H(*parts: bytes) -> bytes:
+    return hashlib.sha256(b"".join(parts)).digest()
+
+
+def test_empty_tree():
+    assert merkle_root([]).hex() == hashlib.sha256(b"").hexdigest() == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+
+
+@pytest.mark.parametrize("n", range(1, 9))
+def test_reference_roots(n):
+    assert merkle_root(CT_LEAVES[:n]).hex() == CT_ROOTS[n - 1]
+
+
+@pytest.mark.parametrize(("index", "size", "path"), CT_PATHS)
+def test_reference_paths(index, size, path):
+    leaves = CT_LEAVES[:size]
+    assert [p.hex() for p in inclusion_proof(index, leaves)] == path
+    assert verify_inclusion(index, size, leaves[index], [bytes.fromhex(p) for p in path],
+                            bytes.fromhex(CT_ROOTS[size - 1]))
+
+
+def test_seven_leaves_by_hand():
+    leaves = [f"leaf {i}".encode() for i in range(7)]
+    L = [H(b"\x00", x) for x in leaves]
+    n01, n23, n45 = H(b"\x01", L[0], L[1]), H(b"\x01", L[2], L[3]), H(b"\x01", L[4], L[5])
+    n03 = H(b"\x01", n01, n23)
+    n46 = H(b"\x01", n45, L[6])
+    root = H(b"\x01", n03, n46)
+    assert leaf_hash(leaves[3]) == L[3]
+    assert merkle_root(leaves) == root
+    by_hand = [
+        [L[1], n23, n46], [L[0], n23, n46], [L[3], n01, n46], [L[2], n01, n46],
+        [L[5], L[6], n03], [L[4], L[6], n03], [n45, n03],
+    ]
+    for i in range(7):
+        proof = inclusion_proof(i, leaves)
+        assert proof == by_hand[i], i
+        assert verify_inclusion(i, 7, leaves[i], proof, root)
+        # anything wrong fails
+        assert not verify_inclusion(i, 7, leaves[i] + b"x", proof, root)
+        assert not verify_inclusion((i + 1) % 7, 7, leaves[i], proof, root)
+        assert not verify_inclusion(i, i, leaves[i], proof, root)  # index beyond the size
+        assert not verify_inclusion(i, 7, leaves[i], proof[:-1], root)
+        assert not verify_inclusion(i, 7, leaves[i], proof + [root], root)
+        assert not verify_inclusion(i, 7, leaves[i], proof, H(root))
+        for k in range(len(proof)):
+            bad = list(proof)
+            bad[k] = bytes([bad[k][0] ^ 1]) + bad[k][1:]
+            assert not verify_inclusion(i, 7, leaves[i], bad, root)
+    assert not verify_inclusion(7, 7, leaves[0], [], root)
+    with pytest.raises(IndexError):
+        inclusion_proof(7, leaves)
+
+
+@pytest.mark.parametrize("size", range(1, 34))
+def test_every_index_every_size(size):
+    leaves = [bytes([i]) * 32 for i in range(size)]
+    root = merkle_root(leaves)
+    for i in range(size):
+        assert verify_inclusion(i, size, leaves[i], inclusion_proof(i, leaves), root)
+
+
+def test_canonical_json():
+    assert canonical_bytes({"b": 1, "a": [True, False, None], "": "x"}) == (
+        b'{"":"x","a":[true,false,null],"b":1}')
+    # RFC 8785 3.2.3: keys sorted by UTF-16 code units (U+1F600 sorts before U+FB33)
+    value = {"\ufb33": 1, "\U0001f600": 2, "\u20ac": 3, "\r": 4, "1": 5, "\u00f6": 6}
+    assert canonical_bytes(value) == (
+        '{"\\r":4,"1":5,"\u00f6":6,"\u20ac":3,"\U0001f600":2,"\ufb33":1}'.encode())
+    assert canonical_bytes("\u2028\x00\x1f\"\\/\t\u00e9") == (
+        '"\u2028\\u0000\\u001f\\"\\\\/\\t\u00e9"'.encode())
+    assert canonical_bytes([-0, 9007199254740991, -5]) == b"[0,9007199254740991,-5]"
+    with pytest.raises(TypeError):
+        canonical_bytes({"x": 1.0})
+    with pytest.raises(ValueError):
+        canonical_bytes(2**53)
+    with pytest.raises(TypeError):
+        canonical_bytes({1: "x"})
+    with pytest.raises(ValueError):
+        canonical_bytes("\ud800")
+    assert sha256_hex(b"abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

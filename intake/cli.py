@@ -8,6 +8,7 @@ for people; ``--json`` gives scripts something to read. No traceback unless
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import traceback
@@ -395,6 +396,7 @@ def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | Non
 
 def main() -> None:
     debug = "--debug" in sys.argv
+    os.umask(0o077)  # store, index, logs and reports: readable by their owner only
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

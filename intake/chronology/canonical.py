@@ -11,6 +11,8 @@ and the chronology never needs one.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,8 +25,11 @@ _ESCAPES = {chr(i): f"\\u{i:04x}" for i in range(0x20)}
 _ESCAPES.update(_SHORT)
 
 
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\]')
+
+
 def _string(text: str) -> str:
-    return '"' + "".join(_ESCAPES.get(ch, ch) for ch in text) + '"'
+    return '"' + _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text) + '"'
 
 
 def _key(text: str) -> bytes:
@@ -71,16 +76,53 @@ def _write(value: Any, out: list[str]) -> None:
         raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
+def _fast_ok(value: Any) -> bool:
+    """Check the value (raising as canonical_bytes must); True if the C encoder
+    of the json module gives the JCS bytes: only dicts with ASCII keys, where
+    code point order is UTF-16 order."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if v is None or v is True or v is False or type(v) is str:
+            continue
+        if type(v) is int:
+            if abs(v) > MAX_SAFE_INTEGER:
+                raise ValueError(f"integer {v} is too large for canonical JSON")
+        elif type(v) is dict:
+            for k, item in v.items():
+                if type(k) is not str or not k.isascii():
+                    return False
+                stack.append(item)
+        elif type(v) is list or type(v) is tuple:
+            stack.extend(v)
+        elif isinstance(v, float):
+            raise TypeError("floats are not allowed in canonical chronology JSON")
+        else:
+            return False
+    return True
+
+
+def _slow(value: Any) -> bytes:
+    out: list[str] = []
+    _write(value, out)
+    try:
+        return "".join(out).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("a string holds a lone surrogate, not valid Unicode") from exc
+
+
 def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 canonical JSON of `value`, UTF-8, no trailing newline.
 
     Raises TypeError for floats and non-JSON values, ValueError for integers
     outside +-(2**53-1) and for strings that are not valid Unicode.
     """
-    out: list[str] = []
-    _write(value, out)
+    if not _fast_ok(value):
+        return _slow(value)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                      allow_nan=False)
     try:
-        return "".join(out).encode("utf-8")
+        return text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValueError("a string holds a lone surrogate, not valid Unicode") from exc
 

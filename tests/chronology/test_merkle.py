@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from intake.chronology.canonical import canonical_bytes, sha256_hex
+from intake.chronology.canonical import _slow, canonical_bytes, sha256_hex
 from intake.chronology.merkle import inclusion_proof, leaf_hash, merkle_root, verify_inclusion
 
 # The Certificate Transparency reference vectors (merkle_tree_test.cc, also in trillian).
@@ -118,3 +121,24 @@ def test_canonical_json():
         canonical_bytes("\ud800")
     assert sha256_hex(b"abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_canonical_fast_path_equals_reference(value):
+    """The json-module fast path and the plain JCS writer give the same bytes."""
+    try:
+        want = _slow(value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            canonical_bytes(value)
+        return
+    assert canonical_bytes(value) == want
+    assert json.loads(want) == value

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the checkout is not installed: make `intake`/`plugins` importable
-    sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import mailbox
-import sys
 from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the checkout is not installed: make `intake`/`plugins` importable
-    sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402
 
@@ -304,3 +301,15 @@ def test_not_mail_is_not_mine(tmp_path):
 ])
 def test_lookalike_rules(display, address, lookalike):
     assert bool(_mail.lookalike_reasons(display, address)) is lookalike
+
+
+def test_nesting_too_deep_for_the_parser_still_gives_the_headers(tmp_path):
+    depth = 3000
+    body = "".join(f"Content-Type: multipart/mixed; boundary=\"b{i}\"\n\n--b{i}\n"
+                   for i in range(depth)) + "Content-Type: text/plain\n\ndeep\n"
+    data = _message("From: a@example.org\nDate: Sun, 11 Apr 2021 15:47:53 +0200\n"
+                    "MIME-Version: 1.0\n", body.encode())
+    result = run_plugin(plugin, _write(tmp_path, "bomb.eml", data))
+    assert [r.status for r in result.runs] == ["ok"]
+    assert "nested-too-deep" in result.events[0].flags
+    assert result.events[0].claims[0].utc == "2021-04-11T13:47:53Z"

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the checkout is not installed: make `intake`/`plugins` importable
-    sys.path.insert(0, str(ROOT))
 
 import pikepdf  # noqa: E402
 import pytest  # noqa: E402

@@ -75,9 +75,19 @@ class Case:
             if lock_fd is not None:
                 os.close(lock_fd)
             raise
-        return cls(config, case_id, replicas, available, unavailable, log, index, pm, lock_fd)
+        case = cls(config, case_id, replicas, available, unavailable, log, index, pm, lock_fd)
+        if write and int(index.state("custody_seq", "0") or 0) != log.seq:
+            # The index is a cache that fell behind the log (a crash, or a
+            # replica restored): rebuild it before anything relies on it.
+            from .checks import reindex
 
-    def close(self) -> None:
+            reindex(case)
+        return case
+
+    def close(self, clean: bool = True) -> None:
+        """Close; after clean work, record that the index knows every custody line."""
+        if clean and self._lock_fd is not None and self.log.seq:
+            self.index.set_state("custody_seq", str(self.log.seq))
         self.index.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
@@ -86,8 +96,8 @@ class Case:
     def __enter__(self) -> Case:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(clean=exc_type is None)
 
     def replica(self, name: str) -> FolderReplica | None:
         return next((r for r in self.replicas if r.name == name), None)

@@ -308,6 +308,7 @@ def status(case: Case) -> dict[str, Any]:
         "case_dir": str(case.config.case_dir),
         "counts": counts,
         "custody_lines": case.log.seq,
+        "index_up_to_date": int(idx.state("custody_seq", "0") or 0) == case.log.seq,
         "min_copies": case.config.min_copies,
         "replicas": replicas,
         "waiting_for_copies": waiting,

@@ -168,6 +168,9 @@ def status(case_dir: Path, as_json: bool) -> None:
     console.print(f"Case [bold]{s['case']}[/]: {c['items']} items ({c['derived_items']} found inside "
                   f"other files), {c['receipts']} receipts, {c['events']} events, "
                   f"{s['custody_lines']} custody lines")
+    if not s["index_up_to_date"]:
+        console.print("The index is behind the custody log; run 'intake reindex' "
+                      "(or any command that stores files) to bring it up to date.")
     for r in s["replicas"]:
         state = f"{r['items']} items" if r["available"] else f"NOT AVAILABLE: {r['reason']}"
         console.print(f"  replica {r['name']} ({r['path']}): {state}")

@@ -158,6 +158,15 @@ def _gran_word(g: str) -> str:
     return _GRAN_WORDS.get(g, f"the {g}")
 
 
+_KIND_WORDS = {"email": "an e-mail", "sms": "an SMS", "mms": "an MMS", "": "a fact"}
+
+
+def _a_kind(kind: str) -> str:
+    if kind in _KIND_WORDS:
+        return _KIND_WORDS[kind]
+    return ("an " if kind[:1] in "aeiou" else "a ") + kind
+
+
 def _because(kind: str, claims: list[dict], disagree: bool) -> str:
     """Plain English: why the first claim (already sorted) was chosen."""
     if not claims:
@@ -169,7 +178,7 @@ def _because(kind: str, claims: list[dict], disagree: bool) -> str:
     else:
         other = claims[1]
         if _meaning_rank(kind, best["meaning"]) != _meaning_rank(kind, other["meaning"]):
-            why = (f"for a {kind or 'fact'}, the time it was {best['meaning']} is preferred over "
+            why = (f"for {_a_kind(kind)}, the time it was {best['meaning']} is preferred over "
                    f"the time it was {other['meaning']}")
         elif ("placeholder" in best["flags"]) != ("placeholder" in other["flags"]):
             why = f"{other['source']} looks like a device's default clock"
@@ -182,6 +191,8 @@ def _because(kind: str, claims: list[dict], disagree: bool) -> str:
         elif best["granularity"] != other["granularity"]:
             why = (f"it is precise to {_gran_word(best['granularity'])}, {other['source']} "
                    f"only to {_gran_word(other['granularity'])}")
+        elif best["utc"] == other["utc"]:
+            why = "the others give the same time (the first by source name and exhibit is shown)"
         else:
             why = ("the claims are equally good, so the first by source name, plugin and "
                    "exhibit is taken")
@@ -264,6 +275,8 @@ def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
         key = _text(raw.get("key"))
         kind = _text(raw.get("kind")) or "file"
         facts = _plain(raw.get("facts") or {})
+        if not isinstance(facts, dict):
+            facts = {"value": facts}
         if kind in ("photo", "screenshot", "letter") and isinstance(item_facts, dict):
             facts = {**item_facts, **facts}
         flags = _strings(raw.get("flags"))
@@ -292,7 +305,7 @@ def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
             exhibit=sha, idx=idx, key=key, plugin=plugin, plugin_version=version, kind=kind,
             what=_text(raw.get("summary")), who=_text(raw.get("who")), to=_strings(raw.get("to")),
             category=_text(raw.get("category")), witnesses=[w for w in witnesses if w],
-            flags=flags, facts=facts if isinstance(facts, dict) else {}, claims=claims,
+            flags=flags, facts=facts, claims=claims,
             override=dict(ov) if isinstance(ov, Mapping) else {}, phashes=_unique(phashes),
         ))
     for ev in out:

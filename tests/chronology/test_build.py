@@ -338,9 +338,11 @@ def test_deterministic_under_shuffles(doc):
 
 
 def test_deterministic_across_zone_and_locale(doc, tmp_path):
-    script = ("import sys; sys.path.insert(0, %r); import test_build as t; "
+    here = str(Path(__file__).parent)
+    script = (f"import sys, time; sys.path.insert(0, {here!r}); import test_build as t; "
               "from intake.chronology.canonical import canonical_bytes; "
-              "sys.stdout.buffer.write(canonical_bytes(t.build()))") % str(Path(__file__).parent)
+              "assert time.localtime(0).tm_gmtoff == -5 * 3600; "
+              "sys.stdout.buffer.write(canonical_bytes(t.build()))")
     env = {**os.environ, "TZ": "America/New_York", "LC_ALL": "C", "LANG": "C"}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                          check=True, cwd=ROOT).stdout

@@ -130,7 +130,7 @@ json_values = st.recursive(
     max_leaves=20)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(json_values)
 def test_canonical_fast_path_equals_reference(value):
     """The json-module fast path and the plain JCS writer give the same bytes."""

@@ -1,0 +1,178 @@
+"""The CSV (Belgian Excel/LibreOffice) and HTML (self-contained) forms, and the JSON file."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import importlib.util
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from intake.chronology.canonical import canonical_bytes
+from intake.chronology.context import ReportContext
+from intake.chronology.verify import verify_chronology
+from intake.reports.csv_report import csv_bytes, guard, write_csv
+from intake.reports.html_report import write_html
+from intake.reports.json_report import write_json
+
+_spec = importlib.util.spec_from_file_location("_chronology_samples_csv",
+                                               Path(__file__).with_name("test_build.py"))
+samples = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(samples)
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7"
+       b"5\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def hostile_records() -> list[dict]:
+    recs = samples.sample_records()
+    for r in recs:
+        if r["sha256"] in (samples.SHA["email"], samples.SHA["email_attached"]):
+            ev = r["extraction"]["events"][0]
+            ev["summary"] = '<script>alert("x")</script> =HYPERLINK("evil");"quoted"\r\nline 2'
+            ev["who"] = "@attacker <a href=x>"
+        if r["sha256"] == samples.SHA["logbook"]:
+            r["extraction"]["events"][0]["summary"] = "-2+3 bij de schoolpoort; daarna weg"
+    return recs
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict:
+    return samples.build(hostile_records())
+
+
+def context(lang="nl", thumbs=True) -> ReportContext:
+    def thumbnail(sha: str, size: int) -> bytes | None:
+        assert size == 160
+        return PNG if thumbs and sha == samples.SHA["photo"] else None
+    return ReportContext(case_name="Zaak Janssens", language=lang,
+                         generated_at="2026-11-28T10:00:00Z", thumbnail=thumbnail)
+
+
+def test_json_report(doc, tmp_path):
+    [path] = write_json(doc, tmp_path, context())
+    assert path.name == "chronology.json"
+    assert path.read_bytes() == canonical_bytes(doc)
+    assert verify_chronology(path.read_bytes()) == []
+
+
+def test_csv_format(doc, tmp_path):
+    [path] = write_csv(doc, tmp_path, context())
+    raw = path.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    body = raw[len(codecs.BOM_UTF8):].decode("utf-8")
+    # every record ends in CRLF; the only bare LF is inside the quoted field
+    assert body.endswith("\r\n") and body.count("\n") == body.count("\r\n")
+    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))
+    assert rows[0] == ["Nr", "Datum", "Uur", "UTC-verschil", "Wat", "Wie", "Categorie",
+                       "Bron van het tijdstip", "Stukken", "SHA-256 eerste stuk", "Getuigen",
+                       "Opmerkingen"]
+    assert len(rows) == 1 + 11
+    assert all(len(r) == 12 for r in rows)
+    sms = rows[3]
+    assert sms[:4] == ["3", "01/07/2024", "23:30:00", "UTC+02:00"]
+    assert sms[5] == "'+32470123456"  # would be read as a number or formula otherwise
+    assert sms[7] == "sms: sms date (epoch ms)"
+    assert sms[8] == "A4, A5"
+    assert sms[9] == doc["entries"][2]["exhibits"][0]
+    first = rows[1]
+    # starts with '<': not a formula, kept as written, newline and all
+    assert first[4] == '<script>alert("x")</script> =HYPERLINK("evil");"quoted"\r\nline 2'
+    assert first[5] == "'@attacker <a href=x>"
+    log = rows[7]
+    assert log[4] == "'-2+3 bij de schoolpoort; daarna weg"
+    assert log[2] == "18:00" and log[10] == "Marie Peeters (0470 99 88 77)"
+    assert log[6] == "volgen of opwachten"
+    photo = rows[2]
+    assert photo[11] == "tijdstippen spreken elkaar tegen"
+    undated = rows[-1]
+    assert undated[0] == "11" and undated[1:4] == ["", "", ""]
+    # RFC 4180 quoting in the raw text: the field with ; " CR LF is quoted, quotes doubled
+    assert '"<script>alert(""x"")</script> =HYPERLINK(""evil"");""quoted""\r\nline 2"' in body
+
+
+def test_csv_languages_and_guard(doc):
+    fr = csv_bytes(doc, "fr").decode("utf-8-sig").split("\r\n")[0]
+    assert fr.startswith("N°;Date;Heure;")
+    en = csv_bytes(doc, "en").decode("utf-8-sig").split("\r\n")[0]
+    assert en.startswith("No;Date;Time;UTC offset;What")
+    assert csv_bytes(doc, "xx") == csv_bytes(doc, "nl")
+    for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert guard(bad) == "'" + bad
+    assert guard("1") == "1" and guard("") == "" and guard("a=b") == "a=b"
+
+
+def test_html_self_contained_and_escaped(doc, tmp_path):
+    [path] = write_html(doc, tmp_path, context())
+    text = path.read_text("utf-8")
+    assert text.startswith("<!DOCTYPE html>") and '<html lang="nl">' in text
+    assert "http://" not in text and "https://" not in text
+    for attr in re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text):
+        assert attr.startswith(("#", "data:image/png;base64,")), attr
+    assert "<link" not in text and "@import" not in text and "url(" not in text
+    assert "<script" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
+    assert "&lt;a href=x&gt;" in text
+    # header, summary, chart, table, exhibits, thumbnails, verification
+    assert "Zaak Janssens" in text and "Chronologie van feiten" in text
+    assert "heden" in text  # open period
+    assert "<svg" in text and "<rect" in text
+    assert "@media print" in text and "table-header-group" in text
+    assert text.count('data:image/png;base64,') == 1
+    for x in doc["exhibits"]:
+        assert x["sha256"] in text and f'id="{x["label"]}"' in text
+    assert "intake verify --chronology chronology.json" in text and "sha256sum" in text
+    assert doc["root_hash"] in text
+    assert 'id="e8"' in text and 'href="#e8"' in text  # the screenshot link
+    assert "zelfde schermafbeelding" in text
+    assert "volgen of opwachten" in text
+    assert "01/07/2024" in text and "23:30:00" in text
+
+
+def test_html_languages(doc, tmp_path):
+    fr = write_html(doc, tmp_path / "fr", context("fr", thumbs=False))[0].read_text("utf-8")
+    assert '<html lang="fr">' in fr and "Chronologie des faits" in fr and "data:" not in fr
+    en = write_html(doc, tmp_path / "en", context("en"))[0].read_text("utf-8")
+    assert "Chronology of facts" in en and "How to verify" in en
+
+
+def test_reports_are_deterministic(doc, tmp_path):
+    a = write_html(doc, tmp_path / "a", context())[0].read_bytes()
+    b = write_html(json.loads(json.dumps(doc)), tmp_path / "b", context())[0].read_bytes()
+    assert a == b
+    assert csv_bytes(doc, "nl") == csv_bytes(json.loads(json.dumps(doc)), "nl")
+
+
+def test_empty_chronology(tmp_path):
+    empty = samples.build([])
+    assert write_html(empty, tmp_path, context())[0].read_text("utf-8").endswith("</html>\n")
+    assert csv_bytes(empty, "nl").count(b"\r\n") == 1
+
+
+def test_chart_over_long_spans():
+    from intake.reports.html_report import _buckets
+
+    def doc_with(*instants, flags=()):
+        return {"case": {"timezone": "Europe/Brussels"},
+                "entries": [{"instant": i, "flags": list(flags)} for i in instants]}
+
+    weeks, unit = _buckets(doc_with("2024-07-01T21:30:00Z", "2024-07-16T10:00:00Z"))
+    assert unit == "week" and [(str(d), n) for d, n in weeks] == [
+        ("2024-07-01", 1), ("2024-07-08", 0), ("2024-07-15", 1)]
+    # Sunday 23:30 UTC is Monday in Brussels: the local date decides the week
+    weeks, _ = _buckets(doc_with("2024-07-07T22:30:00Z"))
+    assert str(weeks[0][0]) == "2024-07-08"
+    months, unit = _buckets(doc_with("2010-01-05T00:00:00Z", "2015-03-01T12:00:00Z"))
+    assert unit == "month" and len(months) == 63
+    years, unit = _buckets(doc_with("1990-01-05T00:00:00Z", "2024-03-01T12:00:00Z"))
+    assert unit == "year" and len(years) == 35
+    # a year like 3609 does not make a chart of 1600 bars
+    sparse, unit = _buckets(doc_with("2008-01-05T00:00:00Z", "3609-06-30T09:33:50Z"))
+    assert unit == "year" and len(sparse) == 2
+    flagged, _ = _buckets(doc_with("3609-06-30T09:33:50Z", flags=["implausible-date"]))
+    assert flagged == []

@@ -1,0 +1,184 @@
+"""`intake init`, `--case` on every command, config errors, ingest/status JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core_helpers import (
+    INTAKE,
+    add_config,
+    drop,
+    ok,
+    run_intake,
+    set_config,
+    sha256,
+    status,
+)
+
+COMMANDS_WITH_CASE = (["watch"], ["ingest"], ["status"], ["verify"], ["repair"], ["reindex"],
+                      ["plugins"], ["log", "add"], ["chronology"])
+
+
+def test_the_cli_is_next_to_python() -> None:
+    assert INTAKE.is_file(), INTAKE
+    proc = ok(run_intake("--version"))
+    assert proc.stdout.strip() == "intake, version 0.1.0"
+
+
+def test_init_makes_config_inbox_and_two_replicas(tmp_path: Path) -> None:
+    target = tmp_path / "new case"
+    proc = ok(run_intake("init", target))
+    assert f"drop files into: {target / 'inbox'}" in proc.stdout
+    assert (target / "config" / "intake.toml").is_file()
+    assert (target / "inbox").is_dir()
+    for name in ("a", "b"):
+        rep = target / "store" / name
+        assert rep.is_dir()
+        marker = json.loads((rep / "REPLICA.json").read_text(encoding="utf-8"))
+        assert marker["replica"] == name and marker["format"] == "intake-replica/1"
+    markers = {json.loads((target / "store" / n / "REPLICA.json").read_bytes())["case_id"]
+               for n in ("a", "b")}
+    assert len(markers) == 1  # both replicas belong to the same case
+    assert sorted(p.name for p in (target / "inbox").iterdir()) == []
+    assert 'name = "new case"' in (target / "config" / "intake.toml").read_text(encoding="utf-8")
+
+    again = run_intake("init", target)
+    assert again.returncode != 0
+    assert "is already a case (config/intake.toml exists)" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS_WITH_CASE, ids=lambda c: " ".join(c))
+def test_every_command_takes_case(command: list[str]) -> None:
+    proc = ok(run_intake(*command, "--help"))
+    assert "--case DIRECTORY" in proc.stdout
+
+
+def test_case_defaults_to_the_current_directory(tmp_path: Path) -> None:
+    case = tmp_path / "c"
+    ok(run_intake("init", case, cwd=tmp_path))
+    set_config(case, "settle_seconds = 1.0", "settle_seconds = 0.2")
+    drop(case, "note.txt", b"seen him at the station\n")
+    ok(run_intake("ingest", "--in-process", cwd=case))
+    here = json.loads(ok(run_intake("status", "--json", cwd=case)).stdout)
+    there = json.loads(ok(run_intake("status", "--json", "--case", case, cwd=tmp_path)).stdout)
+    assert here == there
+    assert here["case_dir"] == str(case) and here["case"] == "c"
+    assert here["counts"]["items"] == 1 and here["counts"]["receipts"] == 1
+    ok(run_intake("verify", cwd=case))
+
+    # elsewhere, with no case: one plain line naming the missing config
+    proc = run_intake("status", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"intake: {tmp_path / 'config' / 'intake.toml'}: no config file here. Is {tmp_path} a "
+        "case folder? Make one with 'intake init DIR' or pass --case DIR"]
+
+
+CONFIG_ERRORS = [
+    # (what is changed, into what, key named, what is allowed)
+    ('language = "nl"', 'language = "nl"\ncolour = "blue"', "case.colour",
+     "is not known (allowed here: name, timezone, language)"),
+    ("settle_seconds = 1.0", 'settle_seconds = "fast"', "inbox.settle_seconds",
+     "must be a number, not 'fast'"),
+    ('timezone = "Europe/Brussels"', 'timezone = "Europe/Brusels"', "case.timezone",
+     "is 'Europe/Brusels', which is not a known time zone (use a name like "
+     '"Europe/Brussels")'),
+    ("min_copies = 2 ", "min_copies = 3 ", "store.min_copies",
+     "is 3; allowed: 1 to 2 (the number of replicas)"),
+    ("timeout_seconds = 60", "timeout_seconds = true", "plugins.timeout_seconds",
+     "must be a number, not True"),
+]
+
+
+@pytest.mark.parametrize("old,new,key,allowed", CONFIG_ERRORS, ids=[c[2] for c in CONFIG_ERRORS])
+def test_config_error_is_one_plain_line(tmp_path: Path, old: str, new: str, key: str,
+                                        allowed: str) -> None:
+    from intake.case import init_case
+
+    case = init_case(tmp_path / "case").case_dir
+    set_config(case, old, new)
+    config = case / "config" / "intake.toml"
+    commands = [["status"]] + ([["ingest", "--in-process"]] if key == "case.timezone" else [])
+    for command in commands:
+        proc = run_intake(*command, "--case", case)
+        assert proc.returncode == 2, proc
+        assert "Traceback" not in proc.stderr
+        assert proc.stdout == ""
+        lines = proc.stderr.strip().splitlines()
+        assert lines == [f"intake: {config}: key '{key}' {allowed}"], lines
+
+
+def test_ingest_json_outcome_counts(case: Path) -> None:
+    data = {"a.txt": b"first\n", "sub/b.txt": b"second\n", "sub/deeper/c.txt": b"third\n"}
+    for rel, content in data.items():
+        drop(case, rel, content)
+    (case / "inbox" / "link.txt").symlink_to(case / "config" / "intake.toml")
+    proc = ok(run_intake("ingest", "--json", "--in-process", "--case", case))
+    answer = json.loads(proc.stdout)
+    assert answer["files"] == 4
+    assert answer["outcomes"] == {"settled": 3, "refused": 1}
+    by_source = {r["source"]: r for r in answer["results"]}
+    for rel, content in data.items():
+        assert by_source[f"inbox/{rel}"]["sha256"] == sha256(content)
+        assert by_source[f"inbox/{rel}"]["outcome"] == "settled"
+    link = by_source["inbox/link.txt"]
+    assert link["outcome"] == "refused" and link["sha256"] == ""
+    assert "symbolic link" in link["reason"]
+
+    # a second run finds nothing new
+    again = json.loads(ok(run_intake("ingest", "--json", "--in-process", "--case", case)).stdout)
+    assert again["outcomes"] == {"refused": 1} and again["files"] == 1
+
+    # the people's summary says the same
+    drop(case, "d.txt", b"fourth\n")
+    text = ok(run_intake("ingest", "--in-process", "--case", case)).stdout
+    assert "2 files looked at: 1 stored safely, 1 not taken" in text
+
+
+def test_status_json_fields(case: Path) -> None:
+    drop(case, "one.txt", b"1\n")
+    drop(case, "two.txt", b"")
+    ok(run_intake("ingest", "--in-process", "--case", case))
+    s = status(case)
+    assert {"case", "case_dir", "counts", "custody_lines", "min_copies", "replicas",
+            "waiting_for_copies", "originals_still_in_inbox", "files_not_taken",
+            "items_with_warnings"} <= set(s)
+    assert s["case"] == "case" and s["case_dir"] == str(case)
+    assert s["counts"] == {"items": 2, "receipts": 2, "derived_items": 0, "events": 2,
+                           "items_with_warnings": 1, "files_not_taken": 0}
+    assert s["min_copies"] == 2
+    assert s["replicas"] == [
+        {"name": "a", "path": str(case / "store" / "a"), "available": True, "reason": "",
+         "items": 2},
+        {"name": "b", "path": str(case / "store" / "b"), "available": True, "reason": "",
+         "items": 2}]
+    assert s["waiting_for_copies"] == [] and s["originals_still_in_inbox"] == []
+    assert s["files_not_taken"] == []
+    lines = sum(1 for seg in (case / "store" / "a" / "custody").glob("*.jsonl")
+                for _ in seg.read_bytes().splitlines())
+    assert s["custody_lines"] == lines
+
+
+def test_a_second_writer_is_refused_with_one_line(case: Path) -> None:
+    from intake.case import Case
+
+    with Case.open(case):
+        proc = run_intake("ingest", "--in-process", "--case", case)
+    assert proc.returncode == 4
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"intake: another intake process (the watcher?) is working on the case {case}; "
+        "wait for it or stop it first"]
+
+
+def test_extra_replica_block_is_checked(case: Path) -> None:
+    add_config(case, '[[replicas]]\nname = "c"\npth = "store/c"\n')
+    proc = run_intake("status", "--case", case)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"intake: {case / 'config' / 'intake.toml'}: key 'replicas[3].pth' is not known "
+        "(allowed here: name, kind, path, options)"]

@@ -1,0 +1,202 @@
+"""verify, repair and reindex on real damage: flipped bytes, deleted files, lost index."""
+
+from __future__ import annotations
+
+import json
+import os
+from email.message import EmailMessage
+from pathlib import Path
+
+from core_helpers import (
+    drop,
+    ingest,
+    meta_dir,
+    object_path,
+    ok,
+    receipts,
+    replica,
+    run_intake,
+    sha256,
+    status,
+    verify,
+)
+
+LETTER = b"Official letter from the court, case 2024/123\n" * 40
+NOTE = b"He was at the bakery again at 8:10\n"
+
+
+def flip_byte(path: Path, offset: int = 10) -> bytes:
+    os.chmod(path, 0o600)
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.chmod(path, 0o400)
+    return bytes(data)
+
+
+def problems(proc) -> list[str]:
+    return [line for line in proc.stdout.splitlines() if line.startswith("PROBLEM: ")]
+
+
+def setup_two(case: Path) -> tuple[str, str]:
+    drop(case, "court/letter.txt", LETTER)
+    drop(case, "note.txt", NOTE)
+    ingest(case)
+    ok(verify(case))
+    return sha256(LETTER), sha256(NOTE)
+
+
+def test_flipped_byte_is_found_and_repaired(case: Path) -> None:
+    sha, other = setup_two(case)
+    obj_b = object_path(replica(case, "b"), sha)
+    damaged = flip_byte(obj_b)
+
+    proc = verify(case)
+    assert proc.returncode == 5
+    assert "Traceback" not in proc.stderr
+    found = problems(proc)
+    assert f"PROBLEM: replica b: item {sha[:12]}… (letter.txt) is damaged (its SHA-256 no " \
+           "longer matches)" in found
+    assert all("replica a" not in p for p in found)
+    assert all(other[:12] not in p for p in found)
+    assert "replica a: 2 of 2 items verified" in proc.stdout
+    assert "replica b: 1 of 2 items verified" in proc.stdout
+
+    rep = ok(run_intake("repair", "--case", case))
+    assert f"replica b: item {sha[:12]}… (letter.txt) restored" in rep.stdout
+    ok(verify(case))
+    for name in ("a", "b"):
+        obj = object_path(replica(case, name), sha)
+        assert sha256(obj) == sha
+        assert os.stat(obj).st_mode & 0o222 == 0
+    # the damaged copy is kept, not deleted
+    kept = list((replica(case, "b") / "damaged").iterdir())
+    assert len(kept) == 1
+    assert kept[0].name.startswith(f"objects__{sha[:2]}__{sha}.")
+    assert kept[0].read_bytes() == damaged
+
+
+def test_damage_in_both_replicas_is_unrecoverable_and_not_papered_over(case: Path) -> None:
+    sha, other = setup_two(case)
+    bad_a = flip_byte(object_path(replica(case, "a"), sha), 3)
+    bad_b = flip_byte(object_path(replica(case, "b"), sha), 200)
+
+    proc = verify(case)
+    assert proc.returncode == 5
+    found = problems(proc)
+    assert f"PROBLEM: item {sha[:12]}… (letter.txt): no replica holds a good copy; it cannot " \
+           "be repaired" in found
+
+    rep = run_intake("repair", "--case", case)
+    assert rep.returncode != 0
+    assert "Traceback" not in rep.stderr
+    assert f"NOT REPAIRED: item {sha[:12]}… (letter.txt): no replica holds a good copy; it " \
+           "cannot be repaired" in rep.stdout
+    assert "restored" not in rep.stdout
+    # neither bad copy was "repaired" from the other bad copy
+    assert object_path(replica(case, "a"), sha).read_bytes() == bad_a
+    assert object_path(replica(case, "b"), sha).read_bytes() == bad_b
+    assert not (replica(case, "a") / "damaged").exists()
+    assert not (replica(case, "b") / "damaged").exists()
+    # the other item is untouched and fine
+    for name in ("a", "b"):
+        assert sha256(object_path(replica(case, name), other)) == other
+
+
+def test_deleted_object_is_restored(case: Path) -> None:
+    sha, _ = setup_two(case)
+    obj = object_path(replica(case, "a"), sha)
+    obj.unlink()
+    proc = verify(case)
+    assert proc.returncode == 5
+    assert f"PROBLEM: replica a: item {sha[:12]}… (letter.txt) is missing" in problems(proc)
+    ok(run_intake("repair", "--case", case))
+    assert sha256(obj) == sha
+    assert os.stat(obj).st_mode & 0o222 == 0
+    ok(verify(case))
+
+
+def test_deleted_and_altered_metadata_are_named_and_restored(case: Path) -> None:
+    sha, other = setup_two(case)
+    item_b = meta_dir(replica(case, "b"), sha) / "item.json"
+    good_item = item_b.read_bytes()
+    item_b.unlink()
+    (receipt_a,) = list((meta_dir(replica(case, "a"), other) / "receipts").glob("*.json"))
+    good_receipt = receipt_a.read_bytes()
+    os.chmod(receipt_a, 0o600)
+    altered = good_receipt.replace(b'"note.txt"', b'"other.txt"')
+    assert altered != good_receipt
+    receipt_a.write_bytes(altered)
+
+    proc = verify(case)
+    assert proc.returncode == 5
+    found = problems(proc)
+    rel_item = f"{sha[:2]}/{sha}/item.json"
+    rel_receipt = f"{other[:2]}/{other}/receipts/{receipt_a.name}"
+    assert f"PROBLEM: replica b: metadata file meta/{rel_item} is missing" in found
+    assert f"PROBLEM: replica a: metadata file meta/{rel_receipt} was altered or damaged" in found
+
+    rep = ok(run_intake("repair", "--case", case))
+    assert f"replica b: metadata meta/{rel_item} restored" in rep.stdout
+    assert f"replica a: metadata meta/{rel_receipt} restored" in rep.stdout
+    assert item_b.read_bytes() == good_item
+    assert receipt_a.read_bytes() == good_receipt
+    kept = list((replica(case, "a") / "damaged").iterdir())
+    assert [k.read_bytes() for k in kept] == [altered]
+    ok(verify(case))
+
+
+def make_mail() -> bytes:
+    m = EmailMessage()
+    m["From"] = "Someone <someone@example.org>"
+    m["To"] = "victim@example.org"
+    m["Subject"] = "I know where you live"
+    m["Date"] = "Fri, 01 Mar 2024 21:15:00 +0100"
+    m["Message-ID"] = "<abc123@example.org>"
+    m.set_content("I saw you today at the station.")
+    m.add_attachment(b"attached map\n", maintype="text", subtype="plain", filename="map.txt")
+    return bytes(m)
+
+
+def test_reindex_rebuilds_the_same_counts(case: Path) -> None:
+    drop(case, "mail.eml", make_mail())
+    drop(case, "x/one.txt", b"one\n")
+    drop(case, "y/one again.txt", b"one\n")
+    drop(case, "empty.txt", b"")
+    ingest(case)
+    before = status(case)
+    assert before["counts"]["derived_items"] == 1
+    assert before["counts"]["items"] == 4  # mail, its attachment, one.txt, empty
+    assert before["counts"]["receipts"] == 4
+    assert before["counts"]["events"] >= 3
+
+    index = case / ".intake" / "index.sqlite"
+    assert index.is_file()
+    index.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(str(index) + suffix).unlink(missing_ok=True)
+
+    proc = ok(run_intake("reindex", "--json", "--case", case))
+    counts = json.loads(proc.stdout)
+    assert counts["source_replica"] == "a"
+    after = status(case)
+    for key in ("items", "receipts", "events", "derived_items", "items_with_warnings"):
+        assert after["counts"][key] == before["counts"][key], key
+    assert after["waiting_for_copies"] == before["waiting_for_copies"] == []
+    assert after["originals_still_in_inbox"] == before["originals_still_in_inbox"] == []
+    assert after["items_with_warnings"] == before["items_with_warnings"]
+    ok(verify(case))
+    assert len(receipts(replica(case, "b"), sha256(b"one\n"))) == 2
+
+
+def test_reindex_from_a_chosen_replica(case: Path) -> None:
+    drop(case, "note.txt", NOTE)
+    ingest(case)
+    before = status(case)
+    counts = json.loads(ok(run_intake("reindex", "--json", "--replica", "b", "--case", case))
+                        .stdout)
+    assert counts["source_replica"] == "b"
+    assert counts["items"] == before["counts"]["items"] == 1
+    proc = run_intake("reindex", "--replica", "zz", "--case", case)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "intake: replica 'zz' is not available"

@@ -197,11 +197,12 @@ def status(case_dir: Path, as_json: bool) -> None:
               help="Check a chronology.json (offline; with the case's store if there is one).")
 @click.option("--proof", "proof_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Check an inclusion proof of one entry (offline).")
+@click.option("--root", "merkle_root", help="With --proof: the Merkle root printed in the PDF.")
 def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
-           proof_file: Path | None) -> None:
+           proof_file: Path | None, merkle_root: str | None) -> None:
     """Re-hash every copy and check the custody chain; non-zero exit on any problem."""
     if chronology_file or proof_file:
-        _verify_chronology(case_dir, chronology_file, proof_file, as_json)
+        _verify_chronology(case_dir, chronology_file, proof_file, merkle_root, as_json)
         return
     from .checks import verify as run_verify
 
@@ -238,7 +239,7 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
 
 
 def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file: Path | None,
-                       as_json: bool) -> None:
+                       merkle_root: str | None, as_json: bool) -> None:
     from .chronology.build import verify_proof
     from .chronology.verify import verify_chronology
 
@@ -256,14 +257,27 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
             if case:
                 case.close()
     if proof_file:
-        problems += verify_proof(json.loads(proof_file.read_text(encoding="utf-8")))
+        try:
+            proof = json.loads(proof_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise IntakeError(f"{proof_file}: not a proof file ({exc})") from exc
+        problems += verify_proof(proof)
+        if merkle_root and proof.get("merkle_root") != merkle_root.strip().lower():
+            problems.append("the proof is for another chronology: its Merkle root "
+                            f"{proof.get('merkle_root')} is not {merkle_root}")
+        elif not merkle_root:
+            console.print("Note: compare the proof's merkle_root with the one printed in the "
+                          "PDF, or pass it with --root.")
     if as_json:
         _print_json({"ok": not problems, "problems": problems})
     else:
         for p in problems:
             console.print(f"PROBLEM: {p}")
-        if not problems:
+        if not problems and chronology_file:
             console.print("The chronology is intact: every hash, the chain and the root match.")
+        if not problems and proof_file:
+            console.print(f"The proof holds: entry {proof['entry'].get('number')} belongs to the "
+                          f"chronology with Merkle root {proof.get('merkle_root')}.")
     if problems:
         raise VerifyFailed(f"{len(problems)} problems found in the chronology")
 
@@ -383,16 +397,25 @@ def log_add(case_dir: Path, when: str, what: str, place: str, witnesses: tuple[s
 @click.option("--from", "date_from", help="First day (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Last day (YYYY-MM-DD).")
 @click.option("--lang", type=click.Choice(["nl", "fr", "en"]), help="Language (default: the case's).")
+@click.option("--proof", "proofs", type=int, multiple=True,
+              help="Also write an inclusion proof of entry N (repeat for more).")
 def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | None,
-               date_to: str | None, lang: str | None) -> None:
+               date_to: str | None, lang: str | None, proofs: tuple[int, ...]) -> None:
     """Build the chronology and its reports into --out."""
+    from .case import Case
+    from .errors import CaseLockedError
     from .reporting import make_reports
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
-    with _open(case_dir, write=False) as case, _progress(True) as progress:
+    try:  # log "report made" when we may write; the watcher may hold the case
+        case = Case.open(case_dir)
+    except CaseLockedError:
+        case = Case.open(case_dir, write=False)
+    with case, _progress(True) as progress:
         bar = progress.add_task("Building", total=len(wanted) + 1)
         written = make_reports(case, out_dir, wanted, date_from=date_from, date_to=date_to,
-                               language=lang, advance=lambda: progress.advance(bar))
+                               language=lang, advance=lambda: progress.advance(bar),
+                               proofs=proofs)
     for path in written:
         console.print(f"wrote {path}")
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from . import __version__
 from .case import Case
-from .chronology.build import build_chronology
+from .chronology.build import build_chronology, inclusion_proof_for
+from .chronology.canonical import canonical_bytes
 from .chronology.context import ReportContext
 from .custody import check_chain
 from .errors import IntakeError
@@ -71,7 +72,8 @@ def _context(case: Case, language: str) -> ReportContext:
 
 def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: str | None = None,
                  date_to: str | None = None, language: str | None = None,
-                 advance: Callable[[], None] | None = None) -> list[Path]:
+                 advance: Callable[[], None] | None = None,
+                 proofs: tuple[int, ...] = ()) -> list[Path]:
     writers = report_formats(case.pm)
     unknown = [f for f in formats if f not in writers]
     if unknown:
@@ -97,4 +99,12 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
             case.index.set_state("custody_seq", str(case.log.seq))
         if advance:
             advance()
+    for number in proofs:
+        try:
+            proof = inclusion_proof_for(doc, number)
+        except KeyError as exc:
+            raise IntakeError(f"--proof {number}: {exc.args[0]}") from exc
+        path = out_dir / f"proof-entry-{number}.json"
+        path.write_bytes(canonical_bytes(proof))
+        written.append(path)
     return written

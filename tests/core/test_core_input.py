@@ -237,4 +237,5 @@ def test_two_thousand_files_in_nested_folders(case: Path) -> None:
     assert inbox_top(case) == ["ingested"]
     s = status(case)
     assert s["counts"]["items"] == count and s["counts"]["receipts"] == count
-    assert seconds < 60, f"ingest of {count} files took {seconds:.1f} s"
+    # ~18 s on an idle 2-core VM, ~45 s when other jobs share it; 120 s means a regression
+    assert seconds < 120, f"ingest of {count} files took {seconds:.1f} s"

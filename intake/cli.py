@@ -50,11 +50,26 @@ def _open(case_dir: Path, write: bool = True):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks when something fails.")
+@click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The case folder, for every command (same as the command's own --case).")
 @click.version_option(__version__, prog_name="intake")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, case_dir: Path | None) -> None:
     """intake: keeps every file a victim drops, safely, and builds the chronology."""
     ctx.obj = {"debug": debug}
+    if case_dir is not None:
+        ctx.default_map = _case_defaults(cli, case_dir)
+
+
+def _case_defaults(group: click.Group, case_dir: Path) -> dict:
+    """A default_map giving --case to every (sub)command that has it."""
+    out: dict = {}
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            out[name] = {"case_dir": case_dir, **_case_defaults(cmd, case_dir)}
+        elif any(p.name == "case_dir" for p in cmd.params):
+            out[name] = {"case_dir": case_dir}
+    return out
 
 
 @cli.command()

@@ -403,15 +403,30 @@ class Pipeline:
 
     # --- stage 4: settle -------------------------------------------------------
 
+    def _note_waiting(self, task: Task) -> None:
+        """Say in `intake status` why a stored original still waits in the inbox.
+
+        The replicas' reasons (full, unplugged) are known only while writing, so
+        they are kept with the index's other "not taken" reasons; the next
+        successful store of the file clears them.
+        """
+        st = task.st
+        self.case.index.set_problem(task.source, task.reason, st.st_size if st else None,
+                                    st.st_mtime_ns if st else None, now_utc())
+
     def settle(self, task: Task) -> None:
         case = self.case
         if not task.from_inbox or not task.sha256:
             return
         copies = case.index.copies(task.sha256)
         if len(copies) < case.config.min_copies:
+            failed = task.put.failed if task.put else {}
+            why = "; ".join(f"replica {r.name}: " + (failed.get(r.name) or case.unavailable.get(
+                r.name) or "no copy yet") for r in case.replicas if r.name not in copies)
             task.outcome = "waiting"
             task.reason = (f"{len(copies)} of {case.config.min_copies} copies made; the file stays "
-                           "in the inbox until the other replicas are available")
+                           f"in the inbox until the other replicas are available ({why})")
+            self._note_waiting(task)
             return
         target = settle_target(case.config.ingested_dir, case.config.inbox, task.path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -423,6 +438,7 @@ class Pipeline:
         except OSError as exc:
             task.outcome = "waiting"
             task.reason = f"stored, but could not be moved to ingested/ ({exc.strerror})"
+            self._note_waiting(task)
             return
         rel_to = target.relative_to(case.config.case_dir).as_posix()
         case.log.event("settled", sha256=task.sha256, receipt=task.receipt_id,

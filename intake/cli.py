@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .errors import IntakeError, VerifyFailed
+from .types import CATEGORIES
 
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -402,6 +403,23 @@ def log_add(case_dir: Path, when: str, what: str, place: str, witnesses: tuple[s
                               pv=pv, exhibits=exhibits, feeling=feeling, category=category,
                               supersedes=supersedes)
     console.print(f"Logbook entry written: {path.name} ({outcome})")
+
+
+@cli.command()
+@case_option
+@click.argument("entry", type=int)
+@click.argument("category", type=click.Choice(["none", *CATEGORIES]))
+def category(case_dir: Path, entry: int, category: str) -> None:
+    """Set the kind of behaviour of chronology entry ENTRY (as numbered in the last build).
+
+    The change is an adviser's decision: it is kept in the custody log, with
+    the entry's sources, and shown in every later chronology.
+    """
+    from .reporting import set_category
+
+    with _open(case_dir) as case:
+        sources = set_category(case, entry, "" if category == "none" else category)
+    console.print(f"Entry {entry}: category set to {category} for {len(sources)} source(s).")
 
 
 @cli.command()

@@ -108,3 +108,25 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
         path.write_bytes(canonical_bytes(proof))
         written.append(path)
     return written
+
+
+def set_category(case: Case, entry_number: int, category: str) -> list[dict]:
+    """Record the adviser's category for every source of one chronology entry."""
+    doc = build_chronology(case.index.item_records(),
+                           case={"name": case.config.name, "timezone": case.config.timezone,
+                                 "language": case.config.language},
+                           tool_version=__version__)
+    entry = next((e for e in doc["entries"] + doc.get("undated", [])
+                  if e.get("number") == entry_number), None)
+    if entry is None:
+        raise IntakeError(f"the chronology has no entry {entry_number}; "
+                          "build it first with 'intake chronology'")
+    sources = [s for s in entry.get("sources", []) if s.get("event_key")]
+    for source in sources:
+        data = {"category": category}
+        case.log.event("override", sha256=source["exhibit"], event_key=source["event_key"],
+                       data=data, entry=entry_number, by="adviser")
+        with case.index.tx():
+            case.index.set_override(source["exhibit"], source["event_key"], data)
+            case.index.set_state("custody_seq", str(case.log.seq))
+    return sources

@@ -156,3 +156,19 @@ def test_inclusion_proof_checks_against_the_root_alone(two_cases) -> None:
     altered.write_text(json.dumps(proof), encoding="utf-8")
     r = intake(one, "verify", "--proof", str(altered), "--root", root, ok=False)
     assert r.returncode != 0 and "ntry 2" in r.stdout
+
+
+def test_adviser_sets_a_category_and_it_survives_reindex(two_cases) -> None:
+    _, two, base = two_cases
+    r = intake(two, "category", "1", "damage")
+    assert "Entry 1: category set to damage for 1 source(s)." in r.stdout
+    intake(two, "chronology", "--out", str(base / "cat"), "--format", "json")
+    doc = json.loads((base / "cat" / "chronology.json").read_bytes())
+    assert doc["entries"][0]["category"] == "damage"
+    for p in two.glob(".intake/index.sqlite*"):
+        p.unlink()
+    intake(two, "reindex")
+    intake(two, "chronology", "--out", str(base / "cat2"), "--format", "json")
+    assert (base / "cat2" / "chronology.json").read_bytes() == \
+        (base / "cat" / "chronology.json").read_bytes()
+    assert intake(two, "category", "99", "damage", ok=False).returncode != 0

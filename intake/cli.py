@@ -24,8 +24,8 @@ from . import __version__
 from .errors import IntakeError, VerifyFailed
 from .types import CATEGORIES
 
-console = Console(stderr=False, highlight=False)
-errors = Console(stderr=True, highlight=False)
+console = Console(stderr=False, highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 case_option = click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
                            default=Path("."), show_default=True,

@@ -16,7 +16,7 @@ from intake.reports.bundle import write_bundle
 from intake.reports.pdf_report import exhibit_filename
 
 _spec = importlib.util.spec_from_file_location(
-    "_report_case", Path(__file__).with_name("test_pdf.py"))
+    "_report_case", Path(__file__).with_name("test_pdf_report.py"))
 _case = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_case)
 make_case, canonical_bytes = _case.make_case, _case.canonical_bytes

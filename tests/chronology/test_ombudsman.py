@@ -15,7 +15,7 @@ import pytest
 from intake.reports.ombudsman import csv_bytes, guard_cell, ombudsman_rows, write_ombudsman
 
 _spec = importlib.util.spec_from_file_location(
-    "_report_case", Path(__file__).with_name("test_pdf.py"))
+    "_report_case", Path(__file__).with_name("test_pdf_report.py"))
 _case = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_case)
 make_case, SMS_BODY = _case.make_case, _case.SMS_BODY

@@ -63,13 +63,16 @@ class Case:
             for rep in replicas:
                 try:
                     rep.open(case_id, create=write and not rep.external)
+                    if write:  # we hold the lock: copies half-written by a killed run are stale
+                        rep.clean_temp()
                     available.append(rep)
                 except ReplicaUnavailable as exc:
                     unavailable[rep.name] = str(exc)
                 except OSError as exc:
                     unavailable[rep.name] = f"cannot be used ({exc.strerror})"
             versions = {i.name: i.version for i in list_plugins(pm)}
-            log = CustodyLog([r.custody_path for r in available], versions)
+            log = CustodyLog([r.custody_path for r in available], versions,
+                             head_hint=config.state_dir / "custody_head")
             index = Index(config.index_path)
         except BaseException:
             if lock_fd is not None:
@@ -113,6 +116,7 @@ class Case:
                 continue
             try:
                 rep.open(self.case_id, create=not rep.external)
+                rep.clean_temp()
             except (ReplicaUnavailable, OSError):
                 continue
             self.unavailable.pop(rep.name, None)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .case import Case
-from .custody import check_chain, compare, records, segments
+from .custody import check_chain, compare, first_difference, records, segments
 from .index import Index
 from .store import FolderReplica, hash_file
 
@@ -65,8 +65,11 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
             problems.append(Problem("custody", f"replica {rep.name}: custody log: {check.problem}",
                                     rep.name))
         elif state == "differs":
+            assert best is not None
             problems.append(Problem("custody", f"replica {rep.name}: custody log differs from the "
-                                               "other replicas' log", rep.name))
+                                               "other replicas' log from line "
+                                               f"{first_difference(rep.custody_path, best)} on",
+                                    rep.name))
         elif state == "behind":
             problems.append(Problem("custody", f"replica {rep.name}: custody log is "
                                                f"{case.log.seq - len(check.lines)} lines behind",

@@ -132,6 +132,27 @@ def _append_bytes(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def _read_hint(path: Path | None) -> tuple[int, str] | None:
+    """(seq, head) of the last line this machine wrote, if it kept one."""
+    if path is None:
+        return None
+    try:
+        seq, head = path.read_text(encoding="ascii").split()
+        return int(seq), head
+    except (OSError, ValueError):
+        return None
+
+
+def first_difference(folder: Path, best: Path) -> int:
+    """The 1-based number of the first line where two copies of the log differ."""
+    mine = b"".join(p.read_bytes() for p in segments(folder)).splitlines()
+    theirs = b"".join(p.read_bytes() for p in segments(best)).splitlines()
+    for n, (a, b) in enumerate(zip(mine, theirs, strict=False), 1):
+        if a != b:
+            return n
+    return min(len(mine), len(theirs)) + 1
+
+
 def records(lines: Iterable[bytes]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
@@ -159,13 +180,26 @@ class CustodyLog:
     ``intake repair`` replaces it).
     """
 
-    def __init__(self, folders: list[Path], plugin_versions: dict[str, str] | None = None) -> None:
+    def __init__(self, folders: list[Path], plugin_versions: dict[str, str] | None = None,
+                 head_hint: Path | None = None) -> None:
         self.folders = list(folders)
         self.plugin_versions = dict(sorted((plugin_versions or {}).items()))
+        self.head_hint = head_hint
         checks = {p: check_chain(p) for p in self.folders}
         valid = [p for p in self.folders if not checks[p].problem]
         pool = valid or self.folders
-        self.best: Path | None = max(pool, key=lambda p: len(checks[p].lines), default=None)
+        hint = _read_hint(head_hint)
+
+        def rank(p: Path) -> tuple[bool, int]:
+            # Two valid chains can differ only in lines a chain cannot check on its
+            # own (the last ones). The head this machine last wrote decides which
+            # copy is the true one, so an edited last line never wins by chance.
+            lines = checks[p].lines
+            agrees = (hint is not None and 0 < hint[0] <= len(lines)
+                      and line_hash(lines[hint[0] - 1]) == hint[1])
+            return agrees, len(lines)
+
+        self.best: Path | None = max(pool, key=rank, default=None)
         self.lines = list(checks[self.best].lines) if self.best else []
         self.damaged: dict[Path, str] = {}
         for folder in self.folders:
@@ -222,6 +256,11 @@ class CustodyLog:
         self.lines.append(line)
         if self.best is None and self.writable:
             self.best = self.writable[0]
+        if written and self.head_hint is not None:
+            try:
+                self.head_hint.write_text(f"{self.seq} {self.head}\n", encoding="ascii")
+            except OSError:
+                pass  # only a hint for choosing between disagreeing replicas
         if not written and self.folders:
             raise OSError("the custody log could not be written to any replica")
 

@@ -178,8 +178,8 @@ def _worker_main(conn, plugin_dirs: list[str], load_entry_points: bool) -> None:
             except Exception as exc:  # the result could not be pickled: garbage
                 conn.send(("done", index, "error", (f"result could not be passed on: {exc}", "")))
                 continue
-            if kind == "result" and value is not None:
-                break
+            if kind == "result" and isinstance(value, Extraction):
+                break  # a winner; garbage (not an Extraction) lets the next plugin run
         conn.send(("end", None, None, None))
 
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from core_helpers import (
     INTAKE,
     add_config,

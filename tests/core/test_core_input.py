@@ -28,8 +28,8 @@ from core_helpers import (
     stored_objects,
     temp_parts,
     verify,
-    watching,
     wait_for,
+    watching,
 )
 
 

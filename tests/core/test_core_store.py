@@ -12,8 +12,8 @@ from core_helpers import (
     custody_lines,
     custody_records,
     drop,
-    ingest,
     inbox_top,
+    ingest,
     ingested,
     make_jpeg,
     meta_dir,
@@ -195,3 +195,30 @@ def test_edited_custody_line_is_named_and_repaired(case: Path) -> None:
     assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))
     kept = list((replica(case, "a") / "damaged").iterdir())
     assert len(kept) == 1 and edited in kept[0].read_bytes()  # set aside, not deleted
+
+
+def test_edited_last_custody_line_is_blamed_on_the_right_replica(case: Path) -> None:
+    """The last line links to nothing after it: the edit must still be found, in replica a."""
+    drop(case, "a.txt", b"aaa\n")
+    ingest(case)
+    ok(verify(case))  # ends the log with a "verified" line
+    seg = sorted((replica(case, "a") / "custody").glob("*.jsonl"))[-1]
+    good = seg.read_bytes()
+    lines = good.splitlines()
+    n = len(custody_lines(replica(case, "a")))
+    assert json.loads(lines[-1])["event"] == "verified"
+    forged = lines[-1].replace(b'"problems": 0', b'"problems": 7')
+    assert forged != lines[-1]
+    os.chmod(seg, 0o600)
+    seg.write_bytes(b"\n".join(lines[:-1] + [forged]) + b"\n")
+
+    proc = verify(case)
+    assert proc.returncode == 5
+    problems = [line for line in proc.stdout.splitlines() if line.startswith("PROBLEM")]
+    assert problems == [f"PROBLEM: replica a: custody log differs from the other replicas' log "
+                        f"from line {n} on"]
+    ok(run_intake("repair", "--case", case))
+    ok(verify(case))
+    assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))
+    assert forged not in b"".join(custody_lines(replica(case, "b")))
+    assert lines[-1] in custody_lines(replica(case, "a"))  # the true line is back

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench reliability clean
+.PHONY: run test lint reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The full reliability suite (hundreds of kills, long fuzzing): minutes, not CI.
+reliability: $(STAMP)
+	INTAKE_RELIABILITY=full $(BIN)/pytest -q tests/reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

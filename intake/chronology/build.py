@@ -28,7 +28,7 @@ from ..timeclaims import (
     resolve,
 )
 from ..types import GRANULARITIES
-from .canonical import canonical_bytes, sha256_hex
+from .canonical import canonical_bytes, is_fast, sha256_hex
 from .merkle import inclusion_proof, merkle_root, verify_inclusion
 
 FORMAT = "intake-chronology/1"
@@ -138,7 +138,7 @@ def claim_preference(kind: str, claim: Mapping[str, Any]) -> tuple:
         _micros(parse_instant(claim["utc"])),
         claim["local"],
         claim["offset"],
-        canonical_bytes(claim),
+        json.dumps(claim, sort_keys=True, ensure_ascii=False, default=str),
     )
 
 
@@ -205,6 +205,31 @@ def _because(kind: str, claims: list[dict], disagree: bool) -> str:
     if disagree:
         text += " Other claims of the same kind disagree by more than 2 minutes: see the claims."
     return text
+
+
+def _near_pictures(entries: list[dict]) -> list[tuple[int, int]]:
+    """Pairs (i < j) of picture entries with perceptual hashes within
+    PHASH_MAX_DISTANCE bits, sorted.
+
+    Each hash is cut into PHASH_MAX_DISTANCE + 1 bands: two hashes that differ
+    in at most that many bits agree on at least one band (pigeonhole), so only
+    entries sharing a band are compared, instead of every pair.
+    """
+    bands: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    for i, e in enumerate(entries):
+        if e["kind"] in ("photo", "screenshot"):
+            for h in e["_phashes"]:
+                width = max(1, len(h) // (PHASH_MAX_DISTANCE + 1))
+                for b in range(0, len(h), width):
+                    bands[(len(h), b, h[b:b + width])].append(i)
+    candidates = {(i, j) for members in bands.values() for n, i in enumerate(members)
+                  for j in members[n + 1:] if i != j}
+    pairs = []
+    for i, j in sorted({(min(p), max(p)) for p in candidates}):
+        if any((d := _phash_distance(x, y)) is not None and d <= PHASH_MAX_DISTANCE
+               for x in entries[i]["_phashes"] for y in entries[j]["_phashes"]):
+            pairs.append((i, j))
+    return pairs
 
 
 def _phash_distance(a: str, b: str) -> int | None:
@@ -475,28 +500,34 @@ def _exhibit(record: Mapping[str, Any], number: int) -> dict:
     }
 
 
-def entry_hash(entry: Mapping[str, Any]) -> str:
+def entry_hash(entry: Mapping[str, Any], checked: bool = False) -> str:
     """SHA-256 of the canonical JSON of the entry without its entry_hash."""
-    return sha256_hex(canonical_bytes({k: v for k, v in entry.items() if k != "entry_hash"}))
+    return sha256_hex(canonical_bytes({k: v for k, v in entry.items() if k != "entry_hash"},
+                                      checked=checked))
 
 
-def root_hash(doc: Mapping[str, Any]) -> str:
+def root_hash(doc: Mapping[str, Any], checked: bool = False) -> str:
     """SHA-256 of the canonical JSON of the document without root_hash."""
-    return sha256_hex(canonical_bytes({k: v for k, v in doc.items() if k != "root_hash"}))
+    return sha256_hex(canonical_bytes({k: v for k, v in doc.items() if k != "root_hash"},
+                                      checked=checked))
 
 
 def seal(doc: dict) -> dict:
     """Fill in prev_hash, entry_hash, chain_head, merkle_root and root_hash."""
     prev = ZERO_HASH
-    for e in list(doc["entries"]) + list(doc["undated"]):
+    entries = list(doc["entries"]) + list(doc["undated"])
+    for e in entries:
         e.pop("entry_hash", None)
+        e["prev_hash"] = prev  # a hex string: does not change what is_fast says
+    checked = is_fast(doc)  # one walk over everything, instead of one per hash
+    for e in entries:
         e["prev_hash"] = prev
-        e["entry_hash"] = prev = entry_hash(e)
-    leaves = [bytes.fromhex(e["entry_hash"]) for e in doc["entries"] + doc["undated"]]
+        e["entry_hash"] = prev = entry_hash(e, checked)
+    leaves = [bytes.fromhex(e["entry_hash"]) for e in entries]
     doc["chain_head"] = prev
     doc["merkle_root"] = merkle_root(leaves).hex()
     doc.pop("root_hash", None)
-    doc["root_hash"] = root_hash(doc)
+    doc["root_hash"] = root_hash(doc, checked)
     return doc
 
 
@@ -510,10 +541,13 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     d_to = date.fromisoformat(date_to) if date_to else None
 
     # One record per item, whatever the order or repetition of the input.
-    by_sha: dict[str, Mapping[str, Any]] = {}
-    for rec in sorted(records, key=lambda r: (r["sha256"],
-                                              json.dumps(r, sort_keys=True, default=str))):
-        by_sha.setdefault(rec["sha256"], rec)
+    copies: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for rec in records:
+        copies[rec["sha256"]].append(rec)
+    by_sha: dict[str, Mapping[str, Any]] = {
+        sha: recs[0] if len(recs) == 1
+        else min(recs, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+        for sha, recs in copies.items()}
     shas = sorted(by_sha)
     parents = {s: sorted({_text(p.get("sha256")) for p in (by_sha[s].get("parents") or ())
                           if isinstance(p, Mapping) and p.get("sha256")}) for s in shas}
@@ -551,21 +585,13 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         e["number"] = n
 
     # Links: the same picture in several items (re-saved, re-compressed copies).
-    for i, a in enumerate(entries):
-        if a["kind"] not in ("photo", "screenshot") or not a["_phashes"]:
+    for i, j in _near_pictures(entries):
+        a, b = entries[i], entries[j]
+        if set(a["exhibits"]) & set(b["exhibits"]):
             continue
-        for b in entries[i + 1:]:
-            if b["kind"] not in ("photo", "screenshot") or not b["_phashes"]:
-                continue
-            if set(a["exhibits"]) & set(b["exhibits"]):
-                continue
-            near = any((d := _phash_distance(x, y)) is not None and d <= PHASH_MAX_DISTANCE
-                       for x in a["_phashes"] for y in b["_phashes"])
-            if near:
-                rel = ("same-screenshot" if "screenshot" in (a["kind"], b["kind"])
-                       else "same-image")
-                a["links"].append({"relation": rel, "entry": b["number"]})
-                b["links"].append({"relation": rel, "entry": a["number"]})
+        rel = "same-screenshot" if "screenshot" in (a["kind"], b["kind"]) else "same-image"
+        a["links"].append({"relation": rel, "entry": b["number"]})
+        b["links"].append({"relation": rel, "entry": a["number"]})
 
     # Exhibits: items related to a kept entry, plus items related to no entry at all.
     ranks = exhibit_ranks(shas, parents, entries)

@@ -111,13 +111,21 @@ def _slow(value: Any) -> bytes:
         raise ValueError("a string holds a lone surrogate, not valid Unicode") from exc
 
 
-def canonical_bytes(value: Any) -> bytes:
+def is_fast(value: Any) -> bool:
+    """Check a value once (raising as canonical_bytes would); True if parts of it
+    may then be serialised with ``canonical_bytes(part, checked=True)``."""
+    return _fast_ok(value)
+
+
+def canonical_bytes(value: Any, *, checked: bool = False) -> bytes:
     """The RFC 8785 canonical JSON of `value`, UTF-8, no trailing newline.
 
     Raises TypeError for floats and non-JSON values, ValueError for integers
     outside +-(2**53-1) and for strings that are not valid Unicode.
+    `checked=True` skips the walk over the value: only for a value (or a part
+    of one) for which `is_fast` returned True.
     """
-    if not _fast_ok(value):
+    if not checked and not _fast_ok(value):
         return _slow(value)
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
                       allow_nan=False)

@@ -1,11 +1,13 @@
 """intake: evidence intake for victims of stalking and their advisers.
 
-Plugin authors use only what this module exports: ``hookimpl`` and the data
-types. Everything else in the package is the core's own business.
+Plugin authors use only what this module exports: ``hookimpl``, the data
+types and small helpers (``epoch_ms_to_iso``). Everything else in the package
+is the core's own business.
 """
 
 import pluggy
 
+from .timeclaims import epoch_ms_to_iso
 from .types import (
     CATEGORIES,
     CaseInfo,
@@ -28,6 +30,7 @@ __all__ = [
     "Extraction",
     "ItemView",
     "TimeClaim",
+    "epoch_ms_to_iso",
     "hookimpl",
     "__version__",
 ]

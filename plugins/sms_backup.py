@@ -21,8 +21,15 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from intake import DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
-from intake.timeclaims import epoch_ms_to_iso
+from intake import (
+    DerivedItem,
+    Event,
+    Extraction,
+    ItemView,
+    TimeClaim,
+    epoch_ms_to_iso,
+    hookimpl,
+)
 
 __version__ = "0.1.0"
 

@@ -103,9 +103,10 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
             path = rep.meta_path(rel)
             sha = rel.split("/")[1] if "/" in rel else ""
             if not path.is_file():
-                if rep.object_path(sha).is_file():
-                    problems.append(Problem("missing-meta", f"replica {rep.name}: metadata file "
-                                                            f"meta/{rel} is missing", rep.name, sha))
+                # reported even when the object is gone too: restoring the object alone
+                # would leave the replica unable to rebuild the index on its own
+                problems.append(Problem("missing-meta", f"replica {rep.name}: metadata file "
+                                                        f"meta/{rel} is missing", rep.name, sha))
             elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
                 problems.append(Problem("damaged-meta", f"replica {rep.name}: metadata file "
                                                         f"meta/{rel} was altered or damaged",

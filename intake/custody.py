@@ -247,7 +247,9 @@ class CustodyLog:
         written = 0
         for folder in self.writable:
             try:
-                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                # never parents: a replica whose folder is gone (unplugged) must not be
+                # made again on this computer's disk
+                folder.mkdir(exist_ok=True, mode=0o700)
                 _append_bytes(folder / self._segment, line + b"\n")
                 written += 1
             except OSError as exc:

@@ -152,6 +152,28 @@ class Index:
             "AND settled_to IS NULL", (sha256, source, size, mtime_ns)).fetchone()
         return row[0] if row else None
 
+    def settled_receipts(self, sha256: str, source: str, size: int, mtime_ns: int) -> int:
+        """How many earlier drops of this very file (same path, size and time) settled."""
+        return self.db.execute(
+            "SELECT COUNT(*) FROM receipts WHERE sha256=? AND source=? AND size=? AND mtime_ns=? "
+            "AND settled_to IS NOT NULL", (sha256, source, size, mtime_ns)).fetchone()[0]
+
+    def unsettled_receipts(self, prefix: str) -> list[dict[str, Any]]:
+        """Receipts of drops under `prefix` whose original was not (yet) logged as moved."""
+        cols = ("id", "sha256", "source", "size", "mtime_ns")
+        rows = self.db.execute("SELECT id, sha256, source, size, mtime_ns FROM receipts "
+                               "WHERE settled_to IS NULL ORDER BY source, id")
+        return [dict(zip(cols, r, strict=True)) for r in rows if r[2].startswith(prefix)]
+
+    def settled_sources(self, prefix: str) -> set[str]:
+        return {r[0] for r in self.db.execute(
+            "SELECT DISTINCT source FROM receipts WHERE settled_to IS NOT NULL")
+            if r[0].startswith(prefix)}
+
+    def settled_to_paths(self) -> set[str]:
+        return {r[0] for r in self.db.execute(
+            "SELECT settled_to FROM receipts WHERE settled_to IS NOT NULL")}
+
     def copies(self, sha256: str) -> list[str]:
         return [r[0] for r in self.db.execute(
             "SELECT replica FROM copies WHERE sha256=? ORDER BY replica", (sha256,))]

@@ -283,8 +283,14 @@ class Pipeline:
             task.receipt_id = existing
             return
         received_at = now_utc()
+        # The id depends on the drop, not on the clock: a run killed after writing the
+        # receipt file but before logging it writes the same file again on retry, so a
+        # drop never gets two receipts. A later drop of the very same file at the same
+        # path (after this one settled) counts the settled ones and gets its own id.
+        earlier = case.index.settled_receipts(task.sha256, task.source, st.st_size,
+                                              st.st_mtime_ns)
         rid = hashlib.sha256(f"{task.sha256}|{task.source}|{st.st_size}|{st.st_mtime_ns}|"
-                             f"{received_at}".encode()).hexdigest()[:32]
+                             f"{earlier}".encode()).hexdigest()[:32]
         receipt = {"id": rid, "sha256": task.sha256, "received_at": received_at,
                    "source": task.source, "name": task.name, "size": st.st_size,
                    "mtime_ns": st.st_mtime_ns, "fs_times": task.fs_times,
@@ -448,6 +454,68 @@ class Pipeline:
             case.index.set_state("custody_seq", str(case.log.seq))
         task.outcome = "settled"
         remove_empty_parents(task.path.parent, case.config.inbox)
+
+
+    def reconcile(self) -> int:
+        """Finish drops whose original was moved to ingested/ by a run that was killed
+        before it could log the move (the "settled" line); returns how many.
+
+        The original is recognised by its place in ingested/ (the same sub-folders,
+        perhaps with " (n)"), its size and modification time (a rename keeps both)
+        and its SHA-256. Nothing is moved: only the missing line is written.
+        """
+        case = self.case
+        cfg = case.config
+        prefix = cfg.inbox.relative_to(cfg.case_dir).as_posix() + "/"
+        claimed = case.index.settled_to_paths()
+        n = 0
+        for r in case.index.unsettled_receipts(prefix):
+            source = cfg.case_dir / r["source"]
+            if os.path.lexists(source):
+                continue  # still in the inbox: the pipeline will take it
+            target = self._moved_original(source, r, claimed)
+            if target is None:
+                continue
+            rel_to = target.relative_to(cfg.case_dir).as_posix()
+            claimed.add(rel_to)
+            case.log.event("settled", sha256=r["sha256"], receipt=r["id"], source=r["source"],
+                           moved_to=rel_to, reason="the move was finished before an "
+                                                   "interruption; recorded on restart")
+            with case.index.tx():
+                case.index.settle_receipt(r["id"], rel_to)
+                case.index.set_state("custody_seq", str(case.log.seq))
+            n += 1
+        # folders the originals were moved out of, left behind by a run killed just
+        # after a move: nothing else is left at the top of a settled inbox
+        folders = {(cfg.case_dir / s).parent for s in case.index.settled_sources(prefix)}
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            while folder != cfg.inbox and cfg.inbox in folder.parents and not folder.is_dir():
+                folder = folder.parent  # removed already; its parent may not be
+            if folder != cfg.inbox and not folder.is_symlink():
+                remove_empty_parents(folder, cfg.inbox)
+        return n
+
+    def _moved_original(self, source: Path, r: dict[str, Any], claimed: set[str]) -> Path | None:
+        cfg = self.case.config
+        try:
+            first = cfg.ingested_dir / source.relative_to(cfg.inbox)
+        except ValueError:
+            return None
+        candidate, k = first, 1
+        while candidate.exists() or k == 1:
+            rel_to = candidate.relative_to(cfg.case_dir).as_posix()
+            try:
+                st = os.lstat(candidate)
+            except OSError:
+                st = None
+            if (st is not None and stat.S_ISREG(st.st_mode) and rel_to not in claimed
+                    and st.st_size == r["size"] and st.st_mtime_ns == r["mtime_ns"]):
+                with open(candidate, "rb") as f:
+                    if hashlib.file_digest(f, "sha256").hexdigest() == r["sha256"]:
+                        return candidate
+            k += 1
+            candidate = first.with_name(f"{first.stem} ({k}){first.suffix}")
+        return None
 
 
 def settle_target(ingested: Path, inbox: Path, path: Path) -> Path:

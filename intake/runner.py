@@ -52,6 +52,29 @@ def catch_up(case: Case, pipeline: Pipeline) -> int:
                 case.index.set_copy(sha, rep.name)
                 case.index.set_state("custody_seq", str(case.log.seq))
             n += 1
+    # metadata files a replica lacks (it was full or pulled out between the object and
+    # its metadata): copied from a replica whose copy matches the hash in the custody log
+    from .checks import _good_meta
+
+    expected = case.index.meta_hashes()
+    for rep in case.available:
+        for rel in sorted(expected):
+            if rep.meta_path(rel).is_file():
+                continue
+            data = _good_meta(case, rel, exclude=rep)
+            if data is None:
+                continue
+            try:
+                rep.write_meta(rel, data)
+            except OSError as exc:
+                case.log.event("warned", replica=rep.name, meta=rel,
+                               reason=f"could not catch up ({exc.strerror})")
+                break
+            case.log.event("stored", replica=rep.name, meta={rel: expected[rel]},
+                           reason="metadata caught up from another replica")
+            with case.index.tx():
+                case.index.set_state("custody_seq", str(case.log.seq))
+            n += 1
     return n
 
 
@@ -66,6 +89,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
     cfg.inbox.mkdir(parents=True, exist_ok=True)
     case.refresh_replicas()
     catch_up(case, pipeline)
+    pipeline.reconcile()
     tasks: list[Task] = []
     deadline = time.monotonic() + max_wait
     retry: set[Path] = set()

@@ -181,7 +181,7 @@ class FolderReplica:
 
     def temp_file(self) -> tuple[Path, BinaryIO]:
         tmp = self.root / "tmp"
-        tmp.mkdir(exist_ok=True, mode=0o700)
+        self._mkdirs(tmp)
         path = tmp / f"{secrets.token_hex(8)}.part"
         return path, open(path, "xb")
 
@@ -207,8 +207,15 @@ class FolderReplica:
         _fsync_dir(final.parent)
         return outcome
 
+    def _mkdirs(self, folder: Path) -> None:
+        """Make folders inside the replica, never the replica's own folder: a USB stick
+        pulled out must not come back as a folder on the computer's disk."""
+        if not self.root.is_dir():
+            raise OSError(errno.ENOENT, "the replica's folder disappeared", str(self.root))
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
     def _atomic_write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._mkdirs(path.parent)
         tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
         with open(tmp, "xb") as f:
             f.write(data)
@@ -262,6 +269,16 @@ class FolderReplica:
         tmp = self.root / "tmp"
         if tmp.is_dir():
             for p in tmp.glob("*.part"):
+                p.unlink(missing_ok=True)
+                n += 1
+        # metadata files and REPLICA.json are written as ".<name>.<random>.tmp" beside
+        # their final name; a run killed before the rename leaves one behind
+        stale = list(self.root.glob(".*.tmp"))
+        meta = self.root / "meta"
+        if meta.is_dir():
+            stale += meta.rglob(".*.tmp")
+        for p in stale:
+            if p.is_file() and not p.is_symlink():
                 p.unlink(missing_ok=True)
                 n += 1
         return n

@@ -79,6 +79,7 @@ class Watcher:
         self._observer.schedule(_Handler(self), str(cfg.inbox), recursive=True)
         self._observer.start()
         try:
+            self.pipeline.reconcile()
             self._rescan()
             last_scan = time.monotonic()
             new_items = False

@@ -107,8 +107,8 @@ class Pipeline:
 
     def process(self, path: Path, *, from_inbox: bool) -> Task:
         cfg = self.case.config
-        source = (path.relative_to(cfg.case_dir).as_posix() if from_inbox
-                  else str(path.absolute()))
+        inside = from_inbox and cfg.case_dir in path.parents
+        source = path.relative_to(cfg.case_dir).as_posix() if inside else str(path.absolute())
         task = Task(path=path, source=source, from_inbox=from_inbox, name=path.name)
         for _name, stage in self.stages:
             try:

@@ -305,11 +305,10 @@ def status(case: Case) -> dict[str, Any]:
             entry["items"] = sum(1 for _ in rep.iter_objects())
         replicas.append(entry)
     cfg = case.config
-    inbox_rel = (cfg.inbox.relative_to(cfg.case_dir).as_posix() + "/"
-                 if cfg.case_dir in cfg.inbox.parents else None)
+    inbox_rel = cfg.rel(cfg.inbox) + "/"
     inbox_waiting = [r[0] for r in idx.db.execute(
         "SELECT source FROM receipts WHERE settled_to IS NULL ORDER BY source")
-        if inbox_rel and r[0].startswith(inbox_rel)]
+        if r[0].startswith(inbox_rel)]
     return {
         "case": case.config.name,
         "case_dir": str(case.config.case_dir),

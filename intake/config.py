@@ -81,6 +81,16 @@ class Config:
     def ingested_dir(self) -> Path:
         return self.inbox / "ingested"
 
+    def rel(self, path: Path) -> str:
+        """How a path is recorded: relative to the case folder if inside it, else absolute.
+
+        ``config.case_dir / recorded`` gives the path back in both cases.
+        """
+        path = Path(path)
+        if self.case_dir in path.parents:
+            return path.relative_to(self.case_dir).as_posix()
+        return str(path.absolute())
+
 
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "": ("case", "inbox", "store", "replicas", "plugins"),

@@ -107,8 +107,7 @@ class Pipeline:
 
     def process(self, path: Path, *, from_inbox: bool) -> Task:
         cfg = self.case.config
-        inside = from_inbox and cfg.case_dir in path.parents
-        source = path.relative_to(cfg.case_dir).as_posix() if inside else str(path.absolute())
+        source = cfg.rel(path) if from_inbox else str(path.absolute())
         task = Task(path=path, source=source, from_inbox=from_inbox, name=path.name)
         for _name, stage in self.stages:
             try:
@@ -446,7 +445,7 @@ class Pipeline:
             task.reason = f"stored, but could not be moved to ingested/ ({exc.strerror})"
             self._note_waiting(task)
             return
-        rel_to = target.relative_to(case.config.case_dir).as_posix()
+        rel_to = case.config.rel(target)
         case.log.event("settled", sha256=task.sha256, receipt=task.receipt_id,
                        source=task.source, moved_to=rel_to)
         with case.index.tx():
@@ -466,7 +465,7 @@ class Pipeline:
         """
         case = self.case
         cfg = case.config
-        prefix = cfg.inbox.relative_to(cfg.case_dir).as_posix() + "/"
+        prefix = cfg.rel(cfg.inbox) + "/"
         claimed = case.index.settled_to_paths()
         n = 0
         for r in case.index.unsettled_receipts(prefix):
@@ -476,7 +475,7 @@ class Pipeline:
             target = self._moved_original(source, r, claimed)
             if target is None:
                 continue
-            rel_to = target.relative_to(cfg.case_dir).as_posix()
+            rel_to = cfg.rel(target)
             claimed.add(rel_to)
             case.log.event("settled", sha256=r["sha256"], receipt=r["id"], source=r["source"],
                            moved_to=rel_to, reason="the move was finished before an "
@@ -503,7 +502,7 @@ class Pipeline:
             return None
         candidate, k = first, 1
         while candidate.exists() or k == 1:
-            rel_to = candidate.relative_to(cfg.case_dir).as_posix()
+            rel_to = cfg.rel(candidate)
             try:
                 st = os.lstat(candidate)
             except OSError:

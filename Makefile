@@ -30,3 +30,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Benchmarks (not tests: CI runs none). Writes docs/PERFORMANCE.md; about half an
+# hour; installs exiftool (the reference of figure 2) with apt-get if missing.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

@@ -89,6 +89,7 @@ class Case:
 
     def close(self, clean: bool = True) -> None:
         """Close; after clean work, record that the index knows every custody line."""
+        self.log.close()
         if clean and self._lock_fd is not None and self.log.seq:
             self.index.set_state("custody_seq", str(self.log.seq))
         self.index.close()

@@ -215,6 +215,8 @@ class CustodyLog:
                 sync_from(folder, self.best)
         self.writable = [p for p in self.folders if p not in self.damaged]
         self._segment: str | None = None
+        self._fds: dict[Path, int] = {}
+        self._unsynced = False
         self._logger = structlog.wrap_logger(
             _ReplicaWriter(self),
             processors=[self._chain, structlog.processors.JSONRenderer(sort_keys=True,
@@ -239,7 +241,27 @@ class CustodyLog:
         event_dict["tool"] = f"intake {__version__}"
         return event_dict
 
+    def _segment_fd(self, folder: Path) -> int:
+        """The open segment of this process in one replica (opened once, kept)."""
+        fd = self._fds.get(folder)
+        if fd is None:
+            # never parents: a replica whose folder is gone (unplugged) must not be
+            # made again on this computer's disk
+            folder.mkdir(exist_ok=True, mode=0o700)
+            fd = os.open(folder / self._segment, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._fds[folder] = fd
+        return fd
+
+    def _drop_fd(self, folder: Path) -> None:
+        fd = self._fds.pop(folder, None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
     def _append(self, line: bytes) -> None:
+        """Write one line to every replica now; it is made durable by `sync`."""
         if b"\n" in line:
             raise ValueError("a custody line cannot contain a newline")
         if self._segment is None:
@@ -247,24 +269,47 @@ class CustodyLog:
         written = 0
         for folder in self.writable:
             try:
-                # never parents: a replica whose folder is gone (unplugged) must not be
-                # made again on this computer's disk
-                folder.mkdir(exist_ok=True, mode=0o700)
-                _append_bytes(folder / self._segment, line + b"\n")
+                if not folder.parent.is_dir():
+                    raise FileNotFoundError(2, "the replica's folder is gone")
+                os.write(self._segment_fd(folder), line + b"\n")
                 written += 1
             except OSError as exc:
                 self.damaged[folder] = f"could not be written ({exc.strerror})"
+                self._drop_fd(folder)
         self.writable = [p for p in self.writable if p not in self.damaged]
         self.lines.append(line)
+        self._unsynced = True
         if self.best is None and self.writable:
             self.best = self.writable[0]
-        if written and self.head_hint is not None:
+        if not written and self.folders:
+            raise OSError("the custody log could not be written to any replica")
+
+    def sync(self) -> None:
+        """Make every line written so far durable (fsync), in every replica.
+
+        Called before an original leaves the inbox and when a case is closed:
+        until then, the original is still in the inbox if the power fails.
+        """
+        if not self._unsynced:
+            return
+        for folder, fd in list(self._fds.items()):
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                self.damaged[folder] = f"could not be written ({exc.strerror})"
+                self._drop_fd(folder)
+        self.writable = [p for p in self.writable if p not in self.damaged]
+        self._unsynced = False
+        if self.head_hint is not None and self.lines:
             try:
                 self.head_hint.write_text(f"{self.seq} {self.head}\n", encoding="ascii")
             except OSError:
                 pass  # only a hint for choosing between disagreeing replicas
-        if not written and self.folders:
-            raise OSError("the custody log could not be written to any replica")
+
+    def close(self) -> None:
+        self.sync()
+        for folder in list(self._fds):
+            self._drop_fd(folder)
 
     def add_replica(self, folder: Path) -> None:
         """A replica came back: bring its log up to date and write to it from now on."""

@@ -435,6 +435,7 @@ class Pipeline:
             return
         target = settle_target(case.config.ingested_dir, case.config.inbox, task.path)
         target.parent.mkdir(parents=True, exist_ok=True)
+        case.log.sync()  # the receipt and copies are on record before the original moves
         try:
             os.rename(task.path, target)
         except FileNotFoundError:

@@ -1,0 +1,131 @@
+"""Run every benchmark and write docs/PERFORMANCE.md.
+
+    python bench/run.py [--quick] [--only large,small,watch,chronology,verify] [--runs N]
+
+``make bench`` runs it in full. --quick uses small sizes (256 MiB / 512 MiB
+large files, ~300 small files, no 1M-event chronology) for development; its
+figures are not the ones to quote. Benchmarks are not tests: CI runs none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import chronology  # noqa: E402
+import large_file  # noqa: E402
+import small_files  # noqa: E402
+import verify  # noqa: E402
+import watcher_latency  # noqa: E402
+from common import OUT, ROOT, Figure, log, machine, rm  # noqa: E402
+
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+NOTES = Path(__file__).resolve().parent / "profile-notes.md"
+
+
+def table(figs: list[Figure]) -> list[str]:
+    out = ["| # | figure | intake | reference | ratio / figure | target | |",
+           "|---|---|---|---|---|---|---|"]
+    for f in figs:
+        cells = [f.number, f.name, f.measured, f.reference or "–", f.ratio, f.target, f.verdict]
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return out
+
+
+def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
+              seconds: float, command: str) -> None:
+    lines = ["# Performance", "",
+             "Written by `make bench` (`bench/run.py`); do not edit by hand: edit "
+             "`bench/profile-notes.md` for the analysis, and run the benchmarks again.", ""]
+    if quick:
+        lines += ["> **Quick run** (`--quick`): small sizes for development. These are not "
+                  "the figures to quote; run `make bench`.", ""]
+    lines += ["## The machine", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in info.items()]
+    lines += ["", f"Whole run: {seconds / 60:.1f} min, `{command}`.", "",
+              "## Figures", "",
+              f"Every figure is a ratio against a reference run in the same invocation "
+              f"(absolute times drift on a shared machine): median of {runs} runs, with min "
+              "and max. Ratios are intake's speed over the reference's (above 1: intake is "
+              "faster), except where the column says otherwise. PASS/MISS compares the "
+              "median with the target of the issue; INFO has no target.", ""]
+    lines += table(figs)
+    lines += ["", "## Details", ""]
+    for f in figs:
+        if f.details:
+            lines += [f"**{f.number}. {f.name}**", ""]
+            lines += [f"- {d}" if not d.startswith("  ") else f"  {d.strip()}"
+                      for d in f.details]
+            lines.append("")
+    lines += ["## How each figure is measured", ""]
+    for mod in (large_file, small_files, watcher_latency, chronology, verify):
+        doc = (mod.__doc__ or "").strip()
+        title, _, body = doc.partition("\n")
+        lines += [f"**`bench/{Path(mod.__file__).name}`**: {title}", "", body.strip(), ""]
+    if NOTES.is_file():
+        lines += [NOTES.read_text(encoding="utf-8").strip(), ""]
+    lines += ["## How to reproduce", "",
+              "On a fresh clone, with `python3` (3.11+), `make`, `openssl`, and the corpus "
+              "beside the checkout (`../shared/corpus`, or set `INTAKE_CORPUS`):", "",
+              "```sh",
+              "make bench                         # installs .venv, runs everything, writes this file",
+              ".venv/bin/python bench/run.py --quick            # small sizes, a few minutes",
+              ".venv/bin/python bench/run.py --only small,verify # some figures only",
+              "```", "",
+              "`exiftool` (the reference of figure 2) is installed by the benchmark with "
+              "`apt-get install libimage-exiftool-perl` when it is missing and the user is root "
+              "(or has password-less sudo); otherwise it stops with a message saying how to "
+              "install it. Scratch files go to `bench/out/` (git-ignored) and are removed after "
+              "each figure; the large-file figure needs about 13 GiB free for its 4 GiB file "
+              "and two replicas. The run takes about half an hour; nothing else should run "
+              "on the machine meanwhile (the load average at the start is recorded above).", ""]
+    DOC.write_text("\n".join(lines), encoding="utf-8")
+    log(f"wrote {DOC}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", default="large,small,watch,chronology,verify")
+    ap.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
+    args = ap.parse_args()
+    if args.runs < 5:
+        log("fewer than 5 runs: the figures will not meet the issue's rule")
+    only = set(args.only.split(","))
+    started = time.monotonic()
+    info = machine()
+    small_files.ensure_exiftool()
+    info = machine()  # again, with exiftool's version
+    figs: list[Figure] = []
+    keep = None
+    try:
+        if "large" in only:
+            figs += large_file.measure(args.quick, args.runs)
+        if "small" in only:
+            f, keep = small_files.measure(args.quick, args.runs)
+            figs += f
+        if "watch" in only:
+            figs += watcher_latency.measure(args.quick, args.runs)
+        if "chronology" in only:
+            figs += chronology.measure(args.quick, args.runs)
+        if "verify" in only:
+            figs += verify.measure(args.quick, args.runs, keep)
+    finally:
+        rm(OUT)
+    for f in figs:
+        print(f"{f.number:>3} {f.verdict:4} {f.name}: {f.ratio} (target {f.target})")
+    if not args.no_doc:
+        cmd = "python bench/run.py" + (" --quick" if args.quick else "") + (
+            f" --runs {args.runs}" if args.runs != 5 else "") + (
+            f" --only {args.only}" if only != {"large", "small", "watch", "chronology",
+                                               "verify"} else "")
+        write_doc(figs, info, args.quick, args.runs, time.monotonic() - started, cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
+import queue
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,3 +285,48 @@ class ExtractorPool:
                     current = None
                 elif tag == "end":
                     return out
+
+
+def default_workers() -> int:
+    """One plugin worker per core (at most 4): extraction is the CPU-bound stage."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class ParallelExtractor:
+    """Several plugin workers; extractions run while the caller stores more files.
+
+    `submit` returns at once; the caller takes finished results (in its own
+    thread, so the store, the log and the index are only ever written by
+    one thread). Each worker process is driven by one thread here.
+    """
+
+    def __init__(self, plugin_dirs: Iterable[Path] = (), *, timeout: float = 60.0,
+                 workers: int | None = None, load_entry_points: bool = True) -> None:
+        n = workers or default_workers()
+        self._idle: queue.Queue[ExtractorPool] = queue.Queue()
+        self._pools = [ExtractorPool(plugin_dirs, timeout=timeout,
+                                     load_entry_points=load_entry_points) for _ in range(n)]
+        for pool in self._pools:
+            self._idle.put(pool)
+        self._executor = ThreadPoolExecutor(max_workers=n, thread_name_prefix="intake-extract")
+        self.workers = n
+
+    def warm_up(self) -> None:
+        """Start the worker processes now, so the first file does not wait for them."""
+        for pool in self._pools:
+            if pool._proc is None:
+                pool._start()
+
+    def submit(self, item: ItemView, case: CaseInfo) -> Future:
+        def run() -> ExtractionResult:
+            pool = self._idle.get()
+            try:
+                return pool.extract(item, case)
+            finally:
+                self._idle.put(pool)
+        return self._executor.submit(run)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        for pool in self._pools:
+            pool.close()

@@ -141,6 +141,18 @@ class Index:
     def all_items(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT sha256 FROM items ORDER BY sha256")]
 
+    def items_without_extraction(self) -> list[tuple[str, str, str, str]]:
+        """(sha256, a name, parent, relation) of stored items no plugin has read yet."""
+        out = []
+        for (sha,) in self.db.execute(
+                "SELECT sha256 FROM items WHERE sha256 NOT IN (SELECT sha256 FROM extractions) "
+                "ORDER BY sha256").fetchall():
+            origin = self.db.execute("SELECT parent, relation FROM origins WHERE sha256=? "
+                                     "ORDER BY parent, n", (sha,)).fetchone()
+            names = self.names(sha)
+            out.append((sha, names[0] if names else sha, *(origin or ("", ""))))
+        return out
+
     def has_extraction(self, sha256: str) -> bool:
         return self.db.execute("SELECT 1 FROM extractions WHERE sha256=?",
                                (sha256,)).fetchone() is not None

@@ -21,13 +21,14 @@ import json
 import os
 import stat
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .case import Case
-from .extract import ExtractionResult, ExtractorPool, extract_in_process
+from .extract import ExtractionResult, ParallelExtractor, extract_in_process
 from .serialize import dumps, to_plain
 from .store import Digests, PutResult, commit, discard, put_stream
 from .types import ItemView
@@ -84,7 +85,9 @@ class Pipeline:
         self.case = case
         self.sandbox = sandbox
         self.on_item = on_item
-        self._pool: ExtractorPool | None = None
+        self._pool: ParallelExtractor | None = None
+        # extractions under way: sha256 -> (future, name, depth, parent, relation)
+        self._pending: dict[str, tuple[Future, str, int, str, str]] = {}
         self.stages: tuple[tuple[str, Callable[[Task], None]], ...] = (
             ("receive", self.receive),
             ("store", self.store),
@@ -93,9 +96,12 @@ class Pipeline:
         )
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        try:
+            self.drain(block=True)
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
 
     def __enter__(self) -> Pipeline:
         return self
@@ -308,16 +314,77 @@ class Pipeline:
     # --- stage 3: extract ------------------------------------------------------
 
     def extract(self, task: Task) -> None:
+        """Hand the item to the plugins; results are taken by `drain`, in this thread."""
         if task.sha256 and not self.case.index.has_extraction(task.sha256):
-            self.extract_item(task.sha256, task.name, depth=0)
+            self.start_extraction(task.sha256, task.name, depth=0)
+        self.drain(block=False)
 
-    def _run_plugins(self, view: ItemView) -> ExtractionResult:
+    def start_extraction(self, sha256: str, name: str, depth: int, parent: str = "",
+                         relation: str = "") -> None:
+        if sha256 in self._pending:
+            return
+        view = self.item_view(sha256, name, parent, relation)
         if not self.sandbox:
-            return extract_in_process(self.case.pm, view, self.case.info)
+            future: Future = Future()
+            future.set_result(extract_in_process(self.case.pm, view, self.case.info))
+        else:
+            future = self._extractor().submit(view, self.case.info)
+        self._pending[sha256] = (future, name, depth, parent, relation)
+        # keep a bounded number in flight: derived items can carry many bytes
+        limit = 2 * (self._pool.workers if self._pool else 1)
+        while len(self._pending) > limit:
+            self.drain(block=False, wait_one=True)
+
+    def drain(self, block: bool = True, wait_one: bool = False) -> int:
+        """Record the finished extractions (all of them, with `block`); returns how many."""
+        done = 0
+        while self._pending:
+            futures = [job[0] for job in self._pending.values()]
+            if block or wait_one:
+                wait(futures, return_when=FIRST_COMPLETED)
+            finished = [sha for sha, job in self._pending.items() if job[0].done()]
+            if not finished:
+                break
+            order = list(self._pending)
+            for sha in sorted(finished, key=order.index):
+                job = self._pending.pop(sha, None)
+                if job is None:  # taken meanwhile by a nested drain (derived items)
+                    continue
+                future, name, depth, parent, relation = job
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker machinery itself failed
+                    result = ExtractionResult(warnings=[f"the plugins could not run: {exc}"])
+                self._finish_extraction(sha, name, depth, result)
+                done += 1
+            if wait_one and not block:
+                break
+        return done
+
+    @property
+    def busy(self) -> bool:
+        """True while extractions are under way."""
+        return bool(self._pending)
+
+    def warm_up(self) -> None:
+        """Start the plugin workers now (the watcher: no wait on the first file)."""
+        if self.sandbox:
+            self._extractor().warm_up()
+
+    def _extractor(self) -> ParallelExtractor:
         if self._pool is None:
-            self._pool = ExtractorPool(self.case.config.plugin_folders,
-                                       timeout=self.case.config.plugin_timeout)
-        return self._pool.extract(view, self.case.info)
+            self._pool = ParallelExtractor(self.case.config.plugin_folders,
+                                           timeout=self.case.config.plugin_timeout)
+        return self._pool
+
+    def extract_missing(self) -> int:
+        """Start the extraction of stored items that have none (an interrupted run)."""
+        n = 0
+        for sha, name, parent, relation in self.case.index.items_without_extraction():
+            if sha not in self._pending:
+                self.start_extraction(sha, name, 0, parent, relation)
+                n += 1
+        return n
 
     def item_view(self, sha256: str, name: str, parent: str = "", relation: str = "") -> ItemView:
         path = self.case.object_path(sha256)
@@ -337,9 +404,14 @@ class Pipeline:
 
     def extract_item(self, sha256: str, name: str, depth: int, parent: str = "",
                      relation: str = "") -> None:
+        """Extract one item now (and what it holds), waiting for the result."""
+        self.start_extraction(sha256, name, depth, parent, relation)
+        while sha256 in self._pending:
+            self.drain(block=False, wait_one=True)
+
+    def _finish_extraction(self, sha256: str, name: str, depth: int,
+                           result: ExtractionResult) -> None:
         case = self.case
-        view = self.item_view(sha256, name, parent, relation)
-        result = self._run_plugins(view)
         ex = result.extraction
         data: dict[str, Any] = {
             "plugin": result.plugin, "version": result.version,
@@ -382,7 +454,7 @@ class Pipeline:
             case.index.set_state("custody_seq", str(case.log.seq))
         for child, child_name, child_relation in children:
             if not case.index.has_extraction(child):
-                self.extract_item(child, child_name, depth + 1, sha256, child_relation)
+                self.start_extraction(child, child_name, depth + 1, sha256, child_relation)
 
     def _store_derived(self, parent: str, n: int, data: bytes, name: str, relation: str,
                        event_key: str) -> str | None:

@@ -78,10 +78,6 @@ def catch_up(case: Case, pipeline: Pipeline) -> int:
     return n
 
 
-def take_ready(pipeline: Pipeline, paths: Iterable[Path]) -> list[Task]:
-    return [pipeline.process(p, from_inbox=True) for p in paths]
-
-
 def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
                  on_total: Callable[[int], None] | None = None) -> list[Task]:
     """Take everything in the inbox once, waiting for files still being written."""
@@ -90,6 +86,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
     case.refresh_replicas()
     catch_up(case, pipeline)
     pipeline.reconcile()
+    pipeline.extract_missing()
     tasks: list[Task] = []
     deadline = time.monotonic() + max_wait
     retry: set[Path] = set()
@@ -113,6 +110,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
         if not retry or time.monotonic() > deadline:
             break
         time.sleep(min(1.0, max(0.1, cfg.settle_seconds / 2)))
+    pipeline.drain(block=True)
     return tasks
 
 
@@ -136,4 +134,5 @@ def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
         absolute = f.absolute()
         in_inbox = inbox in absolute.parents and (inbox / "ingested") not in absolute.parents
         tasks.append(pipeline.process(absolute, from_inbox=in_inbox))
+    pipeline.drain(block=True)
     return tasks

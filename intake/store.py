@@ -27,6 +27,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -284,6 +285,17 @@ class FolderReplica:
         return n
 
 
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _io_pool() -> ThreadPoolExecutor:
+    """Threads for digests, copies and read-backs of big files (one pool per process)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="intake-io")
+    return _POOL
+
+
 def put_stream(source: BinaryIO, replicas: list[FolderReplica]) -> PutResult:
     """Read `source` once: digests, plus a verified copy in each replica.
 
@@ -311,13 +323,28 @@ def put_stream(source: BinaryIO, replicas: list[FolderReplica]) -> PutResult:
 
     try:
         while chunk := source.read(CHUNK):
-            sha256.update(chunk)
-            sha512.update(chunk)
-            md5.update(chunk)
             size += len(chunk)
-            for name in list(temps):
+            if len(chunk) < CHUNK and size == len(chunk):  # a small file: no threads needed
+                sha256.update(chunk)
+                sha512.update(chunk)
+                md5.update(chunk)
+                for name in list(temps):
+                    try:
+                        temps[name][2].write(chunk)
+                    except OSError as exc:
+                        drop(name, exc)
+                continue
+            # hashlib and file writes release the GIL: the other digests and the
+            # copies proceed on the other cores while this thread does SHA-256
+            pool = _io_pool()
+            extra = [pool.submit(sha512.update, chunk), pool.submit(md5.update, chunk)]
+            writes = {name: pool.submit(temps[name][2].write, chunk) for name in temps}
+            sha256.update(chunk)
+            for job in extra:
+                job.result()
+            for name, job in writes.items():
                 try:
-                    temps[name][2].write(chunk)
+                    job.result()
                 except OSError as exc:
                     drop(name, exc)
         for name in list(temps):
@@ -342,12 +369,20 @@ def put_stream(source: BinaryIO, replicas: list[FolderReplica]) -> PutResult:
 def commit(result: PutResult) -> PutResult:
     """Second half of a put: verify and rename each replica's temporary copy."""
     assert result.digests is not None
-    for name, (rep, path) in result.temps.items():
-        try:
-            outcome = rep.commit_object(path, result.digests.sha256)
-        except OSError as exc:
+    sha = result.digests.sha256
+    if result.digests.size >= CHUNK and len(result.temps) > 1:
+        # read back and verify the copies side by side
+        jobs = {name: _io_pool().submit(_commit_one, rep, path, sha)
+                for name, (rep, path) in result.temps.items()}
+        outcomes = {name: job.result() for name, job in jobs.items()}
+    else:
+        outcomes = {name: _commit_one(rep, path, sha) for name, (rep, path) in result.temps.items()}
+    for name, (_rep, path) in result.temps.items():
+        outcome = outcomes[name]
+        if isinstance(outcome, OSError):
             path.unlink(missing_ok=True)
-            result.failed[name] = _plain_reason(exc) if exc.errno != errno.EIO else str(exc.strerror)
+            result.failed[name] = (_plain_reason(outcome) if outcome.errno != errno.EIO
+                                   else str(outcome.strerror))
             continue
         result.stored.append(name)
         if outcome == "written":
@@ -356,6 +391,13 @@ def commit(result: PutResult) -> PutResult:
             result.repaired.append(name)
     result.temps = {}
     return result
+
+
+def _commit_one(rep: FolderReplica, path: Path, sha256: str) -> str | OSError:
+    try:
+        return rep.commit_object(path, sha256)
+    except OSError as exc:
+        return exc
 
 
 def discard(result: PutResult) -> None:

@@ -80,6 +80,8 @@ class Watcher:
         self._observer.start()
         try:
             self.pipeline.reconcile()
+            self.pipeline.warm_up()
+            self.pipeline.extract_missing()
             self._rescan()
             last_scan = time.monotonic()
             new_items = False
@@ -90,9 +92,10 @@ class Watcher:
                     self._rescan()
                     last_scan = time.monotonic()
                 took = self._take_ready()
+                self.pipeline.drain(block=False)
                 new_items = new_items or any(t.outcome in ("settled", "stored") for t in took)
                 with self.lock:
-                    idle = not self.pending
+                    idle = not self.pending and not self.pipeline.busy
                 if idle and new_items and self.on_settled:
                     new_items = False
                     self.on_settled()

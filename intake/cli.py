@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .errors import IntakeError, VerifyFailed
+from .messages import translate
 from .types import CATEGORIES
 
 console = Console(stderr=False, highlight=False, soft_wrap=True)
@@ -86,7 +87,7 @@ def init(directory: Path, name: str | None) -> None:
     console.print(f"  settings:        {config.case_dir / 'config' / 'intake.toml'}")
 
 
-def _summarise(tasks: list, as_json: bool) -> int:
+def _summarise(tasks: list, as_json: bool, language: str = "en") -> int:
     from collections import Counter
 
     outcomes = Counter(t.outcome for t in tasks)
@@ -102,7 +103,7 @@ def _summarise(tasks: list, as_json: bool) -> int:
                       + (f", {outcomes['changed']} still changing" if outcomes["changed"] else ""))
         for t in tasks:
             if t.outcome in ("refused", "waiting", "changed"):
-                console.print(f"  {t.source}: {t.reason}")
+                console.print(f"  {t.source}: {translate(t.reason, language)}", markup=False)
     return 0
 
 
@@ -129,7 +130,7 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
                 tasks = ingest_paths(case, pipeline, paths, on_total=total)
             else:
                 tasks = ingest_inbox(case, pipeline, on_total=total)
-    sys.exit(_summarise(tasks, as_json))
+    sys.exit(_summarise(tasks, as_json, case.config.language))
 
 
 @cli.command()
@@ -146,7 +147,8 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
             if task.outcome == "settled":
                 console.print(f"stored: {task.source} ({task.sha256[:12]}…)")
             elif task.outcome in ("refused", "waiting"):
-                console.print(f"{task.outcome}: {task.source}: {task.reason}")
+                console.print(f"{task.outcome}: {task.source}: "
+                              f"{translate(task.reason, case.config.language)}", markup=False)
 
         def rebuild() -> None:
             from .reporting import make_reports
@@ -177,6 +179,7 @@ def status(case_dir: Path, as_json: bool) -> None:
 
     with _open(case_dir, write=False) as case:
         s = get_status(case)
+        lang = case.config.language
     if as_json:
         _print_json(s)
         return
@@ -188,7 +191,8 @@ def status(case_dir: Path, as_json: bool) -> None:
         console.print("The index is behind the custody log; run 'intake reindex' "
                       "(or any command that stores files) to bring it up to date.")
     for r in s["replicas"]:
-        state = f"{r['items']} items" if r["available"] else f"NOT AVAILABLE: {r['reason']}"
+        state = (f"{r['items']} items" if r["available"]
+                 else f"NOT AVAILABLE: {translate(r['reason'], lang)}")
         console.print(f"  replica {r['name']} ({r['path']}): {state}")
     if s["waiting_for_copies"]:
         console.print(f"{len(s['waiting_for_copies'])} items wait for copies in: " + ", ".join(
@@ -197,13 +201,14 @@ def status(case_dir: Path, as_json: bool) -> None:
         console.print(f"{len(s['originals_still_in_inbox'])} originals still in the inbox "
                       f"(waiting for min_copies = {s['min_copies']})")
     for p in s["files_not_taken"]:
-        console.print(f"  not taken: {p['source']}: {p['reason']}")
+        console.print(f"  not taken: {p['source']}: {translate(p['reason'], lang)}", markup=False)
     if s["items_with_warnings"]:
         console.print(f"{len(s['items_with_warnings'])} items with warnings:")
         for w in s["items_with_warnings"]:
             name = w["names"][0] if w["names"] else w["sha256"][:12]
-            console.print(f"  {name}: {w['warnings'][0]}"
-                          + (f" (+{len(w['warnings']) - 1} more)" if len(w["warnings"]) > 1 else ""))
+            console.print(f"  {name}: {translate(w['warnings'][0], lang)}"
+                          + (f" (+{len(w['warnings']) - 1} more)" if len(w["warnings"]) > 1 else ""),
+                          markup=False)
 
 
 @cli.command()

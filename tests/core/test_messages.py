@@ -1,0 +1,48 @@
+"""Reasons reach people in the case's language; the record stays in English."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from intake.messages import translate
+
+INTAKE = Path(sys.executable).with_name("intake")
+
+
+def test_nested_reasons_are_translated_part_by_part() -> None:
+    en = ("1 of 2 copies made; the file stays in the inbox until the other replicas are "
+          "available (replica b: the replica is full; replica usb: its folder is not there "
+          "(unplugged or not mounted?))")
+    assert translate(en, "nl") == (
+        "1 van de 2 kopieën gemaakt; het bestand blijft in de inbox tot de andere kopieën "
+        "beschikbaar zijn (kopie b: de schijf van deze kopie is vol; kopie usb: de map is er "
+        "niet (losgekoppeld of niet aangekoppeld?))")
+    assert translate(en, "fr").startswith("1 copies sur 2 faites ; le fichier reste")
+    assert translate(en, "en") == en
+
+
+def test_unknown_text_is_shown_as_it_is() -> None:
+    warning = "EXIF DateTimeOriginal is blank or zero"
+    assert translate(warning, "nl") == warning
+
+
+def test_status_says_why_a_pipe_was_not_taken_in_dutch_and_json_stays_english(
+        tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    subprocess.run([str(INTAKE), "init", str(case)], check=True, capture_output=True)
+    os.mkfifo(case / "inbox" / "pipe")
+    subprocess.run([str(INTAKE), "--case", str(case), "ingest", "--in-process"], check=True,
+                   capture_output=True, timeout=120)
+    out = subprocess.run([str(INTAKE), "--case", str(case), "status"], capture_output=True,
+                         text=True, check=True).stdout
+    assert ("not taken: inbox/pipe: dit is een pipe of socket, geen bestand; er is niets te "
+            "bewaren") in out
+    data = json.loads(subprocess.run([str(INTAKE), "--case", str(case), "status", "--json"],
+                                     capture_output=True, text=True, check=True).stdout)
+    assert data["files_not_taken"][0]["reason"] == ("this is a pipe or socket, not a file; "
+                                                    "there is nothing to store")
+    assert (case / "inbox" / "pipe").exists()  # left in place

@@ -47,7 +47,7 @@ def test_empty_file_is_stored_with_a_warning(case: Path) -> None:
     assert s["items_with_warnings"] == [{"sha256": EMPTY_SHA256, "names": ["empty.txt"],
                                          "warnings": ["the file is empty (0 bytes)"]}]
     text = ok(run_intake("status", "--case", case)).stdout
-    assert "empty.txt: the file is empty (0 bytes)" in text
+    assert "empty.txt: het bestand is leeg (0 bytes)" in text  # the case speaks Dutch
     assert ingested(case) == ["empty.txt"]
 
 

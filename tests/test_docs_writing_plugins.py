@@ -53,3 +53,20 @@ def test_every_hook_is_documented_with_its_signature() -> None:
 def test_every_hookspec_is_listed() -> None:
     specs = {n for n in dir(hookspecs) if n.startswith("intake_")}
     assert specs == set(hookspecs.HOOK_NAMES)
+
+
+def test_plugins_new_scaffolds_a_plugin_whose_test_passes(tmp_path: Path) -> None:
+    intake = Path(sys.executable).with_name("intake")
+    r = subprocess.run([str(intake), "plugins", "new", "signal_export", "--dir",
+                        str(tmp_path / "plugins.local")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    folder = tmp_path / "plugins.local"
+    assert sorted(p.name for p in folder.iterdir()) == ["signal_export.py",
+                                                        "test_signal_export.py"]
+    t = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        str(folder)], cwd=tmp_path, capture_output=True, text=True,
+                       env={"PYTHONPATH": str(folder), "PATH": "/usr/bin:/bin"})
+    assert "2 passed" in t.stdout, t.stdout + t.stderr
+    again = subprocess.run([str(intake), "plugins", "new", "signal_export", "--dir",
+                            str(folder)], capture_output=True, text=True)
+    assert again.returncode != 0 and "exists already" in again.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -181,3 +182,27 @@ def test_watch_killed_and_restarted_stores_every_file_once(case: Path, tmp_path:
             assert [r["source"] for r in receipts(replica(case, name), sha)] == [f"inbox/{rel}"]
     assert temp_parts(case) == []
     ok(verify(case))
+
+
+def test_watch_rebuilds_the_chronology_once_new_items_settle(case: Path, tmp_path: Path) -> None:
+    log = tmp_path / "watch.log"
+    proc = subprocess.Popen([str(INTAKE), "watch", "--rescan", "1"], cwd=case,
+                            stdout=open(log, "ab"), stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    chronology = case / "chronology" / "chronology.json"
+    try:
+        (case / "inbox" / "calls.xml").write_text(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<calls count="1">\n'
+            '<call number="-2" duration="0" date="1709330000000" type="3" />\n</calls>\n',
+            encoding="utf-8")
+        wait_for(chronology.is_file, 90, what="chronology.json after the first drop")
+        first = chronology.read_bytes()
+        drop(case, "note.txt", b"a second drop\n")
+        wait_for(lambda: chronology.read_bytes() != first, 90, what="a rebuilt chronology")
+    finally:
+        assert _stop(proc, signal.SIGTERM) == 0, log.read_text(encoding="utf-8")
+    doc = json.loads(chronology.read_bytes())
+    assert [e["kind"] for e in doc["entries"]][0] == "call"
+    assert doc["entries"][0]["facts"]["withheld"] is True
+    assert len(doc["exhibits"]) == 2
+    assert "chronology updated in" in log.read_text(encoding="utf-8")

@@ -61,11 +61,9 @@ class ReplicaUnavailable(Exception):
 
 
 def hash_file(path: Path) -> str:
-    h = hashlib.sha256()
+    """SHA-256 of a file, read in chunks."""
     with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:

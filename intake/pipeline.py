@@ -30,6 +30,7 @@ from typing import Any
 from .case import Case
 from .extract import ExtractionResult, ParallelExtractor, extract_in_process
 from .serialize import dumps, to_plain
+from .sniff import sniff_bytes
 from .store import Digests, PutResult, commit, discard, put_stream
 from .types import ItemView
 
@@ -211,7 +212,11 @@ class Pipeline:
         if path is not None:
             with open(path, "rb") as f:
                 head = f.read(8192)
-        return self.case.pm.hook.intake_sniff(head=head, name=name) or "application/octet-stream"
+        try:
+            return self.case.pm.hook.intake_sniff(head=head, name=name) or sniff_bytes(head, name)
+        except Exception as exc:  # a plugin's sniffer must not stop the store
+            self.case.log.event("warned", reason=f"a plugin's intake_sniff failed: {exc!r}")
+            return sniff_bytes(head, name)
 
     def _write_meta(self, rel: str, data: bytes, replicas: list[str] | None = None) -> str:
         """Write one metadata file to the replicas; returns its SHA-256."""

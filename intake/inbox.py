@@ -1,19 +1,17 @@
-"""What in the inbox is ready to take: skip rules and the wait for stable files.
+"""What in the inbox is a candidate: the skip rules and the scan.
 
-A file is taken once it is stable: its size and modification time have not
-changed for ``settle_seconds``. Temporary files of browsers, office programs
-and sync tools are skipped until they become real files. Symbolic links are
-never followed (they are reported, and left alone); ``ingested/`` is never
-scanned.
+Temporary files of browsers, office programs and sync tools are skipped
+until they become real files. Symbolic links are never followed (the
+pipeline reports them and leaves them alone); ``ingested/`` is never scanned.
+When a candidate is stable enough to take is decided by
+``intake.runner.is_settled``.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 #: Names of files that are still being written by some program, or that a
@@ -30,13 +28,6 @@ TEMP_PATTERNS = (
 def is_temporary(name: str, extra: tuple[str, ...] = ()) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(name.lower(), p.lower())
                for p in TEMP_PATTERNS + extra)
-
-
-@dataclass
-class Seen:
-    size: int
-    mtime_ns: int
-    since: float
 
 
 def scan(inbox: Path, ignore: tuple[str, ...] = ()) -> Iterator[Path]:
@@ -59,32 +50,3 @@ def scan(inbox: Path, ignore: tuple[str, ...] = ()) -> Iterator[Path]:
             elif not is_temporary(entry.name, ignore):
                 yield path
         stack.extend(reversed(subdirs))
-
-
-class StabilityTracker:
-    """Remembers when each path last changed; says which ones have settled."""
-
-    def __init__(self, settle_seconds: float) -> None:
-        self.settle = settle_seconds
-        self.seen: dict[Path, Seen] = {}
-
-    def observe(self, path: Path, now: float | None = None) -> bool:
-        """True when `path` has not changed for settle_seconds (or is not a regular file)."""
-        now = time.monotonic() if now is None else now
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            self.seen.pop(path, None)
-            return False
-        except OSError:
-            return True  # unreadable: let the pipeline record why
-        if not os.path.isfile(path) or os.path.islink(path):
-            return True
-        prev = self.seen.get(path)
-        if prev is None or prev.size != st.st_size or prev.mtime_ns != st.st_mtime_ns:
-            self.seen[path] = Seen(st.st_size, st.st_mtime_ns, now)
-            return self.settle == 0
-        return now - prev.since >= self.settle
-
-    def forget(self, path: Path) -> None:
-        self.seen.pop(path, None)

@@ -407,13 +407,6 @@ class Pipeline:
                         relation=relation, fs_times=fs_times,
                         received_at=receipts[0][0] if receipts else "")
 
-    def extract_item(self, sha256: str, name: str, depth: int, parent: str = "",
-                     relation: str = "") -> None:
-        """Extract one item now (and what it holds), waiting for the result."""
-        self.start_extraction(sha256, name, depth, parent, relation)
-        while sha256 in self._pending:
-            self.drain(block=False, wait_one=True)
-
     def _finish_extraction(self, sha256: str, name: str, depth: int,
                            result: ExtractionResult) -> None:
         case = self.case

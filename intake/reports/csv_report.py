@@ -13,9 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from intake.chronology.context import ReportContext
+
+from .labels import language
+from .labels import split_local as labels_split_local
 
 FILE_NAME = "chronology.csv"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,11 +73,6 @@ FLAGS = {
 }
 
 
-def language(lang: str | None) -> str:
-    code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
-    return code if code in HEADERS else "nl"
-
-
 def guard(value: object) -> str:
     """A cell as text, defused if a spreadsheet would read it as a formula."""
     text = "" if value is None else str(value)
@@ -81,19 +80,18 @@ def guard(value: object) -> str:
 
 
 def split_local(local: str | None, granularity: str | None) -> tuple[str, str, str]:
-    """``2024-07-01T23:30:05+02:00`` -> ("01/07/2024", "23:30:05", "UTC+02:00"),
-    the time cut to the granularity (day and coarser: no time)."""
-    if not local or len(local) < 10:
+    """``2024-07-01T23:30:05+02:00`` -> ("01/07/2024", "23:30:05", "UTC+02:00"):
+    `labels.split_local` in the form Belgian spreadsheets read (day and coarser:
+    no time; the offset written so that it is not taken for a formula)."""
+    gran = granularity or "second"
+    date, time, offset = labels_split_local(local or "", gran)
+    if not date:
         return "", "", ""
-    y, m, d = local[0:4], local[5:7], local[8:10]
-    day = f"{d}/{m}/{y}"
-    if granularity in ("month", "year"):
-        day = f"{m}/{y}" if granularity == "month" else y
-    if granularity in ("day", "month", "year") or len(local) < 16:
+    y, m, d = date.split("-")
+    day = {"month": f"{m}/{y}", "year": y}.get(gran, f"{d}/{m}/{y}")
+    if gran in ("day", "month", "year") or not time:
         return day, "", ""
-    time = local[11:16] if granularity in ("minute", "hour") else local[11:19]
-    offset = local[-6:] if local[-6] in "+-" else "+00:00"
-    return day, time, "UTC" + offset
+    return day, time, "UTC" + (offset or "+00:00")
 
 
 def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
@@ -116,13 +114,19 @@ def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
     return rows
 
 
-def csv_bytes(chronology: dict, lang: str) -> bytes:
+def belgian_csv(rows: Iterable[Iterable[object]]) -> bytes:
+    """Rows as Excel and LibreOffice read them with Belgian settings: UTF-8 with a
+    byte order mark, ';' between cells, CRLF, RFC 4180 quoting, formulas defused."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, delimiter=";", quotechar='"', lineterminator="\r\n",
                         quoting=csv.QUOTE_MINIMAL, doublequote=True)
-    for row in entry_rows(chronology, lang):
+    for row in rows:
         writer.writerow([guard(cell) for cell in row])
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+
+
+def csv_bytes(chronology: dict, lang: str) -> bytes:
+    return belgian_csv(entry_rows(chronology, lang))
 
 
 def write_csv(chronology: dict, out_dir: Path, context: ReportContext) -> list[Path]:

@@ -12,13 +12,12 @@ carriage return) prefixed with ``'`` so that no cell is read as a formula.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
 from intake.chronology.context import ReportContext
 
+from .csv_report import belgian_csv
 from .labels import format_date, labels, language, split_local
 from .pdf_report import compile_typst, report_timestamp
 
@@ -26,7 +25,6 @@ CSV_NAME = "ombudsman.csv"
 PDF_NAME = "ombudsman.pdf"
 KINDS = ("call", "sms", "mms")
 UNWANTED = ("incoming", "missed", "rejected", "blocked", "voicemail")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_unwanted(entry: dict) -> bool:
@@ -101,11 +99,6 @@ _HEADERS = {"date": "col_date", "time": "col_time", "utc_offset": "col_utc_offse
             "content": "col_content", "rings": "col_rings", "exhibit": "col_exhibit"}
 
 
-def guard_cell(value: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def headers(lang: str) -> list[str]:
     L = labels(lang)
     out = [L[_HEADERS[c]] for c in COLUMNS]
@@ -114,12 +107,7 @@ def headers(lang: str) -> list[str]:
 
 
 def csv_bytes(rows: list[dict[str, str]], lang: str) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(headers(lang))
-    for r in rows:
-        writer.writerow([guard_cell(r[c]) for c in COLUMNS])
-    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+    return belgian_csv([headers(lang)] + [[r[c] for c in COLUMNS] for r in rows])
 
 
 def write_ombudsman(chronology: dict, out_dir: Path, context: ReportContext) -> list[Path]:

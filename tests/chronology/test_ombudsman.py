@@ -12,7 +12,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from intake.reports.ombudsman import csv_bytes, guard_cell, ombudsman_rows, write_ombudsman
+from intake.reports.csv_report import guard as guard_cell
+from intake.reports.ombudsman import csv_bytes, ombudsman_rows, write_ombudsman
 
 _spec = importlib.util.spec_from_file_location(
     "_report_case", Path(__file__).with_name("test_pdf_report.py"))

@@ -186,8 +186,10 @@ def _good_object(case: Case, sha: str, exclude: FolderReplica) -> Path | None:
     return None
 
 
-def _good_meta(case: Case, rel: str, exclude: FolderReplica) -> bytes | None:
-    digest = case.index.meta_hashes().get(rel)
+def _good_meta(case: Case, rel: str, exclude: FolderReplica,
+               digest: str | None = None) -> bytes | None:
+    """A copy of a metadata file from another replica whose hash matches the log's."""
+    digest = digest or case.index.meta_hashes(rel).get(rel)
     for rep in case.available:
         if rep is exclude:
             continue

@@ -190,8 +190,10 @@ class Index:
         return [r[0] for r in self.db.execute(
             "SELECT replica FROM copies WHERE sha256=? ORDER BY replica", (sha256,))]
 
-    def meta_hashes(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT path, sha256 FROM meta_files"))
+    def meta_hashes(self, prefix: str = "") -> dict[str, str]:
+        """Expected SHA-256 of each metadata file (those under `prefix` only, if given)."""
+        return dict(self.db.execute("SELECT path, sha256 FROM meta_files WHERE path LIKE ?",
+                                    (prefix + "%",)))
 
     def problems(self) -> list[dict[str, Any]]:
         return [dict(zip(("source", "reason", "size", "mtime_ns", "at"), r, strict=True))

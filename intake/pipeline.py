@@ -268,21 +268,17 @@ class Pipeline:
             case.index.set_state("custody_seq", str(case.log.seq))
 
     def _copy_meta_to(self, sha256: str, rep_name: str) -> None:
+        """Give a replica that just got an item's object the item's metadata files too."""
+        from .checks import _good_meta  # the same rule as repair: only verified copies
+
         target = self.case.replica(rep_name)
-        expected = self.case.index.meta_hashes()
-        prefix = f"{meta_dir(sha256)}/"
-        for rel, digest in expected.items():
-            if not rel.startswith(prefix) or target is None:
-                continue
-            if target.meta_path(rel).is_file():
-                continue
-            for rep in self.case.available:
-                path = rep.meta_path(rel)
-                if rep is not target and path.is_file():
-                    data = path.read_bytes()
-                    if hashlib.sha256(data).hexdigest() == digest:
-                        target.write_meta(rel, data)
-                        break
+        if target is None:
+            return
+        for rel, digest in self.case.index.meta_hashes(f"{meta_dir(sha256)}/").items():
+            if not target.meta_path(rel).is_file():
+                data = _good_meta(self.case, rel, exclude=target, digest=digest)
+                if data is not None:
+                    target.write_meta(rel, data)
 
     def _record_receipt(self, task: Task) -> None:
         case = self.case

@@ -27,7 +27,7 @@ def is_settled(path: Path, settle_seconds: float, now: float | None = None) -> b
     return now - last >= settle_seconds
 
 
-def catch_up(case: Case, pipeline: Pipeline) -> int:
+def catch_up(case: Case) -> int:
     """Copy items to replicas that lack them (a replica came back, or was full)."""
     from .checks import _good_object  # the same rule as repair: only from verified copies
 
@@ -45,7 +45,6 @@ def catch_up(case: Case, pipeline: Pipeline) -> int:
                 case.log.event("warned", sha256=sha, replica=rep.name,
                                reason=f"could not catch up ({exc.strerror})")
                 break
-            pipeline._copy_meta_to(sha, rep.name)
             case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
                            reason="caught up from another replica", meta={})
             with case.index.tx():
@@ -61,7 +60,7 @@ def catch_up(case: Case, pipeline: Pipeline) -> int:
         for rel in sorted(expected):
             if rep.meta_path(rel).is_file():
                 continue
-            data = _good_meta(case, rel, exclude=rep)
+            data = _good_meta(case, rel, exclude=rep, digest=expected[rel])
             if data is None:
                 continue
             try:
@@ -84,7 +83,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
     cfg = case.config
     cfg.inbox.mkdir(parents=True, exist_ok=True)
     case.refresh_replicas()
-    catch_up(case, pipeline)
+    catch_up(case)
     pipeline.reconcile()
     pipeline.extract_missing()
     tasks: list[Task] = []

@@ -88,7 +88,7 @@ class Watcher:
             while not self._stop.is_set():
                 if time.monotonic() - last_scan >= self.rescan_seconds:
                     if self.case.refresh_replicas():
-                        catch_up(self.case, self.pipeline)
+                        catch_up(self.case)
                     self._rescan()
                     last_scan = time.monotonic()
                 took = self._take_ready()

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint reliability bench clean
+.PHONY: run test lint reliability bench clean locale
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 # The full reliability suite (hundreds of kills, long fuzzing): minutes, not CI.
 reliability: $(STAMP)
 	INTAKE_RELIABILITY=full $(BIN)/pytest -q tests/reliability
+
+# After changing any text a reader sees: add new message ids to the .po files
+# (translate the empty ones) and compile the .mo files (docs/i18n.md).
+locale: $(STAMP)
+	$(BIN)/python -m intake.catalogues
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,12 +1,13 @@
 """intake: evidence intake for victims of stalking and their advisers.
 
 Plugin authors use only what this module exports: ``hookimpl``, the data
-types and small helpers (``epoch_ms_to_iso``). Everything else in the package
+types and small helpers (``epoch_ms_to_iso``, ``N_`` to mark a message id). Everything else in the package
 is the core's own business.
 """
 
 import pluggy
 
+from .i18n import N_
 from .timeclaims import epoch_ms_to_iso
 from .types import (
     CATEGORIES,
@@ -29,6 +30,7 @@ __all__ = [
     "Event",
     "Extraction",
     "ItemView",
+    "N_",
     "TimeClaim",
     "epoch_ms_to_iso",
     "hookimpl",

@@ -98,6 +98,11 @@ class Event:
     witnesses: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
+    #: What a reader is told, as a message id: English words marked with
+    #: ``N_()`` whose ``{name}`` parameters are filled from `facts`, `who` and
+    #: `to` (e.g. ``N_("Missed call from {number}")``). The reports translate it
+    #: (intake/i18n.py); `summary` stays the English record of what was read.
+    message: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from email import policy
 from email.message import Message
 from email.parser import BytesParser
 
-from intake import DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
+from intake import N_, DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 from . import _mail
 
@@ -29,6 +29,8 @@ OUTLOOK_MIME = "application/vnd.ms-outlook"
 MAX_DEPTH = 50
 MAX_MESSAGES = 100_000
 EXCERPT = 500
+#: The longest body kept as a fact (the exhibit itself always holds all of it).
+BODY_LIMIT = 100_000
 ADDRESS_FIELDS = ("From", "To", "Cc", "Reply-To", "Sender")
 _HEADERISH = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 _MBOX_SPLIT = re.compile(rb"(?:\A|(?<=\n))From [^\n]*\n")
@@ -118,7 +120,7 @@ def _read_message(body: bytes, n: int, envelope: bytes, keys: set[str]) -> _Read
     except Exception as exc:  # the parser is tolerant; this is a last resort
         out.warnings.append(f"the message could not be read: {type(exc).__name__}: {exc}")
         out.event = Event(kind="email", summary="E-mail (could not be read)", key=f"msg-{n}",
-                          flags=("unreadable",))
+                          flags=("unreadable",), message=N_("E-mail that could not be read"))
         return out
     charsets = _charsets(msg)
     header = _HeaderReader(msg, charsets)
@@ -139,25 +141,30 @@ def _read_message(body: bytes, n: int, envelope: bytes, keys: set[str]) -> _Read
         walker.walk(msg, 0)
     if walker.too_deep or too_deep:
         flags.append("nested-too-deep")
-    excerpt = _excerpt(walker.plain, walker.html)
+    body = body_text(walker.plain, walker.html)
+    excerpt = body[:EXCERPT]
 
     facts.update({
         "message_id": message_id,
         "subject": subject,
         "excerpt": excerpt,
+        "body": body[:BODY_LIMIT],
         "reply_to": reply_to,
         "from_address": from_address,
         "addresses": addresses,
         "attachments": [{"name": d.name, "mime": d.mime, "relation": d.relation,
                          "bytes": len(d.data)} for d in out.derived],
     })
+    if len(body) > BODY_LIMIT:
+        facts["body_cut"] = len(body) - BODY_LIMIT
     if envelope:
         facts["mbox_from_line"] = _mail.clean_text(envelope.decode("utf-8", "surrogateescape"))[:500]
     summary = f"E-mail from {who or 'an unknown sender'}"
     if subject:
         summary += f": {subject[:200]}"
     out.event = Event(kind="email", summary=summary, claims=tuple(claims), key=key, who=who,
-                      to=tuple(to), flags=tuple(dict.fromkeys(flags)), facts=facts)
+                      to=tuple(to), flags=tuple(dict.fromkeys(flags)), facts=facts,
+                      message=email_message(who, subject))
     return out
 
 
@@ -431,6 +438,20 @@ _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DO
 
 
 def _excerpt(plain: str | None, html_text: str | None) -> str:
+    return body_text(plain, html_text)[:EXCERPT]
+
+
+def email_message(who: str, subject: str) -> str:
+    """The message id a reader sees (the subject and sender are its parameters)."""
+    if who:
+        return N_("E-mail from {who}: {subject}") if subject else N_("E-mail from {who}")
+    return (N_("E-mail from an unknown sender: {subject}") if subject
+            else N_("E-mail from an unknown sender"))
+
+
+def body_text(plain: str | None, html_text: str | None) -> str:
+    """The message's whole text: the plain part, else the HTML part as text
+    (at most BODY_LIMIT characters; facts.body_cut says how many more there were)."""
     if plain is not None and plain.strip():
         text = plain
     elif html_text:
@@ -439,7 +460,7 @@ def _excerpt(plain: str | None, html_text: str | None) -> str:
         return ""
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     text = re.sub(r"\n\s*\n+", "\n\n", text).strip()
-    return text[:EXCERPT]
+    return text
 
 
 # --- Outlook .msg ------------------------------------------------------------
@@ -593,6 +614,7 @@ def _msg_extraction(msg) -> Extraction:
         "message_id": str(message_id) if message_id else "",
         "subject": _mail.clean_text(subject),
         "excerpt": _excerpt(body, html_body),
+        "body": body_text(body, html_body)[:BODY_LIMIT],
         "reply_to": reply_to,
         "from_address": from_address,
         "addresses": addresses,
@@ -604,6 +626,7 @@ def _msg_extraction(msg) -> Extraction:
     if subject:
         summary += f": {_mail.clean_text(subject)[:200]}"
     event = Event(kind="email", summary=summary, claims=tuple(claims), key=key, who=who,
-                  to=tuple(to), flags=tuple(dict.fromkeys(flags)), facts=facts)
+                  to=tuple(to), flags=tuple(dict.fromkeys(flags)), facts=facts,
+                  message=email_message(who, subject))
     return Extraction(events=(event,), derived=tuple(derived), warnings=tuple(warnings),
                       facts={"format": "msg", "messages": 1}, kind="email")

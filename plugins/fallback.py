@@ -7,7 +7,7 @@ file nobody understands gets a place on the timeline, clearly marked as
 
 from __future__ import annotations
 
-from intake import Event, Extraction, ItemView, TimeClaim, hookimpl
+from intake import N_, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 FS_FIELDS = (("mtime", "file modified time"), ("birthtime", "file created time"))
 
@@ -26,5 +26,7 @@ def intake_extract(item: ItemView, case) -> Extraction:
     if item.size == 0:
         warnings.append("the file is empty (0 bytes)")
     event = Event(kind="file", summary=f"File {item.name} ({item.mime})", claims=tuple(claims),
-                  key="file", flags=("low-confidence-time",))
+                  key="file", flags=("low-confidence-time",),
+                  facts={"name": item.name, "mime": item.mime, "size": item.size},
+                  message=N_("File {name} ({mime})"))
     return Extraction(events=(event,), warnings=tuple(warnings), kind="file")

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-from intake import CATEGORIES, Event, Extraction, ItemView, TimeClaim, hookimpl
+from intake import CATEGORIES, N_, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 __version__ = "0.1.0"
 
@@ -379,7 +379,9 @@ def entry_event(fields: dict[str, str], n: int, title: str, labels: dict[str, st
                  who="victim", category=category,
                  witnesses=tuple(f"{w['name']} ({w['contact']})" if w["contact"] else w["name"]
                                  for w in witnesses),
-                 flags=tuple(flags), facts=facts)
+                 flags=tuple(flags), facts=facts,
+                 message=N_("Logbook entry {entry_id}: {title}") if title
+                 else N_("Logbook entry {entry_id}"))
 
 
 def _finish(events: list[Event], warnings: list[str], kind: str, fmt: str) -> Extraction:
@@ -396,7 +398,7 @@ def _finish(events: list[Event], warnings: list[str], kind: str, fmt: str) -> Ex
             event = Event(kind=event.kind, summary=event.summary, claims=event.claims,
                           key=event.key, who=event.who, to=event.to, category=event.category,
                           witnesses=event.witnesses, flags=(*event.flags, "superseded"),
-                          facts=event.facts)
+                          facts=event.facts, message=event.message)
         final.append(event)
     if not final:
         warnings.append("the logbook has no entries yet")

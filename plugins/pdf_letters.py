@@ -15,7 +15,7 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 
-from intake import DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
+from intake import N_, DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 __version__ = "0.1.0"
 
@@ -130,9 +130,11 @@ def _result(item, claims, flags, facts, warnings, derived) -> Extraction:
         summary += f", {facts['pages']} page" + ("s" if facts["pages"] != 1 else "")
     if not claims:
         flags.append("no-date")
+    facts.setdefault("file_name", item.name)
     event = Event(kind="letter", summary=summary, claims=tuple(claims), key="document",
                   who=facts.get("author") or "", flags=tuple(dict.fromkeys(flags)),
-                  facts=dict(facts))
+                  facts=dict(facts),
+                  message=N_("PDF document “{title}”") if title else N_("PDF document {file_name}"))
     return Extraction(events=(event,), derived=tuple(derived), warnings=tuple(warnings),
                       facts=dict(facts), kind="pdf")
 

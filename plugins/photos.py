@@ -13,7 +13,7 @@ Screenshots are left to the ``screenshots`` plugin, which runs first.
 
 from __future__ import annotations
 
-from intake import Event, Extraction, ItemView, hookimpl
+from intake import N_, Event, Extraction, ItemView, hookimpl
 
 from . import _imaging as imaging
 
@@ -43,8 +43,12 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
         warnings.append("the image holds no date or time of its own")
         what, flags = "Photo", ("low-confidence-time",)
     summary = f"{what} ({camera})" if camera else what
+    event_facts = {**facts, "camera": camera} if camera else dict(facts)
+    taken = what == "Photo taken"
+    message = ((N_("Photo taken with {camera}") if camera else N_("Photo taken")) if taken
+               else (N_("Photo from {camera}") if camera else N_("Photo")))
     event = Event(kind="photo", summary=summary, claims=tuple(claims), key="photo",
-                  facts=dict(facts), flags=flags)
+                  facts=event_facts, flags=flags, message=message)
     return Extraction(events=(event,), warnings=tuple(warnings), facts=facts, kind="photo")
 
 

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from intake import Event, Extraction, ItemView, TimeClaim, hookimpl
+from intake import N_, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 from . import _imaging as imaging
 
@@ -154,7 +154,8 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
         facts["name_pattern"] = found.label
     system = found.label.replace(" screenshot", "") if found else "recognised from its metadata"
     summary = "Screenshot" if system == "screenshot" else f"Screenshot ({system})"
+    message = N_("Screenshot ({name_pattern})") if found else N_("Screenshot")
     event = Event(kind="screenshot", summary=summary, claims=tuple(claims), key="screenshot",
-                  facts=dict(facts), flags=flags)
+                  facts=dict(facts), flags=flags, message=message)
     return Extraction(events=(event,), warnings=tuple(warnings), facts=facts,
                       kind="screenshot")

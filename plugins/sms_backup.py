@@ -22,6 +22,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 from intake import (
+    N_,
     DerivedItem,
     Event,
     Extraction,
@@ -131,6 +132,55 @@ def _shown(facts: dict) -> str:
     return "a withheld number" if facts["withheld"] else facts["number"] or "an unknown number"
 
 
+#: Message ids for readers, per kind and direction: (a known party, a withheld
+#: number, an unknown number). Parameters: {who} (contact and number as
+#: shown), {to}, {direction} (as recorded).
+_MESSAGES = {
+    ("call", "incoming"): (N_("Incoming call from {who}"),
+                           N_("Incoming call from a withheld number"),
+                           N_("Incoming call from an unknown number")),
+    ("call", "missed"): (N_("Missed call from {who}"), N_("Missed call from a withheld number"),
+                         N_("Missed call from an unknown number")),
+    ("call", "rejected"): (N_("Rejected call from {who}"),
+                           N_("Rejected call from a withheld number"),
+                           N_("Rejected call from an unknown number")),
+    ("call", "blocked"): (N_("Blocked call from {who}"),
+                          N_("Blocked call from a withheld number"),
+                          N_("Blocked call from an unknown number")),
+    ("call", "voicemail"): (N_("Voicemail from {who}"), N_("Voicemail from a withheld number"),
+                            N_("Voicemail from an unknown number")),
+    ("call", "answered-externally"): (
+        N_("Call from {who} answered on another device"),
+        N_("Call from a withheld number answered on another device"),
+        N_("Call from an unknown number answered on another device")),
+    ("call", "outgoing"): (N_("Outgoing call to {to}"), N_("Outgoing call to a withheld number"),
+                           N_("Outgoing call to an unknown number")),
+    ("call", ""): (N_("Call ({direction}) with {who}{to}"),
+                   N_("Call ({direction}) with a withheld number"),
+                   N_("Call ({direction}) with an unknown number")),
+    ("sms", "incoming"): (N_("SMS from {who}"), N_("SMS from a withheld number"),
+                          N_("SMS from an unknown number")),
+    ("sms", ""): (N_("SMS ({direction}) to {to}"), N_("SMS ({direction}) to a withheld number"),
+                  N_("SMS ({direction}) to an unknown number")),
+    ("sms", "outgoing"): (N_("SMS sent to {to}"), N_("SMS sent to a withheld number"),
+                      N_("SMS sent to an unknown number")),
+    ("mms", "incoming"): (N_("MMS from {who}"), N_("MMS from a withheld number"),
+                          N_("MMS from an unknown number")),
+    ("mms", ""): (N_("MMS ({direction}) to {to}"), N_("MMS ({direction}) to a withheld number"),
+                  N_("MMS ({direction}) to an unknown number")),
+    ("mms", "outgoing"): (N_("MMS sent to {to}"), N_("MMS sent to a withheld number"),
+                      N_("MMS sent to an unknown number")),
+}
+
+
+def message_id(kind: str, direction: str, facts: dict) -> str:
+    """The message id a reader sees for a call, SMS or MMS."""
+    pick = _MESSAGES.get((kind, direction)) or _MESSAGES[(kind, "")]
+    if facts.get("withheld"):
+        return pick[1]
+    return pick[0] if facts.get("number") or facts.get("contact") else pick[2]
+
+
 class Reader:
     """Turns record elements into events, derived items and warnings."""
 
@@ -196,7 +246,7 @@ class Reader:
             kind="call", summary=summary, claims=tuple(self._claims(attrs, "called")), key=key,
             who=shown if inbound else "", to=() if inbound else (shown,),
             category="unwanted-communication" if inbound and facts["withheld"] else "",
-            flags=flags, facts=facts))
+            flags=flags, facts=facts, message=message_id("call", direction, facts)))
 
     def _sms(self, key: str, attrs: dict, flags: tuple[str, ...]) -> None:
         code = _int(attrs.get("type"))
@@ -214,7 +264,7 @@ class Reader:
             kind="sms", summary=summary, claims=tuple(self._claims(attrs, meaning)), key=key,
             who=shown if inbound else "", to=() if inbound else (shown,),
             category="unwanted-communication" if inbound and facts["withheld"] else "",
-            flags=flags, facts=facts))
+            flags=flags, facts=facts, message=message_id("sms", direction, facts)))
 
     def _mms(self, key: str, attrs: dict, parts: list[dict], addrs: list[dict],
              flags: tuple[str, ...]) -> None:
@@ -271,7 +321,7 @@ class Reader:
             kind="mms", summary=summary, claims=tuple(self._claims(attrs, meaning)), key=key,
             who=shown if inbound else "", to=() if inbound else (shown,),
             category="unwanted-communication" if inbound and facts["withheld"] else "",
-            flags=flags, facts=facts))
+            flags=flags, facts=facts, message=message_id("mms", direction, facts)))
 
 
 def _root_of(head: bytes) -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 
-from intake import DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
+from intake import N_, DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 __version__ = "0.1.0"
 
@@ -364,8 +364,10 @@ def parse_chat(text: str, name: str) -> Extraction | None:
             shown = shown[:77] + "..."
         summary = (f"WhatsApp message from {who}: {shown}" if who and not system
                    else f"WhatsApp: {shown}")
+        message = (N_("WhatsApp message from {who}") if who and not system
+                   else N_("WhatsApp notice in the chat {chat}"))
         events.append(Event(kind="message", summary=summary, claims=claims, key=f"msg-{n}",
-                            who=who, flags=flags, facts=facts))
+                            who=who, flags=flags, facts=facts, message=message))
     if impossible:
         warnings.append(f"{impossible} message time(s) like '00:08 AM' do not exist on a "
                         "12-hour clock; they were read as 00:08 (flag impossible-12h-time)")

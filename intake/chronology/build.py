@@ -260,6 +260,7 @@ class _Event:
     facts: dict
     claims: list[dict]
     override: dict
+    message: str = ""
     phashes: list[str] = field(default_factory=list)
     best: dict | None = None
 
@@ -332,6 +333,7 @@ def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
             category=_text(raw.get("category")), witnesses=[w for w in witnesses if w],
             flags=flags, facts=facts, claims=claims,
             override=dict(ov) if isinstance(ov, Mapping) else {}, phashes=_unique(phashes),
+            message=_text(raw.get("message")),
         ))
     for ev in out:
         if ev.claims:
@@ -432,7 +434,8 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
             if ekey == ev.key if ekey else event_count.get(ev.exhibit, 0) == 1:
                 exhibits.append(child)
     entry.update(
-        what=first.what, who=first.who, to=first.to, category=category,
+        what=first.what, message=first.message, who=first.who, to=first.to,
+        category=category,
         witnesses=_unique(w for ev in group for w in ev.witnesses),
         flags=sorted(set(flags)), facts=facts,
         claims=[{**c, "chosen": i == 0} for i, c in enumerate(claims)],

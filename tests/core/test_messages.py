@@ -21,7 +21,7 @@ def test_nested_reasons_are_translated_part_by_part() -> None:
         "1 van de 2 kopieën gemaakt; het bestand blijft in de inbox tot de andere kopieën "
         "beschikbaar zijn (kopie b: de schijf van deze kopie is vol; kopie usb: de map is er "
         "niet (losgekoppeld of niet aangekoppeld?))")
-    assert translate(en, "fr").startswith("1 copies sur 2 faites ; le fichier reste")
+    assert translate(en, "fr").startswith("1 copies sur 2 faites\u202f; le fichier reste")
     assert translate(en, "en") == en
 
 

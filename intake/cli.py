@@ -389,25 +389,30 @@ def log() -> None:
 @log.command("add")
 @case_option
 @click.option("--when", required=True, help='When it happened: "2024-03-01 21:15", '
-                                            '"2024-03-01 21:00-21:30" or "2024-03-01 ca. 21:00".')
+                                            '"2024-03-01 21:00-21:30", "2024-03-01 ca. 21:00" '
+                                            'or with an offset "2024-10-27 02:30 +01:00".')
 @click.option("--what", required=True, help="What happened, in your own words.")
 @click.option("--place", default="", help="Where it happened.")
 @click.option("--witness", "witnesses", multiple=True, help='"Name, how to reach them" (repeat).')
 @click.option("--pv", default="", help="Police report (PV) number.")
 @click.option("--exhibit", "exhibits", multiple=True, help="A related file or exhibit (repeat).")
-@click.option("--feeling", default="", help="How it felt.")
+@click.option("--feeling", "--impact", "feeling", default="",
+              help='How it felt, what it did to you ("rust ernstig verstoord").')
 @click.option("--category", default="", help="Kind of behaviour (see docs/logbook.md).")
-@click.option("--supersedes", default="", help="Id of the entry this one corrects.")
+@click.option("--replaces", "--supersedes", "supersedes", default="",
+              help="Id of the entry this one corrects (the old one is kept, marked replaced).")
 def log_add(case_dir: Path, when: str, what: str, place: str, witnesses: tuple[str, ...],
             pv: str, exhibits: tuple[str, ...], feeling: str, category: str,
             supersedes: str) -> None:
     """Write one logbook entry and store it like any dropped file."""
     from .logbook_cli import add_entry
 
-    path, outcome = add_entry(case_dir, when=when, what=what, place=place, witnesses=witnesses,
-                              pv=pv, exhibits=exhibits, feeling=feeling, category=category,
-                              supersedes=supersedes)
-    console.print(f"Logbook entry written: {path.name} ({outcome})")
+    path, outcome, notes = add_entry(case_dir, when=when, what=what, place=place,
+                                     witnesses=witnesses, pv=pv, exhibits=exhibits,
+                                     feeling=feeling, category=category, supersedes=supersedes)
+    console.print(f"Logbook entry written: {path.name} ({outcome})", markup=False)
+    for note in notes:
+        console.print(f"  {note}", markup=False)
 
 
 @cli.command()

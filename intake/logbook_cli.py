@@ -1,5 +1,9 @@
 """``intake log add``: write one logbook entry into the inbox and store it.
 
+The ``--when`` is read with the logbook's own rules (``intake.logtime``)
+before anything is written: an unreadable or impossible time is refused with
+a plain reason, so no entry is ever filed at the moment of typing instead.
+
 The entry is a small Markdown file in the documented logbook template
 (docs/logbook.md), so it is kept, hashed and read exactly like a logbook the
 victim wrote by hand. If the watcher is running, it takes the file; otherwise
@@ -17,7 +21,10 @@ from .case import Case
 from .config import load_config
 from .errors import CaseLockedError, IntakeError
 from .logentry import default_entry_id, entry_file_name, render_entry
+from .logtime import read_when
+from .messages import translate
 from .pipeline import Pipeline
+from .timeclaims import BadTimeClaim, resolve
 
 
 def _witness(text: str) -> tuple[str, str]:
@@ -25,14 +32,49 @@ def _witness(text: str) -> tuple[str, str]:
     return name.strip(), contact.strip()
 
 
+def check_when(when: str, zone: str, today) -> list[str]:
+    """Notes for the adviser about a readable --when; raises IntakeError when it is
+    unreadable or impossible (then nothing is written: no file, no custody line)."""
+    claims, problem = read_when(when, today=today)
+    if not problem:
+        flags: set[str] = set()
+        try:
+            for claim in claims:
+                flags.update(resolve(claim, zone).flags)
+        except BadTimeClaim as exc:
+            problem = str(exc)
+        if "dst-gap" in flags:
+            problem = ("that clock time does not exist in the case's zone (the clocks "
+                       "jumped forward that night)")
+    if problem:
+        raise IntakeError(f"--when {when.strip()!r} cannot be used: {problem}; write it like "
+                          f"2024-03-01 21:15 or 1/3/2024 21:15; nothing was written")
+    if "dst-ambiguous" in flags:
+        return [f"{when.strip()!r} happened twice that night (summer and winter time); the "
+                f"entry is recorded as ambiguous; add +02:00 (the first) or +01:00 (the "
+                f"second) to say which"]
+    return []
+
+
 def add_entry(case_dir: Path, *, when: str, what: str, place: str = "",
               witnesses: tuple[str, ...] = (), pv: str = "", exhibits: tuple[str, ...] = (),
-              feeling: str = "", category: str = "", supersedes: str = "") -> tuple[Path, str]:
-    """Write the entry file into inbox/logbook/ and store it; returns (file, outcome)."""
-    if not what.strip():
-        raise IntakeError("say what happened (--what)")
+              feeling: str = "", category: str = "",
+              supersedes: str = "") -> tuple[Path, str, list[str]]:
+    """Write the entry file into inbox/logbook/ and store it.
+
+    Returns (file, outcome, notes). Everything is checked before anything is
+    written: a bad --when or an empty --what writes no file and no custody line.
+    """
     config = load_config(case_dir)
+    if not what.strip():
+        raise IntakeError(translate("say what happened (--what); nothing was written",
+                                    config.language))
     written_at = datetime.now(ZoneInfo(config.timezone)).replace(microsecond=0)
+    try:
+        notes = check_when(when, config.timezone, written_at.date())
+    except IntakeError as exc:
+        raise IntakeError(translate(str(exc), config.language)) from None
+    notes = [translate(n, config.language) for n in notes]
     entry_id = default_entry_id(written_at)
     folder = config.inbox / "logbook"
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,7 +99,7 @@ def add_entry(case_dir: Path, *, when: str, what: str, place: str = "",
         with Case.open(case_dir) as case, Pipeline(case, sandbox=False) as pipeline:
             task = pipeline.process(path, from_inbox=True)
     except CaseLockedError:
-        return path, "the watcher will store it in a moment"
+        return path, "the watcher will store it in a moment", notes
     if task.outcome in ("refused", "changed"):
-        return path, f"not stored yet: {task.reason}"
-    return path, f"stored as {task.sha256[:12]}…"
+        return path, f"not stored yet: {task.reason}", notes
+    return path, f"stored as {task.sha256[:12]}…", notes

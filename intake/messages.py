@@ -18,6 +18,19 @@ from .i18n import translator
 #: the catalogues (context ``reason``). {x} parts are matched lazily and translated
 #: recursively; {n} parts are numbers, kept as they are.
 REASONS: tuple[str, ...] = (
+    # intake log add: a --when that cannot be used (logbook_cli.check_when)
+    "--when {x} cannot be used: {x}; write it like 2024-03-01 21:15 or 1/3/2024 21:15; "
+    "nothing was written",
+    "the date {x} could not be read",
+    "{x} is not a time of day that exists",
+    "the offset {x} is not a real UTC offset",
+    "the period ends before it starts",
+    "it lies in the future",
+    "no date is given",
+    "that clock time does not exist in the case's zone (the clocks jumped forward that night)",
+    "{x} happened twice that night (summer and winter time); the entry is recorded as "
+    "ambiguous; add +02:00 (the first) or +01:00 (the second) to say which",
+    "say what happened (--what); nothing was written",
     'the file disappeared before it could be read',
     'the file cannot be looked at ({x})',
     'this is a shortcut (symbolic link) to another file; shortcuts are not followed: drop the file itself',

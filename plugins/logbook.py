@@ -18,9 +18,9 @@ import csv
 import io
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
 
-from intake import CATEGORIES, N_, Event, Extraction, ItemView, TimeClaim, hookimpl
+from intake import CATEGORIES, N_, Event, Extraction, ItemView, hookimpl
+from intake.logtime import happened_claims, recorded_claim
 
 __version__ = "0.1.0"
 
@@ -45,7 +45,8 @@ _ALIASES = {
     "police": "politie|contact politie|politiecontact|police|contact police|police contact",
     "exhibits": "bewijs bewijzen bewijsstukken bijlagen preuves preuve pieces exhibits "
                 "evidence",
-    "feeling": "gevoel|hoe voelde ik me|ressenti|comment je me sentais|feeling|how it felt",
+    "feeling": "gevoel|hoe voelde ik me|impact|gevolgen|gevolgen voor mij|ressenti|"
+               "comment je me sentais|retentissement|repercussions|feeling|how it felt",
     "category": "categorie category soort",
     "written": "genoteerd|opgeschreven|geschreven|note|ecrit|written|written down|recorded",
     "supersedes": "vervangt|remplace|supersedes|replaces",
@@ -90,213 +91,6 @@ def category_of(text: str) -> str:
         if any(word in folded for word in words.split("|")):
             return category
     return ""
-
-
-# --- dates and times ----------------------------------------------------------
-
-_MONTHS = {
-    "jan": 1, "januari": 1, "janvier": 1, "january": 1, "janv": 1,
-    "feb": 2, "februari": 2, "fevrier": 2, "february": 2, "fev": 2, "fevr": 2,
-    "maa": 3, "maart": 3, "mars": 3, "march": 3, "mar": 3, "mrt": 3,
-    "apr": 4, "april": 4, "avril": 4, "avr": 4,
-    "mei": 5, "mai": 5, "may": 5,
-    "jun": 6, "juni": 6, "juin": 6, "june": 6,
-    "jul": 7, "juli": 7, "juillet": 7, "july": 7, "juil": 7,
-    "aug": 8, "augustus": 8, "aout": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "septembre": 9,
-    "okt": 10, "oct": 10, "oktober": 10, "octobre": 10, "october": 10,
-    "nov": 11, "november": 11, "novembre": 11,
-    "dec": 12, "december": 12, "decembre": 12,
-}
-_APPROX = re.compile(r"^(?:ca\.?|circa|rond(?:om)?|omstreeks|ongeveer|plusminus|\+/-|\+-|±|~|"
-                     r"vers|environ|aux alentours de|autour de|around|about|approx\.?|"
-                     r"approximately|roughly)\s*", re.IGNORECASE)
-_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?!\d)")
-_YMD = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er|e|ste|de|st|nd|rd|th)?\.?\s+([^\W\d_]+)\.?\s+"
-                        r"(\d{4})(?!\d)")
-_CLOCK = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])\s*(?:(?=\s*(?:uur|heures?)\b)|[:.uh]\s*"
-                    r"([0-5]\d)?)(?::([0-5]\d))?(?![\d])", re.IGNORECASE)
-_OFFSET = re.compile(r"(?:\s*(Z|[+-]\d{2}:?\d{2}))$")
-_RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|\btot\b|\bt/m\b|\btot en met\b|\ba\b|\bà\b|\bau\b|"
-                          r"\bto\b|\buntil\b|\ben\b|\bet\b|\band\b)\s*", re.IGNORECASE)
-_RANGE_WORDS = re.compile(r"^(?:van|tussen|de|du|entre|from|between)\s+", re.IGNORECASE)
-
-
-def parse_date(text: str) -> date | None:
-    """One date as Belgians write it: d/m/yyyy, d-m-yy, yyyy-mm-dd, 1 maart 2024."""
-    text = text.strip()
-    m = _YMD.search(text)
-    try:
-        if m:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        m = _DMY.search(text)
-        if m:
-            year = int(m.group(3))
-            year += 2000 if year < 100 else 0
-            return date(year, int(m.group(2)), int(m.group(1)))
-        m = _WORD_DATE.search(text)
-        if m and _fold(m.group(2)).rstrip(".") in _MONTHS:
-            return date(int(m.group(3)), _MONTHS[_fold(m.group(2)).rstrip(".")],
-                        int(m.group(1)))
-    except ValueError:
-        return None
-    return None
-
-
-def _date_span(text: str) -> tuple[int, int]:
-    for pattern in (_YMD, _DMY, _WORD_DATE):
-        m = pattern.search(text)
-        if m and (pattern is not _WORD_DATE or _fold(m.group(2)).rstrip(".") in _MONTHS):
-            return m.span()
-    return (-1, -1)
-
-
-def parse_dates(text: str) -> tuple[date | None, date | None, str]:
-    """(first day, last day or None, text left after the dates)."""
-    start, end = _date_span(text)
-    if start < 0:
-        return None, None, text
-    first = parse_date(text[start:end])
-    rest = text[end:]
-    m = re.match(r"\s*(?:-|–|—|tot|t/m|au|to|until|jusqu'au)\s*", rest, re.IGNORECASE)
-    if m:
-        s2, e2 = _date_span(rest[m.end():])
-        if s2 == 0:
-            second = parse_date(rest[m.end():m.end() + e2])
-            return first, second, (text[:start] + rest[m.end() + e2:]).strip()
-    return first, None, (text[:start] + rest).strip()
-
-
-def _clock(text: str) -> tuple[int, int, int | None, bool] | None:
-    """(hour, minute, second, minutes written) of the first clock time in text."""
-    m = _CLOCK.search(text)
-    if not m:
-        return None
-    return (int(m.group(1)), int(m.group(2) or 0), int(m.group(3)) if m.group(3) else None,
-            bool(m.group(2)))
-
-
-_FILLER = {"-", "–", "—", "tot", "t/m", "a", "à", "au", "to", "until", "en", "et", "and",
-           "uur", "heure", "heures", "h", "u", "om", "at", "vers", "omstreeks"}
-
-
-def parse_time(text: str) -> dict:
-    """Read a time field: exact, a period, or approximate; words otherwise.
-
-    Returns {"start": clock | None, "end": clock | None, "approx": bool,
-    "words": the text when it is not only clock times}; a clock is
-    (hour, minute, second | None, minutes written).
-    """
-    raw = " ".join(text.split())
-    approx = False
-    body = raw
-    m = _APPROX.match(body)
-    if m:
-        approx, body = True, body[m.end():]
-    body = _RANGE_WORDS.sub("", body)
-    clocks = list(_CLOCK.finditer(body))
-    leftover = [w for w in _CLOCK.sub(" ", body).replace("-", " - ").split()
-                if _fold(w).strip(".,") not in _FILLER]
-    words = raw if leftover else ""
-
-    def clock(match: re.Match) -> tuple[int, int, int | None, bool]:
-        return (int(match.group(1)), int(match.group(2) or 0),
-                int(match.group(3)) if match.group(3) else None, bool(match.group(2)))
-
-    if len(clocks) >= 2 and _RANGE_SPLIT.fullmatch(body[clocks[0].end():clocks[1].start()]):
-        return {"start": clock(clocks[0]), "end": clock(clocks[1]), "approx": approx,
-                "words": words}
-    if clocks:
-        return {"start": clock(clocks[0]), "end": None, "approx": approx or bool(words),
-                "words": words}
-    return {"start": None, "end": None, "approx": approx, "words": raw}
-
-
-def _iso(day: date, clock: tuple[int, int, int | None, bool] | None) -> tuple[str, str]:
-    if clock is None:
-        return day.isoformat(), "day"
-    hour, minute, second, has_minutes = clock
-    moment = datetime(day.year, day.month, day.day, hour, minute, second or 0)
-    granularity = "second" if second is not None else "minute" if has_minutes else "hour"
-    return moment.isoformat(), granularity
-
-
-def happened_claims(date_text: str, time_text: str, source: str) -> tuple[list[TimeClaim],
-                                                                          list[str]]:
-    """The claims for when the fact happened, and problems in plain words."""
-    problems: list[str] = []
-    approx_date = bool(_APPROX.match(date_text.strip()))
-    first, last, rest = parse_dates(_APPROX.sub("", date_text.strip(), count=1))
-    if first is None:
-        if date_text.strip():
-            problems.append(f"the date {date_text.strip()!r} could not be read")
-        return [], problems
-    if not time_text.strip() and rest.strip():
-        time_text = rest  # "1/3/2024 21:15" in the date field
-    parsed = parse_time(time_text) if time_text.strip() else {
-        "start": None, "end": None, "approx": False, "words": ""}
-    approx = approx_date or parsed["approx"]
-    written = " ".join(f"{date_text} {time_text}".split())
-    base_flags = ("approximate",) if approx else ()
-    confidence = "medium" if approx else "high"
-    note = f"as written: {written}"
-    if parsed["words"]:
-        note += " (the time is described in words, not read as a clock time)"
-    end_day = last or first
-    claims: list[TimeClaim] = []
-    if parsed["start"] and parsed["end"]:
-        start_local, g1 = _iso(first, parsed["start"])
-        end_local, g2 = _iso(end_day, parsed["end"])
-        if end_local < start_local and last is None:
-            end_local, g2 = _iso(first + timedelta(days=1), parsed["end"])
-        claims.append(TimeClaim(local=start_local, source=source, meaning="happened",
-                                granularity=g1, confidence=confidence,
-                                note=note + " (start of the period)",
-                                flags=(*base_flags, "period-start")))
-        claims.append(TimeClaim(local=end_local, source=source, meaning="happened",
-                                granularity=g2, confidence=confidence,
-                                note=note + " (end of the period)",
-                                flags=(*base_flags, "period-end")))
-    elif last is not None:
-        claims.append(TimeClaim(local=first.isoformat(), source=source, meaning="happened",
-                                granularity="day", confidence=confidence,
-                                note=note + " (start of the period)",
-                                flags=(*base_flags, "period-start")))
-        claims.append(TimeClaim(local=last.isoformat(), source=source, meaning="happened",
-                                granularity="day", confidence=confidence,
-                                note=note + " (end of the period)",
-                                flags=(*base_flags, "period-end")))
-    else:
-        local, granularity = _iso(first, parsed["start"])
-        claims.append(TimeClaim(local=local, source=source, meaning="happened",
-                                granularity=granularity, confidence=confidence, note=note,
-                                flags=base_flags))
-    return claims, problems
-
-
-def recorded_claim(text: str, source: str) -> tuple[TimeClaim | None, str]:
-    """When the entry was written down."""
-    raw = " ".join(text.split())
-    if not raw:
-        return None, ""
-    offset = None
-    m = _OFFSET.search(raw)
-    body = raw
-    if m and _clock(raw[:m.start()]):
-        offset = m.group(1)
-        if offset != "Z" and ":" not in offset:
-            offset = offset[:3] + ":" + offset[3:]
-        body = raw[:m.start()]
-    day, _, rest = parse_dates(body.replace("T", " "))
-    if day is None:
-        return None, f"the date it was written down, {raw!r}, could not be read"
-    clock = _clock(rest)
-    local, granularity = _iso(day, clock)
-    return TimeClaim(local=local, source=source, meaning="recorded", offset=offset,
-                     granularity=granularity, confidence="high",
-                     zone="explicit" if offset else "",
-                     note=f"as written: {raw}"), ""
 
 
 # --- entries ------------------------------------------------------------------
@@ -348,6 +142,10 @@ def entry_event(fields: dict[str, str], n: int, title: str, labels: dict[str, st
                                        f"logbook {labels.get('written', 'Genoteerd')}")
     if recorded:
         claims.append(recorded)
+    if problems and not any(c.meaning == "happened" for c in claims):
+        flags_extra = ["when-it-happened-unreadable"]
+    else:
+        flags_extra = []
     if problem:
         warnings.append(f"{where}: {problem}")
     witnesses = [parse_witness(w) for w in _split_list(fields.get("witnesses", ""))]
@@ -368,11 +166,13 @@ def entry_event(fields: dict[str, str], n: int, title: str, labels: dict[str, st
         "date_as_written": fields.get("date", "").strip(),
         "time_as_written": fields.get("time", "").strip(),
         "written_as_written": fields.get("written", "").strip(),
+        "noted_at": (recorded.local + (recorded.offset or "")) if recorded else "",
+        "replaces": supersedes,
         "category_as_written": category_text,
     }
     shown = " ".join((what or title).split())
     summary = "Logbook: " + (shown[:77] + "..." if len(shown) > 80 else shown)
-    flags = ["supersedes-earlier-entry"] if supersedes else []
+    flags = (["supersedes-earlier-entry"] if supersedes else []) + flags_extra
     if any("approximate" in c.flags for c in claims):
         flags.append("approximate")
     return Event(kind="logbook", summary=summary, claims=tuple(claims), key=key,

@@ -9,8 +9,13 @@ big backups do not fill the memory.
 Times: the ``date`` attribute is epoch milliseconds, i.e. UTC by definition
 (claims with offset ``Z``, zone ``utc``). A date that is clearly in seconds
 (10 digits) is read as seconds and flagged. ``date_sent`` (the sender's
-clock, as the network reported it) and ``readable_date`` (the phone's own
-rendering, no zone) are kept as further, weaker claims.
+clock, as the network reported it) is kept as a further claim.
+``readable_date`` is the phone's printing of ``date`` in its own zone, not a
+second witness: it is kept with the offset that links it to ``date`` (so the
+second 02:30 of the autumn DST night is +01:00, never a disagreement).
+
+The XML is parsed with defusedxml: a DOCTYPE anywhere (entities, external
+references) makes the file refused with a reason, never expanded.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ import base64
 import binascii
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 from intake import (
     N_,
@@ -46,8 +55,6 @@ WITHHELD = {"", "-1", "-2", "-3", "unknown", "private", "anonymous", "withheld",
 WITHHELD_PRESENTATION = {"2", "3"}
 RECORDS = ("sms", "mms", "call")
 
-_ROOT = re.compile(rb"<(smses|calls)[\s>/]")
-_DANGER = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _SALVAGE = re.compile(r"<(sms|call|mms)\s((?:\s*[\w:.-]+\s*=\s*\"[^\"]*\")*)")
 _ATTR = re.compile(r"([\w:.-]+)\s*=\s*\"([^\"]*)\"")
 _READABLE = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y %H:%M:%S", "%Y/%m/%d %H:%M:%S",
@@ -94,8 +101,8 @@ def epoch_claim(raw: str | None, source: str, meaning: str) -> tuple[TimeClaim |
                      flags=flags), ""
 
 
-def readable_claim(raw: str | None, meaning: str) -> TimeClaim | None:
-    """The phone's own rendering of the date (its zone, not written)."""
+def _readable_local(raw: str | None) -> tuple[datetime, str, str] | None:
+    """(wall time, granularity, text) of the phone's printed date, or None."""
     text = _text(raw).replace("\u202f", " ").replace("\u00a0", " ").strip()
     if not text:
         return None
@@ -104,12 +111,51 @@ def readable_claim(raw: str | None, meaning: str) -> TimeClaim | None:
             moment = datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return TimeClaim(local=moment.isoformat(), offset=None, source="readable_date",
-                         meaning=meaning, granularity="minute" if "%S" not in fmt else "second",
-                         confidence="low",
-                         note=f"the phone's own rendering {text!r}, in the zone the phone had "
-                              "when the backup was made")
+        return moment, "second" if "%S" in fmt else "minute", text
     return None
+
+
+def readable_claim(raw: str | None, meaning: str, epoch: TimeClaim | None = None,
+                   zone: str = "Europe/Brussels") -> TimeClaim | None:
+    """The phone's own rendering of the `date` attribute, read in the phone's zone.
+
+    `readable_date` is not a second witness: the app prints the exact epoch
+    time in the zone the phone had. So its offset is the difference to the
+    epoch claim when that is a real UTC offset (whole quarter hours, at most
+    14 h): the second 02:30 of the night clocks go back is then +01:00, never
+    "ambiguous" nor an hour off. A difference that is no offset at all is left
+    for the core to read in the case's zone, where it shows as a disagreement.
+    """
+    found = _readable_local(raw)
+    if found is None:
+        return None
+    moment, granularity, text = found
+    note = f"the phone's own rendering {text!r} of the date attribute"
+    offset = None
+    flags: tuple[str, ...] = ()
+    if epoch is not None:
+        instant = datetime.fromisoformat(epoch.local)
+        instant = instant.replace(microsecond=0)
+        if granularity == "minute":
+            instant = instant.replace(second=0)
+        delta = moment - instant
+        minutes = delta.total_seconds() / 60
+        if minutes.is_integer() and minutes % 15 == 0 and abs(minutes) <= 14 * 60:
+            sign = "-" if minutes < 0 else "+"
+            offset = f"{sign}{int(abs(minutes)) // 60:02d}:{int(abs(minutes)) % 60:02d}"
+            case_offset = (instant.replace(tzinfo=ZoneInfo("UTC"))
+                           .astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0))
+            if delta == case_offset:
+                note += f", in the case's zone {zone} ({offset})"
+            else:
+                note += f": the phone was at UTC{offset}, not in the case's zone {zone}"
+                flags = ("phone-zone-differs",)
+        else:
+            note += ("; it does not match the date attribute by a whole time zone offset, "
+                     "so it was read in the case's zone")
+    return TimeClaim(local=moment.isoformat(), offset=offset, source="readable_date",
+                     meaning=meaning, granularity=granularity, confidence="low",
+                     zone="assumed", note=note, flags=flags)
 
 
 def number_facts(raw: str | None, presentation: str | None = None) -> dict:
@@ -184,7 +230,8 @@ def message_id(kind: str, direction: str, facts: dict) -> str:
 class Reader:
     """Turns record elements into events, derived items and warnings."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: str = "Europe/Brussels") -> None:
+        self.zone = zone
         self.events: list[Event] = []
         self.derived: list[DerivedItem] = []
         self.warnings: list[str] = []
@@ -206,7 +253,7 @@ class Reader:
             sent, _ = epoch_claim(attrs.get("date_sent"), "date_sent (epoch ms)", "sent")
             if sent:
                 claims.append(sent)
-        readable = readable_claim(attrs.get("readable_date"), meaning)
+        readable = readable_claim(attrs.get("readable_date"), meaning, claim, self.zone)
         if readable:
             claims.append(readable)
         return claims
@@ -334,8 +381,13 @@ def _root_of(head: bytes) -> str:
     return m.group(1).decode("ascii", "replace") if m else ""
 
 
-def read_backup(path, warnings: list[str]) -> Reader:
-    reader = Reader()
+REFUSED_DTD = ("the backup file declares a DOCTYPE or ENTITY, which SMS Backup & Restore "
+               "never writes; it was not read, to be safe")
+
+
+def read_backup(path, warnings: list[str], case=None) -> Reader:
+    """Read every record; raises DefusedXmlException on a DOCTYPE or entity."""
+    reader = Reader(getattr(case, "timezone", "") or "Europe/Brussels")
     try:
         with open(path, "rb") as source:
             _parse(source, reader)
@@ -359,9 +411,10 @@ def read_backup(path, warnings: list[str]) -> Reader:
 def _parse(source, reader: Reader) -> None:
     depth = 0
     root = None
-    # ElementTree's expat parser does not fetch external entities; DOCTYPE and
-    # ENTITY declarations were refused before this point.
-    for event, elem in ET.iterparse(source, events=("start", "end")):
+    # defusedxml refuses any DOCTYPE (so no entity is ever declared, let alone
+    # expanded or fetched), wherever it stands in the prolog.
+    for event, elem in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True,
+                                        forbid_entities=True, forbid_external=True):
         if event == "start":
             depth += 1
             if depth == 1:
@@ -406,8 +459,8 @@ def _salvage(path, already: int, reader: Reader, warnings: list[str]) -> None:
 
 def _unescape(value: str) -> str:
     try:
-        return ET.fromstring(f'<x a="{value}"/>').get("a", value)
-    except ET.ParseError:
+        return SafeET.fromstring(f'<x a="{value}"/>', forbid_dtd=True).get("a", value)
+    except (ET.ParseError, DefusedXmlException):
         return value
 
 
@@ -419,15 +472,11 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     if root not in ("smses", "calls"):
         return None
     kind = "sms-backup" if root == "smses" else "call-log"
-    with open(item.path, "rb") as f:
-        prolog = f.read(65536)
-    before_root = prolog[:_ROOT.search(prolog).start()] if _ROOT.search(prolog) else prolog
-    if _DANGER.search(before_root):
-        return Extraction(warnings=("the backup file declares a DOCTYPE or ENTITY, which "
-                                    "SMS Backup & Restore never writes; it was not read, to "
-                                    "be safe",), kind=kind, facts={"root": root})
     warnings: list[str] = []
-    reader = read_backup(item.path, warnings)
+    try:
+        reader = read_backup(item.path, warnings, case)
+    except DefusedXmlException:
+        return Extraction(warnings=(REFUSED_DTD,), kind=kind, facts={"root": root})
     facts = {"root": root, "sms": reader.counts["sms"], "mms": reader.counts["mms"],
              "calls": reader.counts["call"]}
     if not reader.events and not warnings:

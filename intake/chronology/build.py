@@ -151,6 +151,13 @@ def _disagree(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return gap > DISAGREE_TOLERANCE
 
 
+def _one_period(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """The start and the end of one period (a logbook "21:00-21:30"): not two witnesses."""
+    marks = {*a["flags"], *b["flags"]} & {"period-start", "period-end"}
+    return (marks == {"period-start", "period-end"} and a["exhibit"] == b["exhibit"]
+            and a["source"] == b["source"])
+
+
 _GRAN_WORDS = {"subsecond": "a fraction of a second"}
 
 
@@ -389,6 +396,89 @@ def _group(events: list[_Event]) -> list[list[_Event]]:
     return groups
 
 
+#: Derived items that take the time of the message they belong to.
+MESSAGE_MEDIA_RELATIONS = ("zip-member", "mms-part")
+
+
+def _message_times(events: list[_Event], by_sha: Mapping[str, Mapping[str, Any]]) -> None:
+    """A chat or MMS media file gets the time of the message it is attached to.
+
+    The claim is the message's chosen claim, with the message's exhibit and
+    plugin as provenance and a source that says so; the media's own claims
+    (EXIF, its name) stay beside it, and the usual rules choose.
+    """
+    by_key = {(ev.exhibit, ev.key): ev for ev in events if ev.key}
+    for ev in events:
+        found = []
+        for p in by_sha[ev.exhibit].get("parents") or ():
+            if not isinstance(p, Mapping) or _text(p.get("relation")) not in \
+                    MESSAGE_MEDIA_RELATIONS:
+                continue
+            parent = by_key.get((_text(p.get("sha256")), _text(p.get("event_key"))))
+            if parent is not None and parent.best is not None and parent is not ev:
+                found.append(parent)
+        for parent in sorted(found, key=lambda e: e.order):
+            best = parent.best
+            ev.claims.append({
+                **best,
+                "source": f"the {parent.kind} it is attached to ({best['source']})",
+                "note": f"the time of {parent.kind} {parent.key} that names this file"
+                        + (f"; {best['note']}" if best["note"] else ""),
+            })
+        if found:
+            ev.best = min(ev.claims, key=lambda c, k=ev.kind: claim_preference(k, c))
+
+
+def _base_name(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1].strip().casefold()
+
+
+def _logbook_links(entries: list[dict], by_sha: Mapping[str, Mapping[str, Any]]) -> None:
+    """Links a logbook entry makes by what it writes: the entry it replaces
+    (``Vervangt:``/``--replaces``, relation ``correction``, the old one flagged
+    ``superseded``) and the files it names (``Bewijs:``/``--exhibit``,
+    relation ``logbook-exhibit``, to the entry read from that file)."""
+    logbook = [e for e in entries if e["kind"] == "logbook"]
+    by_id: dict[str, list[dict]] = defaultdict(list)
+    for e in logbook:
+        by_id[_text(e["facts"].get("entry_id")).strip()].append(e)
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for sha, rec in by_sha.items():
+        for name in _strings(rec.get("names")):
+            by_name[_base_name(name)].add(sha)
+    first_of: dict[str, dict] = {}
+    for e in entries:  # numbered order: the first entry read from each exhibit
+        for src in e["sources"]:
+            first_of.setdefault(src["exhibit"], e)
+
+    def link(a: dict, b: dict, relation: str) -> None:
+        if a is b:
+            return
+        for x, y in ((a, b), (b, a)):
+            new = {"relation": relation, "entry": y["number"]}
+            if new not in x["links"]:
+                x["links"].append(new)
+
+    for e in logbook:
+        old_id = _text(e["facts"].get("supersedes")).strip()
+        if old_id:
+            olds = [o for o in by_id.get(old_id, ()) if o is not e]
+            if not olds:
+                e["flags"] = sorted({*e["flags"], "replaced-entry-not-found"})
+            for old in olds:
+                old["flags"] = sorted({*old["flags"], "superseded"})
+                link(e, old, "correction")
+        missing = False
+        for name in _strings(e["facts"].get("exhibits")):
+            shas = sorted(by_name.get(_base_name(name), ()))
+            targets = [first_of[s] for s in shas if s in first_of]
+            missing |= not targets
+            for target in targets:
+                link(e, target, "logbook-exhibit")
+        if missing:
+            e["flags"] = sorted({*e["flags"], "named-exhibit-not-found"})
+
+
 # --------------------------------------------------------------------------- entries
 
 def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
@@ -402,7 +492,8 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
     entry: dict[str, Any] = {"kind": first.kind}
     if claims:
         best = claims[0]
-        disagree = any(c["meaning"] == best["meaning"] and _disagree(best, c) for c in claims[1:])
+        disagree = any(c["meaning"] == best["meaning"] and not _one_period(best, c)
+                       and _disagree(best, c) for c in claims[1:])
         moment = parse_instant(best["utc"])
         offset = best["offset"]
         if best["zone"] == "utc" or not offset:
@@ -568,6 +659,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         evs = _events(by_sha[s], zone)
         event_count[s] = len(evs)
         events += evs
+    _message_times(events, by_sha)
 
     built = [_entry(g, children, event_count, zone) for g in _group(events)]
     dated = [e for e in built if e["instant"] is not None]
@@ -595,6 +687,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         rel = "same-screenshot" if "screenshot" in (a["kind"], b["kind"]) else "same-image"
         a["links"].append({"relation": rel, "entry": b["number"]})
         b["links"].append({"relation": rel, "entry": a["number"]})
+
+    _logbook_links(entries, by_sha)
 
     # Exhibits: items related to a kept entry, plus items related to no entry at all.
     ranks = exhibit_ranks(shas, parents, entries)

@@ -296,6 +296,19 @@ FLAGS: dict[str, tuple[str, str]] = {
                    "The victim gave a period (from–to); this is when it ended."),
     "superseded": ("corrected later",
                    "A later logbook entry corrects this one; it is kept, but not counted."),
+    "replaced-entry-not-found": ("corrected entry not found",
+                                 "This logbook entry says it corrects an entry whose id is in "
+                                 "no logbook received."),
+    "named-exhibit-not-found": ("named file not found",
+                                "The logbook entry names a file (exhibit) that is not among the "
+                                "files received."),
+    "when-it-happened-unreadable": ("date of the fact unreadable",
+                                    "The date the victim wrote for the fact could not be read; "
+                                    "the entry is placed at the time it was written down, if "
+                                    "known."),
+    "phone-zone-differs": ("phone in another time zone",
+                           "The phone printed this time in another time zone than the case's "
+                           "(for example abroad); the exact time is the same."),
 }
 
 #: What a time claim says happened then (context ``meaning``).

@@ -184,31 +184,43 @@ def status(case_dir: Path, as_json: bool) -> None:
         _print_json(s)
         return
     c = s["counts"]
-    console.print(f"Case [bold]{s['case']}[/]: {c['items']} items ({c['derived_items']} found inside "
-                  f"other files), {c['receipts']} receipts, {c['events']} events, "
-                  f"{s['custody_lines']} custody lines")
+    from .i18n import translator
+
+    t = translator(lang)
+    _ = t.gettext
+    console.print(_("Case {case}: {items} items ({derived} found inside other files), "
+                    "{receipts} receipts, {events} events, {lines} custody lines",
+                    case=s["case"], items=c["items"], derived=c["derived_items"],
+                    receipts=c["receipts"], events=c["events"], lines=s["custody_lines"]),
+                  markup=False)
     if not s["index_up_to_date"]:
-        console.print("The index is behind the custody log; run 'intake reindex' "
-                      "(or any command that stores files) to bring it up to date.")
+        console.print(_("The index is behind the custody log; run 'intake reindex' "
+                        "(or any command that stores files) to bring it up to date."),
+                      markup=False)
     for r in s["replicas"]:
-        state = (f"{r['items']} items" if r["available"]
-                 else f"NOT AVAILABLE: {translate(r['reason'], lang)}")
-        console.print(f"  replica {r['name']} ({r['path']}): {state}")
+        state = (_("{n} items", n=r["items"]) if r["available"]
+                 else _("NOT AVAILABLE: {reason}", reason=translate(r["reason"], lang)))
+        console.print(_("  replica {name} ({path}): {state}", name=r["name"], path=r["path"],
+                        state=state), markup=False)
     if s["waiting_for_copies"]:
-        console.print(f"{len(s['waiting_for_copies'])} items wait for copies in: " + ", ".join(
-            sorted({n for w in s["waiting_for_copies"] for n in w["missing_in"]})))
+        console.print(_("{n} items wait for copies in: {replicas}",
+                        n=len(s["waiting_for_copies"]), replicas=", ".join(
+                            sorted({n for w in s["waiting_for_copies"] for n in w["missing_in"]}))),
+                      markup=False)
     if s["originals_still_in_inbox"]:
-        console.print(f"{len(s['originals_still_in_inbox'])} originals still in the inbox "
-                      f"(waiting for min_copies = {s['min_copies']})")
+        console.print(_("{n} originals still in the inbox (waiting for min_copies = {min})",
+                        n=len(s["originals_still_in_inbox"]), min=s["min_copies"]), markup=False)
     for p in s["files_not_taken"]:
-        console.print(f"  not taken: {p['source']}: {translate(p['reason'], lang)}", markup=False)
+        console.print(_("  not taken: {source}: {reason}", source=p["source"],
+                        reason=translate(p["reason"], lang)), markup=False)
     if s["items_with_warnings"]:
-        console.print(f"{len(s['items_with_warnings'])} items with warnings:")
+        console.print(_("{n} items with warnings:", n=len(s["items_with_warnings"])),
+                      markup=False)
         for w in s["items_with_warnings"]:
             name = w["names"][0] if w["names"] else w["sha256"][:12]
+            more = len(w["warnings"]) - 1
             console.print(f"  {name}: {translate(w['warnings'][0], lang)}"
-                          + (f" (+{len(w['warnings']) - 1} more)" if len(w["warnings"]) > 1 else ""),
-                          markup=False)
+                          + (" " + _("(+{n} more)", n=more) if more else ""), markup=False)
 
 
 @cli.command()

@@ -24,6 +24,7 @@ def intake_report_formats():
     from .reports.json_report import write_json
     from .reports.ombudsman import write_ombudsman
     from .reports.pdf_report import write_pdf
+    from .reports.xlsx_report import write_xlsx
 
     return {"json": write_json, "csv": write_csv, "html": write_html, "pdf": write_pdf,
-            "ombudsman": write_ombudsman, "bundle": write_bundle}
+            "ombudsman": write_ombudsman, "bundle": write_bundle, "xlsx": write_xlsx}

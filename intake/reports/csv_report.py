@@ -3,9 +3,19 @@
 UTF-8 with BOM (so Excel reads the accents), ``;`` as separator, CRLF line
 ends, RFC 4180 quoting (fields holding ``;``, ``"``, CR or LF are quoted,
 quotes doubled). Dates are ``dd/mm/yyyy``; the time and its UTC offset are
-separate columns (the offset written ``UTC+02:00``). A cell that starts with
-``=``, ``+``, ``-``, ``@``, a tab or CR is prefixed with ``'`` so that no
-spreadsheet runs it as a formula.
+separate columns (the offset written ``UTC+02:00``; an hour that occurs twice
+gives both, ``UTC+02:00 of UTC+01:00``). A cell that starts with ``=``,
+``+``, ``-``, ``@``, their full-width forms ``＝ ＋ － ＠``, a tab or CR is
+prefixed with ``'`` so that no spreadsheet runs it as a formula: the CSV is
+for machines and for a quick look; people get chronology.xlsx, whose cells
+are typed text and show ``+32…`` and ``-Goedemorgen`` exactly as written.
+Control and bidirectional characters are written visibly as ``[U+202E]``.
+
+The columns are the same as chronology.xlsx: number, date, time, offset,
+kind, what (the headline), the full text (to ``entryview.CELL_LIMIT``
+characters, then where the rest is), who, to, place, PV, impact, category,
+tags, note, the source of the time, exhibits, the first exhibit's SHA-256,
+witnesses and remarks (flags in words).
 """
 
 from __future__ import annotations
@@ -18,59 +28,18 @@ from pathlib import Path
 
 from intake.chronology.context import ReportContext
 
-from .labels import language
+from . import entryview as view
+from .labels import category_name, kind_name, labels, language
 from .labels import split_local as labels_split_local
 
 FILE_NAME = "chronology.csv"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
-HEADERS = {
-    "nl": ["Nr", "Datum", "Uur", "UTC-verschil", "Wat", "Wie", "Categorie",
-           "Bron van het tijdstip", "Stukken", "SHA-256 eerste stuk", "Getuigen", "Opmerkingen"],
-    "fr": ["N°", "Date", "Heure", "Décalage UTC", "Quoi", "Qui", "Catégorie",
-           "Source de l'heure", "Pièces", "SHA-256 première pièce", "Témoins", "Remarques"],
-    "en": ["No", "Date", "Time", "UTC offset", "What", "Who", "Category",
-           "Source of the time", "Exhibits", "SHA-256 of first exhibit", "Witnesses", "Flags"],
-}
-
-CATEGORIES = {
-    "nl": {"unwanted-communication": "ongewenste communicatie",
-           "following-or-waiting": "volgen of opwachten",
-           "physical-approach-or-violence": "fysieke benadering of geweld",
-           "damage": "schade", "orders-in-victims-name": "bestellingen op naam van het slachtoffer",
-           "contact-through-others": "contact via anderen", "": "niet ingedeeld"},
-    "fr": {"unwanted-communication": "communication non désirée",
-           "following-or-waiting": "suivre ou attendre",
-           "physical-approach-or-violence": "approche physique ou violence",
-           "damage": "dégâts", "orders-in-victims-name": "commandes au nom de la victime",
-           "contact-through-others": "contact via des tiers", "": "non classé"},
-    "en": {"unwanted-communication": "unwanted communication",
-           "following-or-waiting": "following or waiting",
-           "physical-approach-or-violence": "physical approach or violence",
-           "damage": "damage", "orders-in-victims-name": "orders in the victim's name",
-           "contact-through-others": "contact through others", "": "not categorised"},
-}
-
-FLAGS = {
-    "nl": {"claims-disagree": "tijdstippen spreken elkaar tegen",
-           "low-confidence-time": "tijdstip onzeker",
-           "dst-ambiguous": "uur dubbel bij overgang naar wintertijd",
-           "dst-gap": "uur bestaat niet bij overgang naar zomertijd",
-           "placeholder": "standaardklok van het toestel",
-           "unreadable-time-claim": "onleesbaar tijdstip"},
-    "fr": {"claims-disagree": "les heures se contredisent",
-           "low-confidence-time": "heure incertaine",
-           "dst-ambiguous": "heure double au passage à l'heure d'hiver",
-           "dst-gap": "heure inexistante au passage à l'heure d'été",
-           "placeholder": "horloge par défaut de l'appareil",
-           "unreadable-time-claim": "heure illisible"},
-    "en": {"claims-disagree": "time claims disagree",
-           "low-confidence-time": "time uncertain",
-           "dst-ambiguous": "hour repeated when clocks went back",
-           "dst-gap": "hour skipped when clocks went forward",
-           "placeholder": "device's default clock",
-           "unreadable-time-claim": "unreadable time"},
-}
+#: Column keys (labels in intake/reports/labels.py), in order.
+COLUMNS = ("col_nr", "col_date", "col_hour", "col_utc_offset", "col_kind", "col_what",
+           "col_text", "col_who", "col_to", "col_place", "col_pv", "col_feeling",
+           "col_category", "col_tags", "col_note", "col_source", "col_exhibits",
+           "col_first_sha256", "col_witnesses", "col_flags")
 
 
 def guard(value: object) -> str:
@@ -95,22 +64,36 @@ def split_local(local: str | None, granularity: str | None) -> tuple[str, str, s
 
 
 def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
-    """The table as lists of cell texts (not yet guarded), header first."""
+    """The table as lists of cell texts (not yet guarded), header first.
+    Shared by chronology.csv and chronology.xlsx."""
     lang = language(lang)
-    labels = {x["sha256"]: x["label"] for x in chronology.get("exhibits", ())}
-    rows = [list(HEADERS[lang])]
+    L = labels(lang)
+    zone = (chronology.get("case") or {}).get("timezone") or "Europe/Brussels"
+    sha_label = {x["sha256"]: x["label"] for x in chronology.get("exhibits", ())}
+    rows = [[L[c] for c in COLUMNS]]
     for e in list(chronology.get("entries", ())) + list(chronology.get("undated", ())):
         day, time, offset = split_local(e.get("local"), e.get("granularity"))
-        chosen = next((c for c in e.get("claims", ()) if c.get("chosen")), None)
-        source = f"{chosen['plugin']}: {chosen['source']}" if chosen else ""
+        _, _, _, other = view.time_parts(e, zone)
+        if other and offset:
+            offset = f"{offset} {L['or']} UTC{other}"
+        facts = e.get("facts") or {}
+        chosen = view.chosen_claim(e)
+        source = f"{view.source_text(chosen, lang)} ({chosen.get('plugin')})" if chosen else ""
         exhibits = e.get("exhibits", [])
-        flags = [FLAGS[lang].get(f, f) for f in e.get("flags", ())]
-        rows.append([
-            str(e.get("number", "")), day, time, offset, e.get("what", ""), e.get("who", ""),
-            CATEGORIES[lang].get(e.get("category", ""), e.get("category", "")), source,
-            ", ".join(labels.get(s, s) for s in exhibits), exhibits[0] if exhibits else "",
-            ", ".join(e.get("witnesses", ())), ", ".join(flags),
-        ])
+        names = [sha_label.get(s, s) for s in exhibits]
+        cur = view.curation(e)
+        rows.append([view.visible(x) for x in (
+            str(e.get("number", "")), day, time, offset, kind_name(str(e.get("kind") or ""), lang),
+            view.headline(e, lang),
+            view.shown_text(e, lang, names[0] if names else "", view.CELL_LIMIT),
+            view.who_text(e, lang), ", ".join(str(x) for x in e.get("to") or []),
+            str(facts.get("place") or ""), str(facts.get("pv_number") or ""),
+            str(facts.get("feeling") or ""),
+            category_name(str(e.get("category") or ""), lang),
+            ", ".join(cur["tags"]), cur["note"], source,
+            ", ".join(names), exhibits[0] if exhibits else "",
+            ", ".join(e.get("witnesses", ())), ", ".join(view.flag_words(e, lang)),
+        )])
     return rows
 
 

@@ -44,6 +44,7 @@ LABELS: dict[str, str] = {
     'by_kind': 'By kind',
     'chart_week': 'Incidents per week (ISO week, local date)',
     'chart_month': 'Incidents per month (local date)',
+    'chart_year': 'Incidents per year (local date)',
     'chart_peak': 'Peak',
     'chart_last4': 'Last 4 weeks',
     'chart_first4': 'First 4 weeks',
@@ -146,6 +147,10 @@ LABELS: dict[str, str] = {
     'empty_text': '(no text)',
     'sheet_chronology': 'Chronology',
     'sheet_exhibits': 'Exhibits',
+    'who_victim': 'the victim',
+    'duration': 'Duration: {seconds} s',
+    'colon': ': ',
+    'or': 'or',
     # the HTML page
     'html_title': 'Chronology of facts',
     'html_case': 'Case',

@@ -26,13 +26,15 @@ import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from intake.chronology.canonical import canonical_bytes
 from intake.chronology.context import ReportContext
 
+from . import entryview as view
+from . import incidents as inc
 from .labels import format_date, kind_name, labels, language, split_local
 
 __all__ = ["write_pdf", "build_data", "compile_typst", "exhibit_filename", "safe_text",
@@ -181,14 +183,6 @@ def compile_typst(template: str, root: Path, data: dict) -> bytes:
 # --- the data the template shows ---------------------------------------------
 
 
-def _chosen_claim(entry: dict) -> dict:
-    claims = entry.get("claims") or []
-    for c in claims:
-        if c.get("chosen"):
-            return c
-    return claims[0] if claims else {}
-
-
 def _witnesses(entry: dict) -> list[str]:
     out = []
     raw = entry.get("witnesses") or (entry.get("facts") or {}).get("witnesses") or []
@@ -198,88 +192,37 @@ def _witnesses(entry: dict) -> list[str]:
             out.append(f"{name} ({contact})" if name and contact else name or contact)
         elif w:
             out.append(str(w))
-    return out
+    return [view.visible(w) for w in out]
 
 
 def is_incident(entry: dict) -> bool:
-    """Counts in the chart: every dated event except what the victim sent."""
-    direction = str((entry.get("facts") or {}).get("direction") or "").lower()
-    return direction not in ("outgoing", "draft", "sent")
-
-
-def _local_date(entry: dict) -> date | None:
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", entry.get("local") or "")
-    if not m:
-        return None
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
+    """Counts on page 1 (intake/reports/incidents.py has the rule)."""
+    return inc.is_incident(entry)
 
 
 def incidents_chart(entries: list[dict], lang: str = "nl") -> dict:
-    """Counts per ISO week of the local date (per month past 78 weeks), gaps as zeros.
-
-    Each bar has `key` (``2024-W27`` or ``2024-07``), the `label` and `sub`
-    printed under it, its `count`, and `permille` of the peak for its height.
-    """
-    days = sorted(d for e in entries if is_incident(e) and (d := _local_date(e)))
-    if not days:
-        return {"unit": "week", "bars": [], "peak": 0, "total": 0}
-    first, last = days[0], days[-1]
-    monday = first - timedelta(days=first.weekday())
-    n_weeks = (last - monday).days // 7 + 1
-    keys: list[tuple[str, str, str, int]] = []
-    if n_weeks <= 78:
-        unit = "week"
-        counts = Counter((d - monday).days // 7 for d in days)
-        for i in range(n_weeks):
-            start = monday + timedelta(weeks=i)
-            y, w, _ = start.isocalendar()
-            keys.append((f"{y}-W{w:02d}", f"W{w:02d}", format_date(start.isoformat(), lang),
-                         counts.get(i, 0)))
-    else:
-        unit = "month"
-        counts = Counter((d.year, d.month) for d in days)
-        y, m = first.year, first.month
-        while (y, m) <= (last.year, last.month):
-            keys.append((f"{y}-{m:02d}", f"{m:02d}/{y}", "", counts.get((y, m), 0)))
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    peak = max(k[3] for k in keys)
-    every = max(1, -(-len(keys) // 14))
-    bars = [{"key": key, "label": label, "sub": sub, "count": c,
-             "show": i % every == 0,
-             "permille": (c * 1000) // peak if peak else 0}
-            for i, (key, label, sub, c) in enumerate(keys)]
-    return {"unit": unit, "bars": bars, "peak": peak, "total": len(days)}
+    """The chart of page 1 for these entries (intake/reports/incidents.py)."""
+    return inc.chart({"entries": entries}, lang)
 
 
-def _entry_row(entry: dict, sha_label: dict[str, str], lang: str) -> dict:
-    gran = entry.get("granularity") or "second"
-    d, t, off = split_local(entry.get("local") or "", gran)
-    claim = _chosen_claim(entry)
-    facts = entry.get("facts") or {}
-    details = []
-    who, to = str(entry.get("who") or ""), [str(x) for x in entry.get("to") or []]
-    if who or to:
-        details.append(who + (" → " + ", ".join(to) if to else ""))
-    if facts.get("place"):
-        details.append(str(facts["place"]))
-    if facts.get("pv_number"):
-        details.append(f"PV {facts['pv_number']}")
-    source = str(claim.get("source") or "")
+def _entry_row(entry: dict, sha_label: dict[str, str], lang: str, zone: str) -> dict:
+    day, _, _, _ = view.time_parts(entry, zone)
+    claim = view.chosen_claim(entry)
+    source = view.source_text(claim, lang)
     if claim.get("plugin"):
         source += f" ({claim['plugin']})"
+    labels_ = [sha_label.get(s, s[:12]) for s in entry.get("exhibits") or []]
     return {
         "number": str(entry.get("number", "")),
-        "date": format_date(d, lang),
-        "time": f"{t} {off}".strip(),
+        "date": format_date(day, lang),
+        "time": view.time_text(entry, lang, zone),
         "kind": kind_name(str(entry.get("kind") or ""), lang),
-        "what": str(entry.get("what") or ""),
-        "details": details,
-        "flags": ", ".join(str(f) for f in entry.get("flags") or []),
+        "what": view.headline(entry, lang),
+        "text": view.visible(view.shown_text(entry, lang, labels_[0] if labels_ else "")),
+        "details": view.details(entry, lang),
+        "flags": ", ".join(view.flag_words(entry, lang)),
         "source": source,
-        "exhibits": ", ".join(sha_label.get(s, s[:12]) for s in entry.get("exhibits") or []),
+        "exhibits": ", ".join(labels_),
         "witnesses": _witnesses(entry),
     }
 
@@ -370,27 +313,28 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
                        "caption": f"{format_date(d, lang)} {t}".strip(),
                        "entry": str(e.get("number", ""))})
 
+    zone = str(case.get("timezone") or context.timezone)
     pvs = []
     for e in entries + undated:
         pv = (e.get("facts") or {}).get("pv_number")
         if pv:
             d, _, _ = split_local(e.get("local") or "", "day")
-            pvs.append({"pv": str(pv), "date": format_date(d, lang),
-                        "entry": str(e.get("number", "")), "what": str(e.get("what") or "")})
+            pvs.append({"pv": view.visible(pv), "date": format_date(d, lang),
+                        "entry": str(e.get("number", "")), "what": view.headline(e, lang)})
 
     period = chronology.get("period") or {}
     p_from = format_date(str(period.get("from") or ""), lang)
     p_to = format_date(str(period.get("to") or ""), lang) or L["period_open"]
-    dated_days = [d for e in entries if (d := _local_date(e))]
+    span = inc.facts_span(chronology)
     first_last = ""
-    if dated_days:
-        first_last = (f"{format_date(min(dated_days).isoformat(), lang)} – "
-                      f"{format_date(max(dated_days).isoformat(), lang)}")
+    if span:
+        first_last = (f"{format_date(span[0].isoformat(), lang, 'long')} – "
+                      f"{format_date(span[1].isoformat(), lang, 'long')}")
     kinds = Counter(kind_name(str(e.get("kind") or ""), lang) for e in entries + undated)
     gen = _parse_instant(context.generated_at)
     root_hash = str(chronology.get("root_hash") or "")
     case_name = str(case.get("name") or context.case_name)
-    chart = incidents_chart(entries, lang)
+    chart = inc.chart(chronology, lang)
     return {
         "_timestamp": report_timestamp(chronology, context),
         "lang": lang,
@@ -413,8 +357,10 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
                    "exhibits": str(len(exhibits)), "incidents": str(chart["total"])},
         "kinds": [{"kind": k, "count": str(n)} for k, n in sorted(kinds.items())],
         "chart": chart,
-        "rows": [_entry_row(e, sha_label, lang) for e in entries],
-        "undated": [_entry_row(e, sha_label, lang) for e in undated],
+        "rows": [_entry_row(e, sha_label, lang, zone) for e in entries],
+        "undated": [_entry_row(e, sha_label, lang, zone) for e in undated],
+        "legend": [{"flag": f, "text": t} for f, t in view.legend(entries + undated, lang)],
+        "incidents_rule": L["incidents_rule"],
         "pvs": pvs,
         "exhibits": exhibit_rows,
         "missing": missing,

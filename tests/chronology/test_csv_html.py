@@ -69,27 +69,28 @@ def test_csv_format(doc, tmp_path):
     # every record ends in CRLF; the only bare LF is inside the quoted field
     assert body.endswith("\r\n") and body.count("\n") == body.count("\r\n")
     rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))
-    assert rows[0] == ["Nr", "Datum", "Uur", "UTC-verschil", "Wat", "Wie", "Categorie",
-                       "Bron van het tijdstip", "Stukken", "SHA-256 eerste stuk", "Getuigen",
-                       "Opmerkingen"]
+    assert rows[0] == ["Nr.", "Datum", "Uur", "UTC-verschil", "Soort", "Wat", "Volledige tekst",
+                       "Wie", "Aan", "Plaats", "PV-nummer", "Impact op het slachtoffer",
+                       "Categorie", "Labels", "Notitie", "Bron van het tijdstip", "Stuk",
+                       "SHA-256 van het eerste stuk", "Getuigen", "Opmerkingen"]
     assert len(rows) == 1 + 11
-    assert all(len(r) == 12 for r in rows)
+    assert all(len(r) == 20 for r in rows)
     sms = rows[3]
-    assert sms[:4] == ["3", "01/07/2024", "23:30:00", "UTC+02:00"]
-    assert sms[5] == "'+32470123456"  # would be read as a number or formula otherwise
-    assert sms[7] == "sms: sms date (epoch ms)"
-    assert sms[8] == "A4, A5"
-    assert sms[9] == doc["entries"][2]["exhibits"][0]
+    assert sms[:5] == ["3", "01/07/2024", "23:30:00", "UTC+02:00", "sms"]
+    assert sms[7] == "'+32470123456"  # would be read as a number or formula otherwise
+    assert sms[15] == "sms date (epoch ms) (sms)"  # a source intake has no words for: as is
+    assert sms[16] == "A4, A5"
+    assert sms[17] == doc["entries"][2]["exhibits"][0]
     first = rows[1]
     # starts with '<': not a formula, kept as written, newline and all
-    assert first[4] == '<script>alert("x")</script> =HYPERLINK("evil");"quoted"\r\nline 2'
-    assert first[5] == "'@attacker <a href=x>"
+    assert first[5] == '<script>alert("x")</script> =HYPERLINK("evil");"quoted"\r\nline 2'
+    assert first[7] == "'@attacker <a href=x>"
     log = rows[7]
-    assert log[4] == "'-2+3 bij de schoolpoort; daarna weg"
-    assert log[2] == "18:00" and log[10] == "Marie Peeters (0470 99 88 77)"
-    assert log[6] == "volgen of opwachten"
+    assert log[5] == "'-2+3 bij de schoolpoort; daarna weg"
+    assert log[2] == "18:00" and log[18] == "Marie Peeters (0470 99 88 77)"
+    assert log[12] == "volgen of opwachten"
     photo = rows[2]
-    assert photo[11] == "tijdstippen spreken elkaar tegen"
+    assert photo[19] == "tijdstippen spreken elkaar tegen"
     undated = rows[-1]
     assert undated[0] == "11" and undated[1:4] == ["", "", ""]
     # RFC 4180 quoting in the raw text: the field with ; " CR LF is quoted, quotes doubled
@@ -98,11 +99,11 @@ def test_csv_format(doc, tmp_path):
 
 def test_csv_languages_and_guard(doc):
     fr = csv_bytes(doc, "fr").decode("utf-8-sig").split("\r\n")[0]
-    assert fr.startswith("N°;Date;Heure;")
+    assert fr.startswith("N°;Date;Heure;Décalage UTC;Type;Quoi;Texte complet")
     en = csv_bytes(doc, "en").decode("utf-8-sig").split("\r\n")[0]
-    assert en.startswith("No;Date;Time;UTC offset;What")
+    assert en.startswith("No.;Date;Time;UTC offset;Type;What;Full text")
     assert csv_bytes(doc, "xx") == csv_bytes(doc, "nl")
-    for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+    for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "＝1+1", "＋1", "－1", "＠A"):
         assert guard(bad) == "'" + bad
     assert guard("1") == "1" and guard("") == "" and guard("a=b") == "a=b"
 
@@ -155,24 +156,23 @@ def test_empty_chronology(tmp_path):
 
 
 def test_chart_over_long_spans():
-    from intake.reports.html_report import _buckets
+    from intake.reports.incidents import chart
 
-    def doc_with(*instants, flags=()):
-        return {"case": {"timezone": "Europe/Brussels"},
-                "entries": [{"instant": i, "flags": list(flags)} for i in instants]}
+    def doc_with(*locals_, flags=()):
+        return {"entries": [{"kind": "logbook", "instant": "x", "local": x, "flags": list(flags),
+                             "claims": [{"chosen": True, "meaning": "happened"}]}
+                            for x in locals_]}
 
-    weeks, unit = _buckets(doc_with("2024-07-01T21:30:00Z", "2024-07-16T10:00:00Z"))
-    assert unit == "week" and [(str(d), n) for d, n in weeks] == [
-        ("2024-07-01", 1), ("2024-07-08", 0), ("2024-07-15", 1)]
-    # Sunday 23:30 UTC is Monday in Brussels: the local date decides the week
-    weeks, _ = _buckets(doc_with("2024-07-07T22:30:00Z"))
-    assert str(weeks[0][0]) == "2024-07-08"
-    months, unit = _buckets(doc_with("2010-01-05T00:00:00Z", "2015-03-01T12:00:00Z"))
-    assert unit == "month" and len(months) == 63
-    years, unit = _buckets(doc_with("1990-01-05T00:00:00Z", "2024-03-01T12:00:00Z"))
-    assert unit == "year" and len(years) == 35
+    weeks = chart(doc_with("2024-07-01T23:30:00+02:00", "2024-07-16T12:00:00+02:00"))
+    assert weeks["unit"] == "week" and [(b["sub"], b["count"]) for b in weeks["bars"]] == [
+        ("01/07/2024", 1), ("08/07/2024", 0), ("15/07/2024", 1)]
+    # Sunday 22:30 UTC is Monday 00:30 in Brussels: the local date decides the week
+    assert chart(doc_with("2024-07-08T00:30:00+02:00"))["bars"][0]["key"] == "2024-W28"
+    months = chart(doc_with("2010-01-05T00:00:00+01:00", "2015-03-01T12:00:00+01:00"))
+    assert months["unit"] == "month" and len(months["bars"]) == 63
+    years = chart(doc_with("1990-01-05T00:00:00+01:00", "2024-03-01T12:00:00+01:00"))
+    assert years["unit"] == "year" and len(years["bars"]) == 35
     # a year like 3609 does not make a chart of 1600 bars
-    sparse, unit = _buckets(doc_with("2008-01-05T00:00:00Z", "3609-06-30T09:33:50Z"))
-    assert unit == "year" and len(sparse) == 2
-    flagged, _ = _buckets(doc_with("3609-06-30T09:33:50Z", flags=["implausible-date"]))
-    assert flagged == []
+    sparse = chart(doc_with("2008-01-05T00:00:00+01:00", "3609-06-30T09:33:50+01:00"))
+    assert sparse["unit"] == "year" and len(sparse["bars"]) == 2
+    assert chart(doc_with("3609-06-30T09:33:50Z", flags=["implausible-date"]))["bars"] == []

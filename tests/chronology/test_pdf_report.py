@@ -360,7 +360,9 @@ def test_safe_text():
 
 def test_incidents_chart_weeks_with_gaps_and_no_outgoing():
     def e(local, direction="incoming"):
-        return {"local": local, "facts": {"direction": direction}}
+        return {"kind": "sms", "instant": "set", "local": local,
+                "facts": {"direction": direction},
+                "claims": [{"chosen": True, "meaning": "received"}]}
 
     chart = incidents_chart([
         e("2024-07-01T10:00:00+02:00"), e("2024-07-07T23:59:00+02:00"),

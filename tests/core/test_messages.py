@@ -39,7 +39,7 @@ def test_status_says_why_a_pipe_was_not_taken_in_dutch_and_json_stays_english(
                    capture_output=True, timeout=120)
     out = subprocess.run([str(INTAKE), "--case", str(case), "status"], capture_output=True,
                          text=True, check=True).stdout
-    assert ("not taken: inbox/pipe: dit is een pipe of socket, geen bestand; er is niets te "
+    assert ("niet opgenomen: inbox/pipe: dit is een pipe of socket, geen bestand; er is niets te "
             "bewaren") in out
     data = json.loads(subprocess.run([str(INTAKE), "--case", str(case), "status", "--json"],
                                      capture_output=True, text=True, check=True).stdout)

@@ -216,10 +216,49 @@ def load_config(case_dir: Path) -> Config:
     if not 1 <= timeout <= 3600:
         raise r.fail("plugins.timeout_seconds", f"is {timeout}; allowed: 1 to 3600")
 
+    _refuse_overlaps(r, case_dir, inbox, inbox_t.get("path", "inbox"), replicas, raw_replicas,
+                     list(zip(folder_paths, folders, strict=True)))
     return Config(case_dir=case_dir, name=name, timezone=tz, language=lang, inbox=inbox,
                   settle_seconds=settle, ignore=tuple(ignore), min_copies=min_copies,
                   replicas=tuple(replicas), plugin_folders=folder_paths,
                   plugin_timeout=timeout, state_dir=case_dir / ".intake")
+
+
+def _inside(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def _refuse_overlaps(r: _Reader, case_dir: Path, inbox: Path, inbox_raw: str,
+                     replicas: list[ReplicaConfig], raw_replicas: list[dict],
+                     plugin_folders: list[tuple[Path, str]]) -> None:
+    """No two of inbox, replicas, plugin folders, config/ and .intake/ inside one another.
+
+    An inbox holding the store would take the case's own copies as new evidence;
+    a plugin folder inside the inbox would run a dropped file as code.
+    """
+    places: list[tuple[str, str, Path]] = [("inbox.path", inbox_raw, inbox.resolve())]
+    for i, (rc, raw) in enumerate(zip(replicas, raw_replicas, strict=True), 1):
+        places.append((f"replicas[{i}].path", str(raw["path"]), rc.path.resolve()))
+    for folder, raw in plugin_folders:
+        places.append(("plugins.folders", raw, folder))
+    fixed = [("the case's config folder", "config", (case_dir / "config").resolve()),
+             ("the case's state folder", ".intake", (case_dir / ".intake").resolve())]
+    pairs = [(p, f) for p in places for f in fixed]
+    pairs += [(p, q) for i, p in enumerate(places) for q in places[i + 1:]]
+    for (key, raw, path), (key2, raw2, path2) in pairs:
+        if not (_inside(path, path2) or _inside(path2, path)):
+            continue
+        if path2 != path and _inside(path2, path) and (key2, raw2, path2) in places:
+            (key, raw, path), (key2, raw2, path2) = (key2, raw2, path2), (key, raw, path)
+        what = f"{key2} {raw2}/" if key2.startswith("the ") else f"'{key2}' ({raw2!r})"
+        if "plugins.folders" in (key, key2):
+            harm = "a file dropped or stored there would run as code"
+        elif "inbox.path" in (key, key2):
+            harm = "intake would take the case's own files as new evidence"
+        else:
+            harm = "one would hold the other's files"
+        raise r.fail(key, f"is {raw!r}, which overlaps {what}: {harm}; "
+                          "give each its own folder, neither inside the other")
 
 
 def write_default_config(case_dir: Path, name: str) -> Path:

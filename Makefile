@@ -1,5 +1,7 @@
 # Two commands on a fresh machine with python3 (3.11+) and make:
-#   make run   - install into .venv and watch this checkout's inbox/
+#   make run   - install into .venv and watch the default case: it lives in your data
+#                folder (e.g. ~/.local/share/intake/cases/default, printed at start),
+#                never in this checkout; ./inbox is a link to its inbox
 #   make test  - install with the test extras and run the whole suite
 PYTHON ?= python3
 VENV := .venv

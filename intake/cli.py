@@ -28,8 +28,19 @@ from .types import CATEGORIES
 console = Console(stderr=False, highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
+
+def _resolve_case(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """The repository checkout points to the default case in the user's data folder."""
+    from .home import resolve_case_dir
+
+    case_dir, notes = resolve_case_dir(value)
+    for note in notes:
+        errors.print(note, markup=False)
+    return case_dir
+
+
 case_option = click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
-                           default=Path("."), show_default=True,
+                           default=Path("."), show_default=True, callback=_resolve_case,
                            help="The case folder (holding config/intake.toml).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 

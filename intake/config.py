@@ -149,6 +149,11 @@ def load_config(case_dir: Path) -> Config:
         raise ConfigError(f"{path}: not valid TOML ({exc}); check quotes and brackets") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+    if "pointer" in data:
+        from .home import default_case_dir
+
+        raise ConfigError(f"{path}: this folder only points to the default case; use "
+                          f"--case {default_case_dir()}")
     r = _Reader(path, data)
     r.check_keys(data, "", "")
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Never the machine's real data folder: the default case of every test (and of
+# every `intake` the tests start) lives in a temporary folder of this run.
+os.environ["INTAKE_HOME"] = tempfile.mkdtemp(prefix="intake-home-")
+atexit.register(shutil.rmtree, os.environ["INTAKE_HOME"], ignore_errors=True)
+os.environ["XDG_DATA_HOME"] = os.environ["INTAKE_HOME"]
 CORPUS = Path(os.environ.get("INTAKE_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 

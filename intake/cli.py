@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .devices import where_copies_are
 from .errors import IntakeError, VerifyFailed
 from .messages import translate
 from .types import CATEGORIES
@@ -141,6 +142,7 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
                 tasks = ingest_paths(case, pipeline, paths, on_total=total)
             else:
                 tasks = ingest_inbox(case, pipeline, on_total=total)
+        _warn_one_device(case)
     sys.exit(_summarise(tasks, as_json, case.config.language))
 
 
@@ -174,11 +176,33 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
                           on_settled=None if no_chronology else rebuild)
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
         console.print(f"Watching {case.config.inbox} (Ctrl+C to stop)")
+        _warn_one_device(case)
         try:
             watcher.run()
         except KeyboardInterrupt:
             watcher.stop()
     console.print("Stopped.")
+
+
+def _print_copies(copies: dict, _: Callable[..., str]) -> None:
+    """Which device holds which replicas, and the one-device warning (once per command)."""
+    for d in copies["devices"]:
+        names = ", ".join(d["replicas"])
+        if d["free_bytes"] is None:
+            console.print(_("  on {where}: replica {names}", where=d["where"], names=names),
+                          markup=False)
+        else:
+            console.print(_("  on {where}, {free} GB free: replica {names}", where=d["where"],
+                            free=f"{d['free_bytes'] / 1e9:.1f}", names=names), markup=False)
+    if copies["one_device_warning_shown"]:
+        console.print(copies["one_device_warning_shown"], markup=False)
+
+
+def _warn_one_device(case: Any) -> None:
+    """The one-device warning on stderr, once for the whole command (ingest, watch)."""
+    shown = where_copies_are(case)["one_device_warning_shown"]
+    if shown:
+        errors.print(shown, markup=False)
 
 
 @cli.command()
@@ -190,6 +214,7 @@ def status(case_dir: Path, as_json: bool) -> None:
 
     with _open(case_dir, write=False) as case:
         s = get_status(case)
+        s["copies"] = where_copies_are(case)
         lang = case.config.language
     if as_json:
         _print_json(s)
@@ -213,6 +238,7 @@ def status(case_dir: Path, as_json: bool) -> None:
                  else _("NOT AVAILABLE: {reason}", reason=translate(r["reason"], lang)))
         console.print(_("  replica {name} ({path}): {state}", name=r["name"], path=r["path"],
                         state=state), markup=False)
+    _print_copies(s["copies"], _)
     if s["waiting_for_copies"]:
         console.print(_("{n} items wait for copies in: {replicas}",
                         n=len(s["waiting_for_copies"]), replicas=", ".join(
@@ -484,6 +510,9 @@ def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | Non
                                proofs=proofs)
     for path in written:
         console.print(f"wrote {path}")
+
+
+from . import replica_cli  # noqa: E402,F401  (registers `intake replica`)
 
 
 def main() -> None:

@@ -72,6 +72,7 @@ class Config:
     plugin_folders: tuple[Path, ...]
     plugin_timeout: float
     state_dir: Path  # index, lock: a cache, rebuildable from any replica
+    one_device_ok: bool = False  # every replica on one disk is known (a test setup)
 
     @property
     def index_path(self) -> Path:
@@ -96,7 +97,7 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "": ("case", "inbox", "store", "replicas", "plugins"),
     "case": ("name", "timezone", "language"),
     "inbox": ("path", "settle_seconds", "ignore"),
-    "store": ("min_copies",),
+    "store": ("min_copies", "one_device_ok"),
     "replicas": ("name", "kind", "path", "options"),
     "plugins": ("folders", "timeout_seconds"),
 }
@@ -208,6 +209,7 @@ def load_config(case_dir: Path) -> Config:
     if not 1 <= min_copies <= len(replicas):
         raise r.fail("store.min_copies", f"is {min_copies}; allowed: 1 to {len(replicas)} "
                                          f"(the number of replicas)")
+    one_device_ok = r.get(store, "store", "one_device_ok", bool, False)
 
     plugins = r.table("plugins")
     folders = r.get(plugins, "plugins", "folders", list, [])
@@ -226,7 +228,8 @@ def load_config(case_dir: Path) -> Config:
     return Config(case_dir=case_dir, name=name, timezone=tz, language=lang, inbox=inbox,
                   settle_seconds=settle, ignore=tuple(ignore), min_copies=min_copies,
                   replicas=tuple(replicas), plugin_folders=folder_paths,
-                  plugin_timeout=timeout, state_dir=case_dir / ".intake")
+                  plugin_timeout=timeout, state_dir=case_dir / ".intake",
+                  one_device_ok=one_device_ok)
 
 
 def _inside(inner: Path, outer: Path) -> bool:

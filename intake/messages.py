@@ -54,6 +54,14 @@ REASONS: tuple[str, ...] = (
     "the replica's disk reported an input/output error",
     'the file is empty (0 bytes)',
     'no plugin could read this file; it is stored and listed',
+    # where the copies are (intake/devices.py): every replica on one device
+    "{x} on this computer's disk. If the computer is lost or broken, the evidence is lost "
+    "too. Add a USB stick or an archive (see docs/configuration.md).",
+    "{x} on one disk ({x}). If that disk is lost or broken, the evidence is lost too. "
+    "Add a USB stick or an archive (see docs/configuration.md).",
+    "Both copies are",
+    "All {n} copies are",
+    "The only copy is",
 )
 
 def _compile(pattern: str) -> re.Pattern[str]:

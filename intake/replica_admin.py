@@ -1,0 +1,140 @@
+"""Adding a replica (a USB stick, a second disk) and checking that it holds everything.
+
+`add_to_config` writes one ``[[replicas]]`` block with tomlkit, so the rest of
+the file and its comments stay as the adviser wrote them. `fill` copies every
+item and metadata file from verified copies (the custody log is brought up to
+date when the case opens); `completeness` then checks, by hash, that the
+replica holds all of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from .case import Case
+from .checks import _good_meta, _good_object
+from .config import CONFIG_NAME, load_config
+from .custody import check_chain
+from .errors import ConfigError, IntakeError
+from .store import hash_file
+
+
+def prepare_folder(path: Path) -> tuple[Path, bool]:
+    """The new replica's folder, and whether it was made now (from an existing parent).
+
+    It must be empty or a replica of this case already.
+    """
+    path = Path(path).expanduser().absolute()
+    if not path.parent.is_dir():
+        raise IntakeError(f"{path.parent} is not there; is the USB stick plugged in?")
+    made = not path.exists()
+    try:
+        path.mkdir(exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise IntakeError(f"{path} cannot be made ({exc.strerror})") from exc
+    if not path.is_dir():
+        raise IntakeError(f"{path} is a file, not a folder; give a folder for the copy")
+    if any(path.iterdir()) and not (path / "REPLICA.json").is_file():
+        raise IntakeError(f"{path} already holds other files; give an empty folder "
+                          "(e.g. a new folder on the USB stick)")
+    return path.resolve(), made
+
+
+def choose_name(case: Case, path: Path, name: str | None) -> str:
+    taken = {r.name for r in case.replicas}
+    if name:
+        if name in taken or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+            raise IntakeError(f"replica name {name!r}: use letters, digits, '-' or '_', "
+                              f"and not one already used ({', '.join(sorted(taken))})")
+        return name
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", path.name).strip("-").lower() or "copy"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def add_to_config(case_dir: Path, name: str, path: Path) -> str:
+    """Append the ``[[replicas]]`` block; returns the old text (to put back on failure)."""
+    config_path = case_dir / CONFIG_NAME
+    old = config_path.read_text(encoding="utf-8")
+    doc = tomlkit.parse(old)
+    if "replicas" not in doc:  # the two default replicas were implied: keep them explicit
+        doc.append("replicas", tomlkit.aot())
+        for default in ("a", "b"):
+            doc["replicas"].append({"name": default, "path": f"store/{default}"})
+    block = tomlkit.table()
+    block.add(tomlkit.comment("added by `intake replica add`"))
+    block["name"] = name
+    inside = case_dir in path.parents
+    block["path"] = path.relative_to(case_dir).as_posix() if inside else str(path)
+    block.add(tomlkit.nl())
+    doc["replicas"].append(block)
+    write_config(config_path, tomlkit.dumps(doc))
+    try:
+        load_config(case_dir)
+    except ConfigError:
+        write_config(config_path, old)
+        raise
+    return old
+
+
+def write_config(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def fill(case: Case, rep: Any, advance: Callable[[], None] = lambda: None) -> dict[str, int]:
+    """Copy every item and metadata file the replica lacks, each verified by its hash."""
+    copied = {"items": 0, "meta": 0}
+    for sha in case.index.all_items():
+        if not (rep.has_object(sha) and hash_file(rep.object_path(sha)) == sha):
+            source = _good_object(case, sha, exclude=rep)
+            if source is None:
+                raise IntakeError(f"no verified copy of item {sha[:12]}… to copy from; "
+                                  "run 'intake verify' and 'intake repair' first")
+            rep.restore_object(sha, source)
+            case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
+                           reason="copied to a new replica", meta={})
+            copied["items"] += 1
+        case.index.set_copy(sha, rep.name)
+        advance()
+    expected = case.index.meta_hashes()
+    for rel, digest in sorted(expected.items()):
+        path = rep.meta_path(rel)
+        if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest):
+            data = _good_meta(case, rel, exclude=rep, digest=digest)
+            if data is None:
+                raise IntakeError(f"no verified copy of meta/{rel} to copy from; "
+                                  "run 'intake verify' and 'intake repair' first")
+            rep.restore_meta(rel, data) if path.exists() else rep.write_meta(rel, data)
+            case.log.event("stored", replica=rep.name, meta={rel: digest},
+                           reason="metadata copied to a new replica")
+            copied["meta"] += 1
+        advance()
+    return copied
+
+
+def completeness(case: Case, rep: Any) -> list[str]:
+    """What the replica lacks, by hash: items, metadata files, custody lines (empty: all)."""
+    lacking = []
+    for sha in case.index.all_items():
+        path = rep.object_path(sha)
+        if not path.is_file() or hash_file(path) != sha:
+            lacking.append(f"item {sha}")
+    for rel, digest in sorted(case.index.meta_hashes().items()):
+        path = rep.meta_path(rel)
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            lacking.append(f"meta/{rel}")
+    chain = check_chain(rep.custody_path)
+    if chain.problem or chain.lines != case.log.lines:
+        lacking.append(f"custody log ({len(chain.lines)} of {case.log.seq} lines)")
+    return lacking

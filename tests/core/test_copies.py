@@ -79,7 +79,7 @@ def test_one_device_warning_for_two_folders_on_one_disk(case: Path) -> None:
 def test_one_device_ok_acknowledges_it_for_a_test_setup(case: Path) -> None:
     set_config(case, "min_copies = 2 ", "min_copies = 2\none_device_ok = true ")
     out = ok(run_intake("status", "--case", case)).stdout
-    assert "kopieën" not in out and "replica a, b" in out
+    assert "kopieën" not in out and "kopie a, b" in out
     copies = status(case)["copies"]
     assert copies["one_device"] is True and copies["one_device_acknowledged"] is True
     assert copies["one_device_warning"] is None
@@ -91,7 +91,7 @@ def test_no_warning_when_a_replica_is_on_another_disk(case: Path, other_disk: Pa
     ok(run_intake("replica", "add", other_disk / "intake-store", "--name", "usb", "--case", case))
     out = ok(run_intake("status", "--case", case)).stdout
     assert "kopieën" not in out
-    assert f"  on {other_disk}, 0.0 GB free: replica usb" in out
+    assert f"  op {other_disk}, 0.0 GB vrij: kopie usb" in out
     copies = status(case)["copies"]
     assert copies["one_device"] is False and copies["one_device_warning"] is None
     by_where = {d["where"]: d for d in copies["devices"]}

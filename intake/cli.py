@@ -484,8 +484,8 @@ def category(case_dir: Path, entry: int, category: str) -> None:
 @cli.command()
 @case_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "formats", default="json,pdf,html,csv", show_default=True,
-              help="Comma-separated: json, pdf, html, csv, ombudsman, bundle.")
+@click.option("--format", "formats", default="json,pdf,html,csv,xlsx", show_default=True,
+              help="Comma-separated: json, pdf, html, csv, xlsx, ombudsman, bundle.")
 @click.option("--from", "date_from", help="First day (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Last day (YYYY-MM-DD).")
 @click.option("--lang", type=click.Choice(["nl", "fr", "en"]), help="Language (default: the case's).")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections import Counter
 from html import escape
 from pathlib import Path
@@ -203,7 +204,11 @@ def html_text(chronology: dict, context: ReportContext) -> str:
         (t["tool"], e(f'intake {chronology.get("tool", {}).get("version", "")}')),
     ]
     if context.generated_at:
-        meta.append((t["generated"], e(context.generated_at)))
+        made = context.generated_at
+        m = re.match(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})", made)
+        if m:
+            made = f"{format_date(m[1], lang)} {m[2]} UTC"
+        meta.append((t["generated"], e(made)))
     meta += [(t["root_hash"], f'<span class="hash">{e(chronology.get("root_hash"))}</span>'),
              (t["merkle_root"], f'<span class="hash">{e(chronology.get("merkle_root"))}</span>')]
     out = [

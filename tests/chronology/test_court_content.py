@@ -258,3 +258,18 @@ def test_bidi_overrides_and_controls_are_visible_everywhere(reports, lang):
     for fmt, text in raw.items():
         assert "\u202e" not in text and "\u202c" not in text, fmt
         assert "[U+202E]" in text, fmt
+
+
+def test_every_kind_flag_source_and_message_of_the_case_has_words(reports):
+    from intake.i18n import translator
+    from intake.reports import labels as L
+
+    doc = json.loads((reports["nl"] / "chronology.json").read_text("utf-8"))
+    entries = doc["entries"] + doc["undated"]
+    for lang in LANGS:
+        t = translator(lang)
+        for e in entries:
+            assert e["kind"] in L.KINDS
+            assert all(f in L.FLAGS for f in e["flags"]), e["flags"]
+            assert all(L.has_source(c["source"]) for c in e["claims"]), e["claims"]
+            assert e["message"] and t.has(e["message"]), e["message"]

@@ -104,3 +104,28 @@ def test_belgian_dates_long_and_short() -> None:
     assert translator("fr").date("2024-10-27", "long") == "27 octobre 2024"
     assert translator("fr").date("2024-10-27") == "27/10/2024"
     assert L.format_date("2024-07-01", "nl") == "01/07/2024"
+
+
+def _source_literals() -> set[str]:
+    """Time sources written in the plugins' code: ``source="..."`` (an f-string's
+    parts filled with ``X``), and the labels in their tables of time fields."""
+    found: set[str] = set()
+    for path in (ROOT / "plugins").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "source":
+                v = node.value
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    found.add(v.value)
+                elif isinstance(v, ast.JoinedStr):
+                    found.add("".join(p.value if isinstance(p, ast.Constant) else "X"
+                                      for p in v.values))
+    from plugins import _imaging
+
+    found |= {row[3] for row in _imaging.EXIF_TIMES} | {row[1] for row in _imaging.XMP_TIMES}
+    return found
+
+
+def test_every_time_source_in_the_plugins_has_words() -> None:
+    missing = sorted(s for s in _source_literals() if not L.has_source(s))
+    assert missing == [], "add these to SOURCES or SOURCE_PATTERNS in intake/reports/labels.py"

@@ -192,8 +192,9 @@ def _print_copies(copies: dict, _: Callable[..., str]) -> None:
             console.print(_("  on {where}: replica {names}", where=d["where"], names=names),
                           markup=False)
         else:
+            free = format(d["free_bytes"] / 1e9, ".1f")
             console.print(_("  on {where}, {free} GB free: replica {names}", where=d["where"],
-                            free=f"{d['free_bytes'] / 1e9:.1f}", names=names), markup=False)
+                            free=free, names=names), markup=False)
     if copies["one_device_warning_shown"]:
         console.print(copies["one_device_warning_shown"], markup=False)
 

@@ -9,6 +9,7 @@ import click
 from .cli import _print_json, _progress, case_option, cli, console, json_option
 from .devices import place_of, where_copies_are
 from .errors import IntakeError, VerifyFailed
+from .i18n import N_, translator
 from .messages import translate
 
 
@@ -79,14 +80,16 @@ def replica_add(case_dir: Path, as_json: bool, path: Path, name: str | None) -> 
                      "copied": copied, "custody_lines": lines, "complete": not lacking,
                      "lacking": lacking, "copies": copies})
     else:
-        console.print(f"Replica {name} added in {folder} (config/intake.toml updated).",
-                      markup=False)
+        _ = translator(case.config.language).gettext
+        console.print(_("Replica {name} added in {folder} (config/intake.toml updated).",
+                        name=name, folder=folder), markup=False)
         if not lacking:
-            console.print(f"It holds everything, checked by hash: {items} items, {metas} "
-                          f"metadata files and {lines} custody lines ({copied['items']} items "
-                          "copied now).", markup=False)
+            console.print(_("It holds everything, checked by hash: {items} items, {metas} "
+                            "metadata files and {lines} custody lines ({copied} items copied "
+                            "now).", items=items, metas=metas, lines=lines,
+                            copied=copied["items"]), markup=False)
         for what in lacking:
-            console.print(f"MISSING in {name}: {what}", markup=False)
+            console.print(_("MISSING in {name}: {what}", name=name, what=what), markup=False)
         if copies["one_device_warning_shown"]:
             console.print(copies["one_device_warning_shown"], markup=False)
     if lacking:
@@ -110,26 +113,35 @@ def replica_list(case_dir: Path, as_json: bool) -> None:
             held = set(rep.iter_objects()) if available else set()
             log_problem = case.log.damaged.get(getattr(rep, "custody_path", None), "")
             if not available:
-                health = translate(case.unavailable.get(rep.name, "not available"),
-                                   case.config.language)
+                health = (case.unavailable.get(rep.name, "not available"), {})
             elif log_problem:
-                health = f"custody log: {log_problem}"
+                health = (N_("custody log: {problem}"), {"problem": log_problem})
             elif items - held:
-                health = f"lacks {len(items - held)} of {len(items)} items"
+                health = (N_("lacks {missing} of {n} items"),
+                          {"missing": len(items - held), "n": len(items)})
             else:
-                health = f"holds all {len(items)} items"
+                health = (N_("holds all {n} items"), {"n": len(items)})
             rows.append({"name": rep.name, "path": str(getattr(rep, "root", "")),
                          "available": available, "device": place.where,
                          "this_computer": place.this_computer, "free_bytes": place.free_bytes,
                          "items": len(held & items), "missing_items": len(items - held),
-                         "custody_problem": log_problem, "health": health})
+                         "custody_problem": log_problem,  # health: English, like all JSON
+                         "health": translator("en").gettext(health[0], **health[1]),
+                         "health_shown": (translator(case.config.language)
+                                          .gettext(health[0], **health[1]) if health[1]
+                                          else translate(health[0], case.config.language))})
         copies = where_copies_are(case)
+        _ = translator(case.config.language).gettext
     if as_json:
         _print_json({"replicas": rows, "copies": copies})
         return
     for r in rows:
-        free = "" if r["free_bytes"] is None else f", {r['free_bytes'] / 1e9:.1f} GB free"
-        console.print(f"{r['name']}: {r['path']} (on {r['device']}{free}): {r['health']}",
-                      markup=False)
+        if r["free_bytes"] is None:
+            line = _("{name}: {path} (on {device}): {health}", **r | {"health": r["health_shown"]})
+        else:
+            free = format(r["free_bytes"] / 1e9, ".1f")
+            line = _("{name}: {path} (on {device}, {free} GB free): {health}",
+                     **r | {"health": r["health_shown"], "free": free})
+        console.print(line, markup=False)
     if copies["one_device_warning_shown"]:
         console.print(copies["one_device_warning_shown"], markup=False)

@@ -88,7 +88,10 @@ def test_one_device_ok_acknowledges_it_for_a_test_setup(case: Path) -> None:
 def test_no_warning_when_a_replica_is_on_another_disk(case: Path, other_disk: Path) -> None:
     drop(case, "f.txt", b"one file\n")
     ingest(case)
-    ok(run_intake("replica", "add", other_disk / "intake-store", "--name", "usb", "--case", case))
+    added = ok(run_intake("replica", "add", other_disk / "intake-store", "--name", "usb",
+                          "--case", case)).stdout
+    assert f"Kopie usb toegevoegd in {other_disk / 'intake-store'}" in added
+    assert "Ze bevat alles, gecontroleerd met de hash: 1 stukken, 3 metadatabestanden" in added
     out = ok(run_intake("status", "--case", case)).stdout
     assert "kopieën" not in out
     assert f"  op {other_disk}, 0.0 GB vrij: kopie usb" in out
@@ -140,7 +143,7 @@ def test_replica_add_makes_a_complete_verified_replica(case: Path, tmp_path: Pat
     checked = ok(verify(case)).stdout
     assert "replica intake-store: 5 of 5 items verified" in checked and "all good" in checked
     listed = ok(run_intake("replica", "list", "--case", case)).stdout
-    assert f"intake-store: {fresh} (on " in listed and "holds all 5 items" in listed
+    assert f"intake-store: {fresh} (op " in listed and "): bevat alle 5 stukken" in listed
 
     # dropped later: stored in all three
     drop(case, "later.txt", b"later\n")

@@ -70,8 +70,12 @@ def resolve_case_dir(case_dir: Path) -> tuple[Path, list[str]]:
         if _move_older_case(Path(case_dir).resolve(), target):
             notes.append(f"Moved this checkout's case (store/, .intake/, inbox/) to {target}")
         else:
-            init_case(target, name="default case")
-            notes.append(f"Made the default case in {target}")
+            try:
+                init_case(target, name="default case")
+                notes.append(f"Made the default case in {target}")
+            except IntakeError:
+                if not (target / "config" / "intake.toml").is_file():
+                    raise  # else another command made it at the same moment
     notes.append(f"Case: {target} (the evidence is kept there, outside this checkout)")
     notes += _link_inbox(Path(case_dir).resolve() / "inbox", target / "inbox")
     return target, notes

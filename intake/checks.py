@@ -249,6 +249,7 @@ def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
     settled: dict[str, str] = {}
     meta_hashes: dict[str, str] = {}
     overrides: list[dict] = []
+    curated: list[dict] = []
     for rec in recs:
         for rel, digest in (rec.get("meta") or {}).items():
             meta_hashes[rel] = digest
@@ -256,6 +257,8 @@ def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
             settled[rec["receipt"]] = rec["moved_to"]
         if rec.get("event") == "override":
             overrides.append(rec)
+        if rec.get("event") == "curated":
+            curated.append(rec)
     base = source.root / "meta"
     with idx.tx():
         for rel, digest in meta_hashes.items():
@@ -281,6 +284,8 @@ def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
                     idx.set_copy(sha, rep.name)
         for rec in overrides:
             idx.set_override(rec["sha256"], rec["event_key"], rec["data"])
+        for rec in curated:
+            idx.add_curation(rec["seq"], rec["rid"], rec["record"])
         idx.set_state("custody_seq", str(len(recs)))
     counts = idx.counts()
     counts["source_replica"] = source.name  # type: ignore[assignment]

@@ -467,19 +467,21 @@ def log_add(case_dir: Path, when: str, what: str, place: str, witnesses: tuple[s
 
 @cli.command()
 @case_option
-@click.argument("entry", type=int)
+@click.argument("entry")
 @click.argument("category", type=click.Choice(["none", *CATEGORIES]))
-def category(case_dir: Path, entry: int, category: str) -> None:
-    """Set the kind of behaviour of chronology entry ENTRY (as numbered in the last build).
+def category(case_dir: Path, entry: str, category: str) -> None:
+    """Set the kind of behaviour of chronology entry ENTRY (its id, or its number now).
 
-    The change is an adviser's decision: it is kept in the custody log, with
-    the entry's sources, and shown in every later chronology.
+    The id (e-…, shown by 'intake entry list') never changes; a number is
+    read in the chronology as it stands now. The change is an adviser's
+    decision: a curation record in every replica and the custody log, shown
+    in every later chronology.
     """
     from .reporting import set_category
 
     with _open(case_dir) as case:
-        sources = set_category(case, entry, "" if category == "none" else category)
-    console.print(f"Entry {entry}: category set to {category} for {len(sources)} source(s).")
+        e = set_category(case, entry, "" if category == "none" else category)
+    console.print(f"Entry {e['number']} ({e['id']}): category set to {category}.")
 
 
 @cli.command()
@@ -514,6 +516,9 @@ def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | Non
 
 
 from . import replica_cli  # noqa: E402,F401  (registers `intake replica`)
+from .curation_cli import register as _register_curation  # noqa: E402
+
+_register_curation(cli)
 
 
 def main() -> None:

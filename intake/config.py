@@ -46,7 +46,22 @@ path = "store/b"
 [plugins]
 folders = []                   # folders with an adviser's plugin files (*.py)
 timeout_seconds = 60           # a plugin that takes longer on one file is stopped
+
+# Who asks the telecom ombudsman to identify a caller (the ombudsman request).
+# Empty values are printed as lines to fill in by hand.
+[requester]
+name = ""                      # the victim's name (default: the person with role victim)
+address = ""                   # street and number, postcode and town
+phone = ""                     # the number the calls came in on (default: the victim's)
+operator = ""                  # e.g. Proximus, Orange, Telenet/BASE
+pv = ""                        # police report number (default: PV numbers in the logbook)
+police_zone = ""               # e.g. PZ Gent
+place = ""                     # where the request is signed
 """
+
+
+#: ``[requester]``: the victim as the ombudsman request names them (docs/configuration.md).
+REQUESTER_KEYS = ("name", "address", "phone", "operator", "pv", "police_zone", "place")
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,8 @@ class Config:
     plugin_timeout: float
     state_dir: Path  # index, lock: a cache, rebuildable from any replica
     one_device_ok: bool = False  # every replica on one disk is known (a test setup)
+    #: who asks the telecom ombudsman (name, address, phone, operator, pv, police_zone, place)
+    requester: dict[str, str] = field(default_factory=dict)
 
     @property
     def index_path(self) -> Path:
@@ -94,12 +111,13 @@ class Config:
 
 
 _ALLOWED: dict[str, tuple[str, ...]] = {
-    "": ("case", "inbox", "store", "replicas", "plugins"),
+    "": ("case", "inbox", "store", "replicas", "plugins", "requester"),
     "case": ("name", "timezone", "language"),
     "inbox": ("path", "settle_seconds", "ignore"),
     "store": ("min_copies", "one_device_ok"),
     "replicas": ("name", "kind", "path", "options"),
     "plugins": ("folders", "timeout_seconds"),
+    "requester": REQUESTER_KEYS,
 }
 
 
@@ -225,11 +243,22 @@ def load_config(case_dir: Path) -> Config:
 
     _refuse_overlaps(r, case_dir, inbox, inbox_t.get("path", "inbox"), replicas, raw_replicas,
                      list(zip(folder_paths, folders, strict=True)))
+    req_t = r.table("requester")
+    requester = {k: r.get(req_t, "requester", k, str, "").strip() for k in REQUESTER_KEYS}
+    if requester["phone"]:
+        from .phones import e164
+
+        phone = e164(requester["phone"])
+        if phone is None:
+            raise r.fail("requester.phone", f"is {requester['phone']!r}, which is not a phone "
+                                            "number (write it like \"0468 99 01 23\")")
+        requester["phone"] = phone
+
     return Config(case_dir=case_dir, name=name, timezone=tz, language=lang, inbox=inbox,
                   settle_seconds=settle, ignore=tuple(ignore), min_copies=min_copies,
                   replicas=tuple(replicas), plugin_folders=folder_paths,
                   plugin_timeout=timeout, state_dir=case_dir / ".intake",
-                  one_device_ok=one_device_ok)
+                  one_device_ok=one_device_ok, requester=requester)
 
 
 def _inside(inner: Path, outer: Path) -> bool:

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS meta_files (path TEXT PRIMARY KEY, sha256 TEXT NOT NU
 CREATE TABLE IF NOT EXISTS overrides (
     sha256 TEXT NOT NULL, event_key TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (sha256, event_key));
+CREATE TABLE IF NOT EXISTS curation (
+    seq INTEGER PRIMARY KEY, rid TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS problems (
     source TEXT PRIMARY KEY, reason TEXT NOT NULL, size INTEGER, mtime_ns INTEGER, at TEXT);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -104,6 +106,11 @@ class Index:
     def set_override(self, sha256: str, event_key: str, data: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO overrides VALUES (?,?,?)",
                         (sha256, event_key, json.dumps(data, sort_keys=True)))
+
+    def add_curation(self, seq: int, rid: str, record: dict[str, Any]) -> None:
+        """One adviser's decision (intake/curation.py), under its custody line number."""
+        self.db.execute("INSERT OR REPLACE INTO curation VALUES (?,?,?)",
+                        (seq, rid, json.dumps(record, sort_keys=True)))
 
     def set_problem(self, source: str, reason: str, size: int | None, mtime_ns: int | None,
                     at: str) -> bool:
@@ -226,6 +233,11 @@ class Index:
         names += [r[0] for r in self.db.execute(
             "SELECT name FROM origins WHERE sha256=? ORDER BY parent, n", (sha256,))]
         return list(dict.fromkeys(names))
+
+    def curation_records(self) -> list[dict[str, Any]]:
+        """Every curation record with its ``rid`` and ``seq``, in custody order."""
+        return [{**json.loads(data), "rid": rid, "seq": seq} for seq, rid, data in
+                self.db.execute("SELECT seq, rid, data FROM curation ORDER BY seq")]
 
     def item_records(self) -> Iterator[dict[str, Any]]:
         """Every item in the shape docs/chronology-format.md describes, by sha256."""

@@ -67,7 +67,8 @@ def _context(case: Case, language: str) -> ReportContext:
         case_name=case.config.name, language=language, timezone=case.config.timezone,
         tool_version=__version__,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        object_path=object_path, thumbnail=thumbnail, custody_log=custody)
+        object_path=object_path, thumbnail=thumbnail, custody_log=custody,
+        requester=dict(case.config.requester))
 
 
 def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: str | None = None,
@@ -80,10 +81,7 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
         raise IntakeError(f"unknown format {', '.join(unknown)}; known: "
                           f"{', '.join(sorted(writers))}")
     language = language or case.config.language
-    doc = build_chronology(case.index.item_records(),
-                           case={"name": case.config.name, "timezone": case.config.timezone,
-                                 "language": language},
-                           tool_version=__version__, date_from=date_from, date_to=date_to)
+    doc = build_doc(case, language, date_from=date_from, date_to=date_to)
     if advance:
         advance()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -110,23 +108,25 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
     return written
 
 
-def set_category(case: Case, entry_number: int, category: str) -> list[dict]:
-    """Record the adviser's category for every source of one chronology entry."""
-    doc = build_chronology(case.index.item_records(),
-                           case={"name": case.config.name, "timezone": case.config.timezone,
-                                 "language": case.config.language},
-                           tool_version=__version__)
-    entry = next((e for e in doc["entries"] + doc.get("undated", [])
-                  if e.get("number") == entry_number), None)
-    if entry is None:
-        raise IntakeError(f"the chronology has no entry {entry_number}; "
-                          "build it first with 'intake chronology'")
-    sources = [s for s in entry.get("sources", []) if s.get("event_key")]
-    for source in sources:
-        data = {"category": category}
-        case.log.event("override", sha256=source["exhibit"], event_key=source["event_key"],
-                       data=data, entry=entry_number, by="adviser")
-        with case.index.tx():
-            case.index.set_override(source["exhibit"], source["event_key"], data)
-            case.index.set_state("custody_seq", str(case.log.seq))
-    return sources
+def build_doc(case: Case, language: str | None = None, *, date_from: str | None = None,
+              date_to: str | None = None) -> dict:
+    """The chronology of the case as it stands: items, overrides and curation records."""
+    return build_chronology(case.index.item_records(),
+                            case={"name": case.config.name, "timezone": case.config.timezone,
+                                  "language": language or case.config.language},
+                            tool_version=__version__, date_from=date_from, date_to=date_to,
+                            curation=case.index.curation_records())
+
+
+def set_category(case: Case, entry_ref: str, category: str) -> dict:
+    """Record the adviser's category for one chronology entry (by id or number).
+
+    Kept as a curation record (intake/curation.py) naming the entry's sources,
+    so it follows the entry whatever its number in a later chronology.
+    """
+    from .curation import check_category, entry_target, resolve_entries, store_record
+
+    entry = resolve_entries(build_doc(case), [entry_ref])[0]
+    store_record(case, {"kind": "entry", "action": "category",
+                        "value": check_category(category), **entry_target(entry)})
+    return entry

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..curation import entry_states, event_ref, fold_entry, fold_persons, match_persons, source_id
+from ..phones import same_number_key
 from ..serialize import claim_from_plain
 from ..timeclaims import (
     BadTimeClaim,
@@ -275,6 +277,11 @@ class _Event:
     def order(self) -> tuple[str, int]:
         return (self.exhibit, self.idx)
 
+    @property
+    def ref(self) -> str:
+        """How curation records name this event (intake/curation.py)."""
+        return event_ref(self.key, self.idx)
+
 
 def _claim(raw: Mapping[str, Any], ev: dict, zone: str) -> tuple[dict | None, str]:
     """A resolved, normalised claim with its provenance, or (None, flag)."""
@@ -349,13 +356,8 @@ def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
 
 
 def _norm_number(number: Any) -> str:
-    text = _text(number).strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if text.startswith("+"):
-        return "+" + digits
-    if digits.startswith("00"):
-        return "+" + digits[2:]
-    return digits or text
+    """E.164 where the number is one (0468…, 0032 468…, +32 468… alike), else its digits."""
+    return same_number_key(_text(number))
 
 
 def _merge_key(ev: _Event) -> tuple | None:
@@ -482,7 +484,8 @@ def _logbook_links(entries: list[dict], by_sha: Mapping[str, Mapping[str, Any]])
 # --------------------------------------------------------------------------- entries
 
 def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
-           event_count: Mapping[str, int], zone: str) -> dict:
+           event_count: Mapping[str, int], zone: str,
+           curated: Mapping[tuple[str, str], list[dict]]) -> dict:
     group = sorted(group, key=lambda e: (e.exhibit, e.plugin, e.key, e.idx))
     first = group[0]
     claims = [c for ev in group for c in ev.claims]
@@ -515,6 +518,11 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
             break
     else:
         category = next((ev.category for ev in group if ev.category), "")
+    entry_id = source_id(first.exhibit, first.ref)
+    curation = fold_entry([r for ev in group for r in curated.get((ev.exhibit, ev.ref), ())]
+                          + list(curated.get(("id", entry_id), ())))
+    if "category" in curation:  # the adviser's latest word on the kind of behaviour
+        category = curation.pop("category")
     facts: dict = {}
     for ev in group:
         for k, v in ev.facts.items():
@@ -525,6 +533,7 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
             if ekey == ev.key if ekey else event_count.get(ev.exhibit, 0) == 1:
                 exhibits.append(child)
     entry.update(
+        id=entry_id, curation=curation,
         what=first.what, message=first.message, who=first.who, to=first.to,
         category=category,
         witnesses=_unique(w for ev in group for w in ev.witnesses),
@@ -627,8 +636,13 @@ def seal(doc: dict) -> dict:
 
 def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str, Any],
                      tool_version: str, date_from: str | None = None,
-                     date_to: str | None = None) -> dict:
-    """The chronology document (docs/chronology-format.md) from item records."""
+                     date_to: str | None = None,
+                     curation: Iterable[Mapping[str, Any]] = ()) -> dict:
+    """The chronology document (docs/chronology-format.md) from item records and the
+    adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
+    curation = list(curation)
+    curated = entry_states(curation)
+    persons = fold_persons(curation)
     zone = _text(case.get("timezone")) or "Europe/Brussels"
     ZoneInfo(zone)  # fail early on an unknown zone
     d_from = date.fromisoformat(date_from) if date_from else None
@@ -661,7 +675,9 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         events += evs
     _message_times(events, by_sha)
 
-    built = [_entry(g, children, event_count, zone) for g in _group(events)]
+    built = [_entry(g, children, event_count, zone, curated) for g in _group(events)]
+    for e in built:
+        e["persons"] = match_persons(e, persons)
     dated = [e for e in built if e["instant"] is not None]
     undated = [e for e in built if e["instant"] is None]
     # Exhibits whose family has any entry at all, before the period filter.
@@ -708,6 +724,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
                  "language": _text(case.get("language")) or "nl"},
         "tool": {"name": "intake", "version": tool_version},
         "period": {"from": date_from, "to": date_to},
+        "persons": persons,
         "exhibits": exhibits,
         "entries": dated,
         "undated": undated,

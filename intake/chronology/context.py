@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -19,7 +19,8 @@ class ReportContext:
     if no replica holds a good one); `thumbnail(sha256, size)` gives PNG bytes
     or None; `custody_log` is a verified copy of the custody log (JSON lines).
     `generated_at` is when the report is made (UTC ISO): it appears in the
-    PDF and HTML but never in chronology.json.
+    PDF and HTML but never in chronology.json. `requester` is the config's
+    ``[requester]`` table (the ombudsman request's sender; empty values allowed).
     """
 
     case_name: str = "case"
@@ -30,3 +31,4 @@ class ReportContext:
     object_path: Callable[[str], Path | None] = _none
     thumbnail: Callable[[str, int], bytes | None] = _none
     custody_log: Path | None = None
+    requester: dict[str, str] = field(default_factory=dict)

@@ -29,6 +29,7 @@ from pathlib import Path
 from intake.chronology.context import ReportContext
 
 from . import entryview as view
+from .curated import for_police
 from .labels import category_name, kind_name, labels, language
 from .labels import split_local as labels_split_local
 
@@ -71,7 +72,7 @@ def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
     zone = (chronology.get("case") or {}).get("timezone") or "Europe/Brussels"
     sha_label = {x["sha256"]: x["label"] for x in chronology.get("exhibits", ())}
     rows = [[L[c] for c in COLUMNS]]
-    for e in list(chronology.get("entries", ())) + list(chronology.get("undated", ())):
+    for e in for_police(list(chronology.get("entries", ())) + list(chronology.get("undated", ()))):
         day, time, offset = split_local(e.get("local"), e.get("granularity"))
         _, _, _, other = view.time_parts(e, zone)
         if other and offset:

@@ -20,6 +20,7 @@ from intake.messages import translate
 
 from . import entryview as view
 from . import incidents as inc
+from .curated import curation_lines, for_police
 from .labels import category_name, format_date, labels, language
 
 FILE_NAME = "chronology.html"
@@ -136,6 +137,8 @@ def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str) 
         what.append(f'<div class="small">{e(t["col_witnesses"])}{e(t["colon"])}'
                     f'{e(", ".join(x["witnesses"]))}</div>')
     cur = view.curation(x)
+    if cur["star"]:
+        what.append(f'<div class="small">{e(curation_lines(x, lang)[0])}</div>')
     if cur["tags"]:
         what.append(f'<div class="small">{e(t["col_tags"])}{e(t["colon"])}'
                     f'{e(", ".join(cur["tags"]))}</div>')
@@ -187,8 +190,8 @@ def html_text(chronology: dict, context: ReportContext) -> str:
     case = chronology.get("case", {})
     period = chronology.get("period", {})
     exhibits = chronology.get("exhibits", [])
-    entries = chronology.get("entries", [])
-    undated = chronology.get("undated", [])
+    entries = for_police(chronology.get("entries", []))
+    undated = for_police(chronology.get("undated", []))
     zone = case.get("timezone") or context.timezone
     labels_ = {x["sha256"]: x["label"] for x in exhibits}
     name = case.get("name") or context.case_name

@@ -35,7 +35,9 @@ from intake.chronology.context import ReportContext
 
 from . import entryview as view
 from . import incidents as inc
+from .curated import curation_lines, for_police, left_out
 from .labels import format_date, kind_name, labels, language, split_local
+from .ombudsman_words import words
 
 __all__ = ["write_pdf", "build_data", "compile_typst", "exhibit_filename", "safe_text",
            "incidents_chart", "canonical_bytes", "ReportError"]
@@ -219,7 +221,7 @@ def _entry_row(entry: dict, sha_label: dict[str, str], lang: str, zone: str) -> 
         "kind": kind_name(str(entry.get("kind") or ""), lang),
         "what": view.headline(entry, lang),
         "text": view.visible(view.shown_text(entry, lang, labels_[0] if labels_ else "")),
-        "details": view.details(entry, lang),
+        "details": view.details(entry, lang) + curation_lines(entry, lang),
         "flags": ", ".join(view.flag_words(entry, lang)),
         "source": source,
         "exhibits": ", ".join(labels_),
@@ -252,8 +254,8 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     L = labels(lang)
     case = chronology.get("case") or {}
     exhibits = chronology.get("exhibits") or []
-    entries = chronology.get("entries") or []
-    undated = chronology.get("undated") or []
+    entries = for_police(chronology.get("entries") or [])
+    undated = for_police(chronology.get("undated") or [])
     sha_label = {e["sha256"]: str(e.get("label") or e.get("number")) for e in exhibits}
 
     json_bytes = canonical_bytes(chronology)
@@ -356,6 +358,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "counts": {"entries": str(len(entries)), "undated": str(len(undated)),
                    "exhibits": str(len(exhibits)), "incidents": str(chart["total"])},
         "kinds": [{"kind": k, "count": str(n)} for k, n in sorted(kinds.items())],
+        "left_out": (words(lang)["left_out"].format(n=n) if (n := left_out(chronology)) else ""),
         "chart": chart,
         "rows": [_entry_row(e, sha_label, lang, zone) for e in entries],
         "undated": [_entry_row(e, sha_label, lang, zone) for e in undated],

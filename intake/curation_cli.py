@@ -1,0 +1,343 @@
+"""``intake person ...`` and ``intake entry ...``: the adviser's decisions, from the CLI.
+
+Each command that decides something writes one curation record
+(intake/curation.py); nothing here touches an item. Registered on the main
+command group by ``register(cli)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .curation import (
+    REPORTS,
+    ROLES,
+    entry_target,
+    fold_persons,
+    identifier,
+    next_person_id,
+    resolve_entries,
+    store_record,
+)
+from .errors import IntakeError
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``person`` and ``entry`` groups to the main command group."""
+    cli.add_command(person)
+    cli.add_command(entry)
+
+
+def _shared():
+    from . import cli as main
+
+    return main
+
+
+def case_option(f):
+    return click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=Path("."), show_default=True,
+                        help="The case folder (holding config/intake.toml).")(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")(f)
+
+
+def _open(case_dir: Path, write: bool = True):
+    return _shared()._open(case_dir, write=write)
+
+
+def _echo(value: Any) -> None:
+    _shared()._print_json(value)
+
+
+def _say(text: str) -> None:
+    _shared().console.print(text, markup=False)
+
+
+# --------------------------------------------------------------------------- persons
+
+@click.group()
+def person() -> None:
+    """The people of the case (victim, suspects, witnesses) and their numbers and addresses."""
+
+
+def _person_line(p: dict) -> str:
+    ids = ", ".join(i["value"] for i in p["identifiers"]) or "no identifiers"
+    return f"{p['id']}  {p['role']:<8} {p['name'] or '(no name)'}: {ids}" + (
+        f"  [{p['note']}]" if p.get("note") else "")
+
+
+@person.command("add")
+@case_option
+@json_option
+@click.option("--role", type=click.Choice(ROLES), help="victim, suspect, witness, friend, other.")
+@click.option("--name", default="", help="The person's name as the adviser writes it.")
+@click.option("--phone", "phones", multiple=True, help="A phone number, any form (repeat).")
+@click.option("--email", "emails", multiple=True, help="An e-mail address (repeat).")
+@click.option("--handle", "handles", multiple=True,
+              help="A name or handle as chats show it, e.g. 'Kevin' or '@kev' (repeat).")
+@click.option("--note", default="", help="A short note about the person.")
+@click.option("--to", "existing", help="Add these identifiers to person pN instead.")
+def person_add(case_dir: Path, as_json: bool, role: str | None, name: str,
+               phones: tuple[str, ...], emails: tuple[str, ...], handles: tuple[str, ...],
+               note: str, existing: str | None) -> None:
+    """Add a person, or (with --to pN) more identifiers to one."""
+    idents = ([identifier("phone", p) for p in phones] + [identifier("email", e) for e in emails]
+              + [identifier("handle", h) for h in handles])
+    with _open(case_dir) as case:
+        records = case.index.curation_records()
+        known = {p["id"] for p in fold_persons(records)}
+        if existing:
+            if existing not in known:
+                raise IntakeError(f"there is no person {existing}; see 'intake person list'")
+            pid = existing
+        else:
+            if not role:
+                raise IntakeError("say who this is: --role victim, suspect, witness, friend "
+                                  "or other")
+            if not name and not idents:
+                raise IntakeError("give a --name or at least one --phone, --email or --handle")
+            pid = next_person_id(records)
+        store_record(case, {"kind": "person", "action": "add", "person": pid,
+                            "role": role or "", "name": name.strip(), "note": note.strip(),
+                            "identifiers": idents})
+        result = next(p for p in fold_persons(case.index.curation_records()) if p["id"] == pid)
+    if as_json:
+        _echo(result)
+    else:
+        _say(("Updated " if existing else "Added ") + _person_line(result))
+
+
+@person.command("list")
+@case_option
+@json_option
+def person_list(case_dir: Path, as_json: bool) -> None:
+    """The persons of the case, with their identifiers (phone numbers in E.164)."""
+    with _open(case_dir, write=False) as case:
+        people = fold_persons(case.index.curation_records())
+    if as_json:
+        _echo(people)
+        return
+    if not people:
+        _say("No persons yet: add them with 'intake person add --role suspect --name ...'.")
+    for p in people:
+        _say(_person_line(p))
+
+
+@person.command("remove")
+@case_option
+@json_option
+@click.argument("person_id")
+def person_remove(case_dir: Path, as_json: bool, person_id: str) -> None:
+    """Remove a person (a record saying so; the earlier records stay in the log)."""
+    with _open(case_dir) as case:
+        if person_id not in {p["id"] for p in fold_persons(case.index.curation_records())}:
+            raise IntakeError(f"there is no person {person_id}; see 'intake person list'")
+        rec = store_record(case, {"kind": "person", "action": "remove", "person": person_id})
+    if as_json:
+        _echo({"removed": person_id, "record": rec["rid"]})
+    else:
+        _say(f"Removed {person_id}.")
+
+
+# --------------------------------------------------------------------------- entries
+
+@click.group()
+def entry() -> None:
+    """The adviser's notes, tags, stars and choices on chronology entries.
+
+    ENTRY is an entry's id (e-…, from 'intake entry list'; a unique start of
+    it is enough) or its number in the chronology as it stands now.
+    """
+
+
+def _summary(e: dict) -> dict:
+    return {"id": e["id"], "number": e["number"], "local": e.get("local"), "kind": e["kind"],
+            "what": e.get("what", ""), "category": e.get("category", ""),
+            "persons": e.get("persons", []), "curation": e.get("curation", {})}
+
+
+def _entry_line(e: dict) -> str:
+    c = e.get("curation") or {}
+    marks = ("*" if c.get("star") else " ")
+    extra = []
+    if c.get("tags"):
+        extra.append("tags: " + ", ".join(c["tags"]))
+    for report in REPORTS:
+        if c.get(report):
+            extra.append(f"{c[report]}d {'in' if c[report] == 'include' else 'from'} {report}")
+    if c.get("note"):
+        extra.append(f"note: {c['note']}")
+    when = (e.get("local") or "undated")[:19].replace("T", " ")
+    what = (e.get("what") or "")[:70]
+    return (f"{marks}{e['number']:>5}  {e['id']}  {when:<19}  {e['kind']:<10} {what}"
+            + (f"  [{'; '.join(extra)}]" if extra else ""))
+
+
+def _decide(case_dir: Path, refs: tuple[str, ...], data: dict, as_json: bool,
+            kinds: tuple[str, ...] | None = None) -> None:
+    from .reporting import build_doc
+
+    if not refs:
+        raise IntakeError("name at least one entry (its id, e.g. e-3f9a1c2b7d01, or number)")
+    with _open(case_dir) as case:
+        entries = resolve_entries(build_doc(case), refs)
+        if kinds:
+            wrong = [e for e in entries if e["kind"] not in kinds]
+            if wrong:
+                raise IntakeError(f"entry {wrong[0]['number']} ({wrong[0]['id']}) is a "
+                                  f"{wrong[0]['kind']}: the ombudsman request holds only "
+                                  "calls, SMS and MMS")
+        for e in entries:
+            store_record(case, {"kind": "entry", **data, **entry_target(e)})
+        doc = build_doc(case)
+        after = {e["id"]: e for e in doc["entries"] + doc["undated"]}
+    done = [after.get(e["id"], e) for e in entries]
+    if as_json:
+        _echo([_summary(e) for e in done])
+    else:
+        for e in done:
+            _say(_entry_line(e))
+
+
+@entry.command("list")
+@case_option
+@json_option
+@click.option("--kind", "kinds", multiple=True, help="Only entries of this kind (repeat).")
+@click.option("--starred", is_flag=True, help="Only starred entries.")
+@click.option("--tag", "tags", multiple=True, help="Only entries with this tag (repeat).")
+@click.option("--ombudsman", is_flag=True, help="Only what the ombudsman request holds.")
+def entry_list(case_dir: Path, as_json: bool, kinds: tuple[str, ...], starred: bool,
+               tags: tuple[str, ...], ombudsman: bool) -> None:
+    """The chronology's entries with their ids and the adviser's decisions."""
+    from .reporting import build_doc
+    from .reports.ombudsman import selected_entries
+
+    with _open(case_dir, write=False) as case:
+        doc = build_doc(case)
+    entries = selected_entries(doc) if ombudsman else doc["entries"] + doc["undated"]
+    entries = [e for e in entries
+               if (not kinds or e["kind"] in kinds)
+               and (not starred or e["curation"]["star"])
+               and all(t in e["curation"]["tags"] for t in tags)]
+    if as_json:
+        _echo([_summary(e) for e in entries])
+        return
+    for e in entries:
+        _say(_entry_line(e))
+    _say(f"{len(entries)} entries.")
+
+
+@entry.command("show")
+@case_option
+@json_option
+@click.argument("ref")
+def entry_show(case_dir: Path, as_json: bool, ref: str) -> None:
+    """One entry in full, with the records that decided its curation."""
+    from .reporting import build_doc
+
+    with _open(case_dir, write=False) as case:
+        e = resolve_entries(build_doc(case), [ref])[0]
+        records = [r for r in case.index.curation_records()
+                   if r["rid"] in set(e["curation"]["records"])]
+    if as_json:
+        _echo({**e, "records": records})
+        return
+    _say(_entry_line(e))
+    for r in records:
+        _say(f"   {r['at']}  {r['action']} {r.get('value', '')}  (record {r['rid']}, custody "
+             f"line {r['seq']})")
+
+
+@entry.command("note")
+@case_option
+@json_option
+@click.argument("ref")
+@click.argument("text")
+def entry_note(case_dir: Path, as_json: bool, ref: str, text: str) -> None:
+    """Set the adviser's note on ENTRY (e.g. "stil", "bedreigingen"); "" removes it."""
+    _decide(case_dir, (ref,), {"action": "note", "value": text.strip()}, as_json)
+
+
+@entry.command("tag")
+@case_option
+@json_option
+@click.argument("ref")
+@click.argument("tags", nargs=-1, required=True)
+def entry_tag(case_dir: Path, as_json: bool, ref: str, tags: tuple[str, ...]) -> None:
+    """Add one or more tags to ENTRY."""
+    _decide(case_dir, (ref,), {"action": "tag", "value": sorted({t.strip() for t in tags
+                                                                  if t.strip()})}, as_json)
+
+
+@entry.command("untag")
+@case_option
+@json_option
+@click.argument("ref")
+@click.argument("tags", nargs=-1, required=True)
+def entry_untag(case_dir: Path, as_json: bool, ref: str, tags: tuple[str, ...]) -> None:
+    """Remove tags from ENTRY."""
+    _decide(case_dir, (ref,), {"action": "untag", "value": sorted({t.strip() for t in tags})},
+            as_json)
+
+
+@entry.command("star")
+@case_option
+@json_option
+@click.argument("refs", nargs=-1)
+def entry_star(case_dir: Path, as_json: bool, refs: tuple[str, ...]) -> None:
+    """Star entries (what matters most)."""
+    _decide(case_dir, refs, {"action": "star"}, as_json)
+
+
+@entry.command("unstar")
+@case_option
+@json_option
+@click.argument("refs", nargs=-1)
+def entry_unstar(case_dir: Path, as_json: bool, refs: tuple[str, ...]) -> None:
+    """Take the star off entries."""
+    _decide(case_dir, refs, {"action": "unstar"}, as_json)
+
+
+_FOR = click.option("--for", "reports", type=click.Choice([*REPORTS, "both"]), required=True,
+                    help="The police report, the ombudsman request, or both.")
+
+
+def _reports(value: str) -> list[str]:
+    return list(REPORTS) if value == "both" else [value]
+
+
+@entry.command("include")
+@case_option
+@json_option
+@_FOR
+@click.argument("refs", nargs=-1)
+def entry_include(case_dir: Path, as_json: bool, reports: str, refs: tuple[str, ...]) -> None:
+    """Put entries in the police report or the ombudsman request, whatever the rule says."""
+    kinds = ("call", "sms", "mms") if "ombudsman" in _reports(reports) else None
+    _decide(case_dir, refs, {"action": "include", "value": _reports(reports)}, as_json, kinds)
+
+
+@entry.command("exclude")
+@case_option
+@json_option
+@_FOR
+@click.argument("refs", nargs=-1)
+def entry_exclude(case_dir: Path, as_json: bool, reports: str, refs: tuple[str, ...]) -> None:
+    """Leave entries out of the police report or the ombudsman request."""
+    _decide(case_dir, refs, {"action": "exclude", "value": _reports(reports)}, as_json)
+
+
+@entry.command("default")
+@case_option
+@json_option
+@_FOR
+@click.argument("refs", nargs=-1)
+def entry_default(case_dir: Path, as_json: bool, reports: str, refs: tuple[str, ...]) -> None:
+    """Undo include/exclude: the report's own rule decides again."""
+    _decide(case_dir, refs, {"action": "default", "value": _reports(reports)}, as_json)

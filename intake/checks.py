@@ -251,8 +251,10 @@ def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
     overrides: list[dict] = []
     curated: list[dict] = []
     for rec in recs:
-        for rel, digest in (rec.get("meta") or {}).items():
-            meta_hashes[rel] = digest
+        meta = rec.get("meta")
+        if isinstance(meta, dict):  # "repaired" and "warned" lines name one file as text
+            for rel, digest in meta.items():
+                meta_hashes[rel] = digest
         if rec.get("event") == "settled":
             settled[rec["receipt"]] = rec["moved_to"]
         if rec.get("event") == "override":

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import openpyxl
 import pikepdf
 import pytest
 
@@ -37,44 +38,45 @@ def nl(tmp_path_factory):
     return chronology, write_ombudsman(chronology, tmp / "out", context)
 
 
-def test_writes_csv_and_pdf(nl):
+def test_writes_pdf_xlsx_and_csv(nl):
     _, written = nl
-    assert [p.name for p in written] == ["ombudsman.csv", "ombudsman.pdf"]
+    assert [p.name for p in written] == ["ombudsman.pdf", "ombudsman.xlsx", "ombudsman.csv"]
 
 
 def test_csv_rows_and_values_in_dutch(nl):
     _, written = nl
-    rows = read_csv(written[0])
+    rows = read_csv(written[2])
     header, body = rows[0], rows[1:]
-    assert header == ["Datum", "Uur", "UTC-verschil", "Soort", "Nummer", "Duur (s)",
-                      "Inhoud", "Beltonen", "Stuk"]
-    # 2 calls + 1 blocked call + 1 received SMS; the outgoing SMS, photo, mail, logbook are not
+    assert header == ["Nr.", "Datum", "Uur", "Nummer", "Soort", "Status", "Duur (min:s)",
+                      "Beltonen", "Omschrijving", "Stuk"]
+    # withheld missed call, unknown number's call and SMS, blocked call; not the outgoing
+    # SMS, nor the photo, mail, logbook
     assert len(body) == 4
     missed, silent, sms, blocked = body
-    assert missed == ["28/06/2024", "21:14:05", "UTC+02:00", "oproep (gemist)", "anoniem",
-                      "0", "", "7", "A1"]
-    assert silent == ["29/06/2024", "02:03:44", "UTC+02:00", "oproep", "'+32470123456",
-                      "12", "", "1", "A1"]
-    assert sms[3] == "sms" and sms[6] == SMS_BODY and sms[5] == "" and sms[7] == ""
-    assert blocked[3] == "oproep (geblokkeerd)" and blocked[5] == "0" and blocked[7] == ""
+    # rings the source recorded are shown as such, never as intake's own count
+    assert missed == ["1", "28/06/2024", "21:14:05", "anoniem", "oproep", "gemist", "0:00",
+                      "7 (volgens de telefoon)", "", "A1"]
+    assert silent == ["2", "29/06/2024", "02:03:44", "'+32470123456", "oproep", "beantwoord",
+                      "0:12", "1 (volgens de telefoon)", "", "A1"]
+    assert sms[4:8] == ["sms", "ontvangen", "", ""]
+    assert blocked[4:7] == ["oproep", "geblokkeerd", ""]
 
 
 def test_csv_in_french_and_english(tmp_path):
-    for lang, withheld, kind in (("fr", "masqué", "appel (manqué)"),
-                                 ("en", "withheld", "call (missed)")):
+    for lang, withheld, status in (("fr", "masqué", "manqué"), ("en", "withheld", "missed")):
         chronology, context, _ = make_case(tmp_path / lang, language=lang)
-        csv_path, pdf_path = write_ombudsman(chronology, tmp_path / lang / "out", context)
+        pdf_path, _xlsx, csv_path = write_ombudsman(chronology, tmp_path / lang / "out", context)
         first = read_csv(csv_path)[1]
-        assert first[3] == kind and first[4] == withheld
+        assert first[3] == withheld and first[5] == status
         if lang == "fr":
-            assert read_csv(csv_path)[0][4] == "Numéro"
+            assert read_csv(csv_path)[0][3] == "Numéro"
         if shutil.which("pdftotext"):
             text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True,
                                   check=True).stdout.decode()
             if lang == "en":
                 assert "official languages are Dutch and French" in " ".join(text.split())
             else:
-                assert "Liste des appels et messages non désirés" in text
+                assert "Demande d'identification de l'auteur d'appels malveillants" in text
 
 
 def test_formula_guard():
@@ -84,32 +86,52 @@ def test_formula_guard():
     assert guard_cell("@SUM(A1)") == "'@SUM(A1)"
     assert guard_cell("\tx") == "'\tx"
     assert guard_cell("hallo = wereld") == "hallo = wereld"
-    data = csv_bytes([{"date": "", "time": "", "utc_offset": "", "kind": "sms",
-                       "number": "=cmd", "duration": "", "content": 'a;b "c"\nd',
-                       "rings": "", "exhibit": "A1"}], "nl")
+    data = csv_bytes([{"nr": "1", "date": "", "time": "", "number": "=cmd", "kind": "sms",
+                       "status": "", "duration": "", "rings": "",
+                       "description": 'a;b "c"\nd', "exhibit": "A1"}], "nl")
     row = list(csv.reader(io.StringIO(data[3:].decode(), newline=""), delimiter=";"))[1]
-    assert row[4] == "'=cmd" and row[6] == 'a;b "c"\nd'
+    assert row[3] == "'=cmd" and row[8] == 'a;b "c"\nd'
 
 
-def test_minute_granularity_and_contacts(tmp_path):
+def test_minute_granularity_friends_suspects_and_choices(tmp_path):
     chronology, _, _ = make_case(tmp_path)
     e = chronology["entries"][1]
     e["granularity"] = "minute"
+    assert ombudsman_rows(chronology, "nl")[1]["time"] == "02:03"
+    # a contact name in the phone: one of the victim's own people, left out ...
     e["facts"] = {**e["facts"], "contact": "Ex"}
+    assert [r["nr"] for r in ombudsman_rows(chronology, "nl")] == ["1", "3", "9"]
+    # ... unless the number is a suspect's
+    chronology["persons"] = [{"id": "p1", "role": "suspect", "name": "Ex", "identifiers": [
+        {"kind": "phone", "value": "+32470123456"}], "note": "", "records": []}]
+    e["persons"] = ["p1"]
+    assert [r["nr"] for r in ombudsman_rows(chronology, "nl")] == ["1", "2", "3", "9"]
+    # the adviser's choice overrides the rule, both ways; the note is the description
+    e["curation"] = {"ombudsman": "exclude"}
+    chronology["entries"][3]["curation"] = {"ombudsman": "include", "note": "antwoord"}
     rows = ombudsman_rows(chronology, "nl")
-    assert rows[1]["time"] == "02:03" and rows[1]["number"] == "+32470123456 (Ex)"
+    assert [r["nr"] for r in rows] == ["1", "3", "4", "9"]
+    assert rows[2]["status"] == "uitgaand" and rows[2]["description"] == "antwoord"
+
+
+def test_xlsx_cells_are_text_as_written(nl):
+    _, written = nl
+    ws = openpyxl.load_workbook(written[1]).active
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert "+32470123456" in [c.value for c in cells]  # not a number, no quote added
 
 
 def test_pdf_is_pdfa_and_shows_the_rows(nl):
     _, written = nl
-    with pikepdf.open(written[1]) as pdf:
+    with pikepdf.open(written[0]) as pdf:
         assert pdf.open_metadata().get("pdfaid:part") == "3"
         assert pdf.check_pdf_syntax() == []
         assert len(pdf.attachments) == 0
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed")
-    text = " ".join(subprocess.run(["pdftotext", "-layout", str(written[1]), "-"],
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(written[0]), "-"],
                                    capture_output=True, check=True).stdout.decode().split())
-    assert "Lijst van ongewenste oproepen en berichten" in text
-    assert "anoniem" in text and "21:14:05" in text and "Ik zie je wel" in text
-    assert "Van een verborgen nummer: 1" in text
+    assert "Verzoek tot identificatie van de oproeper" in text
+    assert "anoniem" in text and "21:14:05" in text
+    assert "3 oproepen en 1 berichten, waarvan 1 van een verborgen nummer" in text

@@ -198,7 +198,7 @@ def test_4_ombudsman_request_in_dutch(case: Path) -> None:
                   "Anna Peeters", "Veldstraat 1, 9000 Gent", "Proximus", "GE.12.L3.012345/24",
                   "PZ Gent", "+32477000001", "Handtekening van de aanvrager", "Opgemaakt te Gent",
                   "21:04:05 anoniem oproep gemist", "22:04:06 +32468990123 oproep beantwoord 0:12",
-                  "bedreigingen", "4 oproepen en 2 berichten, waarvan 2 van een verborgen nummer"):
+                  "bedreigingen", "Oproepen: 4; berichten: 2; van een verborgen nummer: 2"):
         assert words in text, words
     assert "0499" not in text and "+32499123456" not in text  # excluded by hand
     assert "uitgaand" not in text  # the victim's own call
@@ -231,7 +231,7 @@ def test_6_police_report_honours_exclude_and_shows_curation(case: Path) -> None:
     text = pdf_text(out / "chronology.pdf")
     assert "Notitie begeleider: stil" in text and "Labels: bedreiging" in text
     assert "Outgoing call to Mama" not in text
-    assert "1 feiten door de begeleider weggelaten" in text
+    assert "Door de begeleider weggelaten uit dit verslag: 1" in text
     doc = json.loads((out / "chronology.json").read_bytes())
     assert any("Outgoing call to Mama" in e["what"] for e in doc["entries"])  # kept in the JSON
 

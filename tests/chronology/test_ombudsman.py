@@ -134,4 +134,4 @@ def test_pdf_is_pdfa_and_shows_the_rows(nl):
                                    capture_output=True, check=True).stdout.decode().split())
     assert "Verzoek tot identificatie van de oproeper" in text
     assert "anoniem" in text and "21:14:05" in text
-    assert "3 oproepen en 1 berichten, waarvan 1 van een verborgen nummer" in text
+    assert "Oproepen: 3; berichten: 1; van een verborgen nummer: 1" in text

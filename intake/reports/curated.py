@@ -2,8 +2,8 @@
 
 An entry the adviser excluded from the police report is left out of its
 tables, chart and counts (it stays in chronology.json, which is attached
-whole); a star, tags and the adviser's note are shown with the entry. Words
-from ombudsman_words.py until the gettext catalogues take them over.
+whole); a star, tags and the adviser's note are shown with the entry. Words from the gettext catalogues
+(context ``curation``, through ombudsman_words.py).
 """
 
 from __future__ import annotations

@@ -224,13 +224,16 @@ def test_5_ombudsman_request_in_french(case: Path) -> None:
 def test_6_police_report_honours_exclude_and_shows_curation(case: Path) -> None:
     out = case.parent / "police"
     build(case, out, "json,pdf,csv")
-    csv_text = (out / "chronology.csv").read_bytes().decode("utf-8-sig")
-    assert "Outgoing call to Mama" not in csv_text  # excluded from the police report
-    assert "Incoming call from Mama" in csv_text  # excluded, then back to the default
-    assert "Notitie begeleider: bedreigingen" in csv_text
+    rows = [line.split(";") for line in
+            (out / "chronology.csv").read_bytes().decode("utf-8-sig").splitlines()]
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5", "7", "8", "9"]  # 6 left out
+    assert "Mama (0470 11 22 33)" in rows[4][5]  # 4: excluded, then back to the default
+    tags, note = rows[0].index("Labels"), rows[0].index("Notitie")
+    assert (rows[7][tags], rows[7][note]) == ("bedreiging", "bedreigingen")
     text = pdf_text(out / "chronology.pdf")
     assert "Notitie begeleider: stil" in text and "Labels: bedreiging" in text
-    assert "Outgoing call to Mama" not in text
+    assert "★ belangrijk" in text
+    assert "Uitgaande oproep naar Mama" not in text and "02:04:10" not in text
     assert "Door de begeleider weggelaten uit dit verslag: 1" in text
     doc = json.loads((out / "chronology.json").read_bytes())
     assert any("Outgoing call to Mama" in e["what"] for e in doc["entries"])  # kept in the JSON

@@ -10,12 +10,14 @@ import fcntl
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import heads
 from .config import Config, load_config, write_default_config
 from .custody import CustodyLog
-from .errors import CaseLockedError, ConfigError, IntakeError
+from .errors import CaseLockedError, ConfigError, CustodyRollback, IntakeError
 from .index import Index
 from .plugins import get_plugin_manager, list_plugins, merged_mapping
 from .store import FolderReplica, ReplicaUnavailable
@@ -33,6 +35,9 @@ class Case:
     index: Index
     pm: object
     _lock_fd: int | None = field(default=None, repr=False)
+    #: what the head records say the custody log lost (docs/threat-model.md); empty = nothing
+    rollback: list[str] = field(default_factory=list)
+    _heads_written: tuple[float, int] = field(default=(0.0, 0), repr=False)
 
     @property
     def info(self) -> CaseInfo:
@@ -40,7 +45,8 @@ class Case:
                         language=self.config.language)
 
     @classmethod
-    def open(cls, case_dir: Path, *, write: bool = True, pm: object = None) -> Case:
+    def open(cls, case_dir: Path, *, write: bool = True, pm: object = None,
+             accept_rollback: bool = False) -> Case:
         config = load_config(case_dir)
         config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock_fd = _lock(config) if write else None
@@ -73,12 +79,29 @@ class Case:
             versions = {i.name: i.version for i in list_plugins(pm)}
             log = CustodyLog([r.custody_path for r in available], versions,
                              head_hint=config.state_dir / "custody_head")
+            rollback = heads.contradictions(
+                log.lines, heads.read(case_id, config.case_dir,
+                                      {r.name: r.root for r in available}))
+            if rollback and write and not accept_rollback:
+                raise CustodyRollback(
+                    "the custody log was cut short or rewritten: " + "; ".join(rollback)
+                    + ". Nothing was changed and nothing is rebuilt from this log. "
+                    "'intake verify' shows what is missing; restore the missing lines from a "
+                    "replica or backup that has them, or, if this log is the one to keep, "
+                    "'intake reindex --accept-rollback' records in the log that you accept it")
             index = Index(config.index_path)
         except BaseException:
             if lock_fd is not None:
                 os.close(lock_fd)
             raise
-        case = cls(config, case_id, replicas, available, unavailable, log, index, pm, lock_fd)
+        case = cls(config, case_id, replicas, available, unavailable, log, index, pm, lock_fd,
+                   rollback)
+        if write:
+            log.on_synced = case._record_head
+            if rollback:  # accepted: said in the log itself, for good
+                log.event("rollback-accepted", log_lines=log.seq, log_head=log.head,
+                          records=rollback)
+                case.rollback = []
         if write and int(index.state("custody_seq", "0") or 0) != log.seq:
             # The index is a cache that fell behind the log (a crash, or a
             # replica restored): rebuild it before anything relies on it.
@@ -87,9 +110,20 @@ class Case:
             reindex(case)
         return case
 
+    def _record_head(self, seq: int, head: str, force: bool = False) -> None:
+        """Keep the durable head outside the log (at most once a second while working)."""
+        now = time.monotonic()
+        if not force and (now - self._heads_written[0] < 1.0 or seq == self._heads_written[1]):
+            return
+        self._heads_written = (now, seq)
+        heads.write(self.case_id, self.config.case_dir,
+                    [folder.parent for folder in self.log.writable], seq, head)
+
     def close(self, clean: bool = True) -> None:
         """Close; after clean work, record that the index knows every custody line."""
         self.log.close()
+        if self._lock_fd is not None and self.log.seq and self._heads_written[1] != self.log.seq:
+            self._record_head(self.log.seq, self.log.head, force=True)
         if clean and self._lock_fd is not None and self.log.seq:
             self.index.set_state("custody_seq", str(self.log.seq))
         self.index.close()

@@ -12,17 +12,18 @@ rebuilds the SQLite index from one replica alone.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import verified
 from .case import Case
 from .custody import check_chain, compare, first_difference, records, segments
 from .index import Index
 from .store import FolderReplica, hash_file
+from .verified import expected_meta, log_items
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,13 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
     """Check everything; returns the problems and a summary of what was checked."""
     problems: list[Problem] = []
     idx = case.index
-    items = idx.all_items()
-    meta = idx.meta_hashes()
+    recs = records(case.log.lines)
+    # Expected hashes come from the custody log, never from the index (a cache anyone
+    # with write access can edit); items too: the index may have lost or gained some.
+    meta = expected_meta(recs)
+    items = sorted(log_items(recs))
     summary = {"items": len(items), "replicas": {}, "objects_checked": 0, "meta_checked": 0,
-               "custody_lines": case.log.seq}
+               "custody_lines": case.log.seq, "custody_head": case.log.head}
     for name, reason in case.unavailable.items():
         summary["replicas"][name] = f"not available: {reason}"
 
@@ -74,10 +78,20 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
             problems.append(Problem("custody", f"replica {rep.name}: custody log is "
                                                f"{case.log.seq - len(check.lines)} lines behind",
                                     rep.name))
+    for words in case.rollback:
+        problems.append(Problem("rollback", words, repairable=False))
+    for sha in sorted(set(idx.all_items()) - set(items)):
+        problems.append(Problem("index", f"the index knows item {_label(case, sha)}, which the "
+                                         "custody log does not record: it was cut from the log, "
+                                         "or the index was edited", sha256=sha, repairable=False))
     seq = int(idx.state("custody_seq", "0") or 0)
     if seq != case.log.seq:
         problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
                                          f"{case.log.seq}; run 'intake reindex'"))
+    else:
+        with verified.built(case, recs) as truth:
+            for sha, words in verified.differences(idx, truth.index, lambda s: _label(case, s)):
+                problems.append(Problem("index", words + "; run 'intake reindex'", sha256=sha))
 
     total = len(items) * max(1, len(case.available))
     done = 0
@@ -135,6 +149,7 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
     """Fix what verify finds from healthy copies; returns (actions, what is left)."""
     actions: list[str] = []
     problems, _ = verify(case)
+    expected = expected_meta(records(case.log.lines))  # the log's hashes, never the index's
     for rep in case.available:
         n = rep.clean_temp()
         if n:
@@ -164,13 +179,17 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
             rep = case.replica(p.replica)
             assert rep is not None
             rel = p.message.split("meta/", 1)[1].split(" ", 1)[0]
-            data = _good_meta(case, rel, exclude=rep)
+            data = _good_meta(case, rel, exclude=rep, digest=expected.get(rel))
             if data is None:
                 continue
             rep.restore_meta(rel, data)
             case.log.event("repaired", replica=rep.name, meta=rel, what=p.what)
             actions.append(f"replica {rep.name}: metadata meta/{rel} restored")
-    if case.log.seq != int(case.index.state("custody_seq", "0") or 0):
+    if any(p.what == "index" for p in problems):
+        # the index is a cache: rebuilt from the verified evidence, never patched
+        reindex(case)
+        actions.append("index rebuilt from the metadata files the custody log vouches for")
+    elif case.log.seq != int(case.index.state("custody_seq", "0") or 0):
         case.index.set_state("custody_seq", str(case.log.seq))
     left, _ = verify(case)
     return actions, left
@@ -246,51 +265,14 @@ def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     case.index = idx = Index(path)
-    settled: dict[str, str] = {}
-    meta_hashes: dict[str, str] = {}
-    overrides: list[dict] = []
-    curated: list[dict] = []
-    for rec in recs:
-        meta = rec.get("meta")
-        if isinstance(meta, dict):  # "repaired" and "warned" lines name one file as text
-            for rel, digest in meta.items():
-                meta_hashes[rel] = digest
-        if rec.get("event") == "settled":
-            settled[rec["receipt"]] = rec["moved_to"]
-        if rec.get("event") == "override":
-            overrides.append(rec)
-        if rec.get("event") == "curated":
-            curated.append(rec)
-    base = source.root / "meta"
-    with idx.tx():
-        for rel, digest in meta_hashes.items():
-            idx.set_meta_hash(rel, digest)
-        for item_file in sorted(base.glob("*/*/item.json")):
-            item = json.loads(item_file.read_bytes())
-            sha = item["sha256"]
-            folder = item_file.parent
-            receipts = [json.loads(p.read_bytes()) for p in sorted(folder.glob("receipts/*.json"))]
-            first = min((r["received_at"] for r in receipts), default="")
-            idx.add_item(sha, item["size"], item["sha512"], item["md5"], item["mime"], first)
-            for r in receipts:
-                r["settled_to"] = settled.get(r["id"])
-                idx.add_receipt(r)
-            for p in sorted(folder.glob("origins/*.json")):
-                o = json.loads(p.read_bytes())
-                idx.add_origin(sha, o["parent"], o["relation"], o["name"], o["event_key"], o["n"])
-            ex = folder / "extraction.json"
-            if ex.is_file():
-                idx.set_extraction(sha, json.loads(ex.read_bytes()))
-            for rep in case.available:
-                if rep.object_path(sha).is_file():
-                    idx.set_copy(sha, rep.name)
-        for rec in overrides:
-            idx.set_override(rec["sha256"], rec["event_key"], rec["data"])
-        for rec in curated:
-            idx.add_curation(rec["seq"], rec["rid"], rec["record"])
-        idx.set_state("custody_seq", str(len(recs)))
+    # Only metadata files whose SHA-256 the log recorded are read: the source replica's
+    # copy first, another replica's matching copy when that one was altered.
+    readers = [source] + ([r for r in case.available if r is not source] if replica is None
+                          else [])
+    unverified = verified.fill(idx, recs, readers, list(case.available))
     counts = idx.counts()
     counts["source_replica"] = source.name  # type: ignore[assignment]
+    counts["unverified"] = unverified  # type: ignore[assignment]
     return counts
 
 
@@ -323,6 +305,8 @@ def status(case: Case) -> dict[str, Any]:
         "case_dir": str(case.config.case_dir),
         "counts": counts,
         "custody_lines": case.log.seq,
+        "custody_head": case.log.head,
+        "custody_rollback": list(case.rollback),
         "index_up_to_date": int(idx.state("custody_seq", "0") or 0) == case.log.seq,
         "min_copies": case.config.min_copies,
         "replicas": replicas,

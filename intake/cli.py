@@ -230,6 +230,10 @@ def status(case_dir: Path, as_json: bool) -> None:
                     case=s["case"], items=c["items"], derived=c["derived_items"],
                     receipts=c["receipts"], events=c["events"], lines=s["custody_lines"]),
                   markup=False)
+    console.print(_("Custody log head: line {seq}, SHA-256 {head}", seq=s["custody_lines"],
+                    head=s["custody_head"]), markup=False)
+    for words in s["custody_rollback"]:
+        errors.print(_("WARNING: {words}", words=words), markup=False)
     if not s["index_up_to_date"]:
         console.print(_("The index is behind the custody log; run 'intake reindex' "
                         "(or any command that stores files) to bring it up to date."),
@@ -269,9 +273,15 @@ def status(case_dir: Path, as_json: bool) -> None:
 @click.option("--proof", "proof_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Check an inclusion proof of one entry (offline).")
 @click.option("--root", "merkle_root", help="With --proof: the Merkle root printed in the PDF.")
+@click.option("--against", "against_file", type=click.Path(exists=True, path_type=Path),
+              help="A bundle (zip or folder) or chronology.json handed out earlier: name every "
+                   "custody line, item and entry removed or changed since.")
 def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
-           proof_file: Path | None, merkle_root: str | None) -> None:
+           proof_file: Path | None, merkle_root: str | None, against_file: Path | None) -> None:
     """Re-hash every copy and check the custody chain; non-zero exit on any problem."""
+    if against_file:
+        _verify_against(case_dir, against_file, as_json)
+        return
     if chronology_file or proof_file:
         _verify_chronology(case_dir, chronology_file, proof_file, merkle_root, as_json)
         return
@@ -299,6 +309,8 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
     else:
         for name, state in summary["replicas"].items():
             console.print(f"replica {name}: {state}")
+        console.print(f"custody log head: line {summary['custody_lines']}, SHA-256 "
+                      f"{summary['custody_head']}")
         for p in problems:
             console.print(f"PROBLEM: {p.message}")
         console.print(f"{summary['items']} items, {summary['objects_checked']} copies and "
@@ -307,6 +319,29 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
     if problems:
         raise VerifyFailed(f"{len(problems)} problems found; 'intake repair' fixes what a "
                            "healthy copy can fix")
+
+
+def _verify_against(case_dir: Path, path: Path, as_json: bool) -> None:
+    from .against import compare, load
+
+    handed = load(path)
+    with _open(case_dir, write=False) as case:
+        problems, summary = compare(case, handed)
+    if as_json:
+        _print_json({"ok": not problems, "summary": summary, "problems": problems})
+    else:
+        if "custody_lines_then" in summary:
+            console.print(f"handed out: custody log at line {summary['custody_lines_then']}, "
+                          f"SHA-256 {summary['custody_head_then']}")
+        console.print(f"today:      custody log at line {summary['custody_lines_now']}, "
+                      f"SHA-256 {summary['custody_head_now']}")
+        for p in problems:
+            console.print(f"PROBLEM: {p}", markup=False)
+        if not problems:
+            console.print("Nothing handed out was removed or changed since: the case only went "
+                          "on from there.")
+    if problems:
+        raise VerifyFailed(f"{len(problems)} things removed or changed since {path} was made")
 
 
 def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file: Path | None,
@@ -324,6 +359,8 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
             lookup = case.object_path
         try:
             problems += verify_chronology(data, lookup)
+            if case:  # the file may be intact and still rest on a log that was cut since
+                problems += case.rollback
         finally:
             if case:
                 case.close()
@@ -380,11 +417,15 @@ def repair(case_dir: Path, as_json: bool) -> None:
 @case_option
 @json_option
 @click.option("--replica", help="Rebuild from this replica (default: the first healthy one).")
-def reindex(case_dir: Path, as_json: bool, replica: str | None) -> None:
+@click.option("--accept-rollback", is_flag=True,
+              help="Accept a custody log that is shorter than, or differs from, a head recorded "
+                   "earlier (the log records that you did).")
+def reindex(case_dir: Path, as_json: bool, replica: str | None, accept_rollback: bool) -> None:
     """Rebuild the index from one replica alone."""
+    from .case import Case
     from .checks import reindex as run_reindex
 
-    with _open(case_dir) as case:
+    with Case.open(case_dir, accept_rollback=accept_rollback) as case:
         try:
             counts = run_reindex(case, replica)
         except ValueError as exc:

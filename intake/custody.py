@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,6 +224,8 @@ class CustodyLog:
             cache_logger_on_first_use=False,
         )
         self._versions_logged = False
+        #: called with (seq, head) once lines are durable: the case keeps head records
+        self.on_synced: Callable[[int, str], None] | None = None
 
     @property
     def head(self) -> str:
@@ -305,6 +307,8 @@ class CustodyLog:
                 self.head_hint.write_text(f"{self.seq} {self.head}\n", encoding="ascii")
             except OSError:
                 pass  # only a hint for choosing between disagreeing replicas
+        if self.on_synced is not None and self.lines:
+            self.on_synced(self.seq, self.head)
 
     def close(self) -> None:
         self.sync()

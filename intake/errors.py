@@ -32,3 +32,9 @@ class VerifyFailed(IntakeError):
     """Verification found problems; they have been printed one per line."""
 
     exit_code = 5
+
+
+class CustodyRollback(IntakeError):
+    """The custody log is shorter than, or differs from, a head recorded earlier."""
+
+    exit_code = 6

@@ -8,17 +8,18 @@ whose SHA-256 does not match is never put in a report.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
+from . import __version__, verified
 from .case import Case
 from .chronology.build import build_chronology, inclusion_proof_for
 from .chronology.canonical import canonical_bytes
 from .chronology.context import ReportContext
-from .custody import check_chain
 from .errors import IntakeError
+from .index import Index
 from .plugins import merged_mapping
 from .store import hash_file
 from .types import ItemView
@@ -28,7 +29,7 @@ def report_formats(pm) -> dict[str, Callable]:
     return merged_mapping(reversed(pm.hook.intake_report_formats()))
 
 
-def _context(case: Case, language: str) -> ReportContext:
+def _context(case: Case, language: str, index: Index) -> ReportContext:
     verified: dict[str, Path | None] = {}
 
     def object_path(sha256: str) -> Path | None:
@@ -43,12 +44,12 @@ def _context(case: Case, language: str) -> ReportContext:
 
     def thumbnail(sha256: str, size: int) -> bytes | None:
         path = object_path(sha256)
-        item = case.index.item(sha256)
+        item = index.item(sha256)
         if path is None or item is None or not str(item["mime"]).startswith("image/"):
             return None
         with open(path, "rb") as f:
             head = f.read(8192)
-        names = case.index.names(sha256)
+        names = index.names(sha256)
         view = ItemView(sha256=sha256, path=path, name=names[0] if names else sha256,
                         size=item["size"], mime=item["mime"], head=head)
         try:
@@ -57,18 +58,16 @@ def _context(case: Case, language: str) -> ReportContext:
             return None
 
     custody = None
-    for rep in case.available:
-        chain = check_chain(rep.custody_path)
-        if chain.lines and not chain.problem:
-            custody = case.config.state_dir / "custody-export.jsonl"
-            custody.write_bytes(b"".join(line + b"\n" for line in chain.lines))
-            break
+    if case.log.lines:  # the chain the case opened with: every replica's copy was checked
+        custody = case.config.state_dir / "custody-export.jsonl"
+        custody.write_bytes(b"".join(line + b"\n" for line in case.log.lines))
     return ReportContext(
         case_name=case.config.name, language=language, timezone=case.config.timezone,
         tool_version=__version__,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         object_path=object_path, thumbnail=thumbnail, custody_log=custody,
-        requester=dict(case.config.requester))
+        requester=dict(case.config.requester),
+        custody_seq=case.log.seq, custody_head=case.log.head)
 
 
 def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: str | None = None,
@@ -81,11 +80,39 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
         raise IntakeError(f"unknown format {', '.join(unknown)}; known: "
                           f"{', '.join(sorted(writers))}")
     language = language or case.config.language
-    doc = build_doc(case, language, date_from=date_from, date_to=date_to)
-    if advance:
-        advance()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    context = _context(case, language)
+    if case.rollback:
+        raise IntakeError("no report is made: the custody log was cut short or rewritten: "
+                          + "; ".join(case.rollback))
+    with verified_records(case) as index:
+        doc = build_doc(case, language, date_from=date_from, date_to=date_to, index=index)
+        if advance:
+            advance()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        context = _context(case, language, index)
+        return _write(case, doc, out_dir, formats, writers, context, advance, proofs)
+
+
+@contextmanager
+def verified_records(case: Case) -> Iterator[Index]:
+    """The case's facts from metadata files whose hashes the custody log recorded.
+
+    Never from the case's index: that is a cache anyone with write access can
+    edit. A fact that no replica holds a verified copy of stops the report.
+    """
+    with verified.built(case) as truth:
+        if truth.unverified:
+            rel, why = sorted(truth.unverified.items())[0]
+            more = len(truth.unverified) - 1
+            raise IntakeError(f"metadata file meta/{rel}: {why}"
+                              + (f" (and {more} more)" if more else "")
+                              + "; no report is made from facts that cannot be checked. "
+                              "Run 'intake verify' to see every problem")
+        yield truth.index
+
+
+def _write(case: Case, doc: dict, out_dir: Path, formats: list[str], writers: dict,
+           context: ReportContext, advance: Callable[[], None] | None,
+           proofs: tuple[int, ...]) -> list[Path]:
     written: list[Path] = []
     for fmt in formats:
         paths = writers[fmt](doc, out_dir, context)
@@ -109,13 +136,21 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
 
 
 def build_doc(case: Case, language: str | None = None, *, date_from: str | None = None,
-              date_to: str | None = None) -> dict:
-    """The chronology of the case as it stands: items, overrides and curation records."""
-    return build_chronology(case.index.item_records(),
+              date_to: str | None = None, index: Index | None = None) -> dict:
+    """The chronology of the case as it stands: items, overrides and curation records.
+
+    Built from the verified facts (never the case's index, a cache): `index` is
+    one from `verified_records`, or one is made here.
+    """
+    if index is None:
+        with verified_records(case) as verified_index:
+            return build_doc(case, language, date_from=date_from, date_to=date_to,
+                             index=verified_index)
+    return build_chronology(index.item_records(),
                             case={"name": case.config.name, "timezone": case.config.timezone,
                                   "language": language or case.config.language},
                             tool_version=__version__, date_from=date_from, date_to=date_to,
-                            curation=case.index.curation_records())
+                            curation=index.curation_records())
 
 
 def set_category(case: Case, entry_ref: str, category: str) -> dict:

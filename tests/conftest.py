@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["INTAKE_HOME"] = tempfile.mkdtemp(prefix="intake-home-")
 atexit.register(shutil.rmtree, os.environ["INTAKE_HOME"], ignore_errors=True)
 os.environ["XDG_DATA_HOME"] = os.environ["INTAKE_HOME"]
+# Head records (intake/heads.py) go to the user's state folder: never the real one in tests.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="intake-test-state-")
+atexit.register(shutil.rmtree, os.environ["XDG_STATE_HOME"], ignore_errors=True)
 CORPUS = Path(os.environ.get("INTAKE_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 

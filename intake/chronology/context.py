@@ -17,7 +17,9 @@ class ReportContext:
 
     `object_path(sha256)` gives a verified stored copy of an exhibit (or None
     if no replica holds a good one); `thumbnail(sha256, size)` gives PNG bytes
-    or None; `custody_log` is a verified copy of the custody log (JSON lines).
+    or None; `custody_log` is a verified copy of the custody log (JSON lines),
+    `custody_seq`/`custody_head` its last line's number and SHA-256 (every
+    report prints them, so a log cut short later is visible).
     `generated_at` is when the report is made (UTC ISO): it appears in the
     PDF and HTML but never in chronology.json. `requester` is the config's
     ``[requester]`` table (the ombudsman request's sender; empty values allowed).
@@ -32,3 +34,10 @@ class ReportContext:
     thumbnail: Callable[[str, int], bytes | None] = _none
     custody_log: Path | None = None
     requester: dict[str, str] = field(default_factory=dict)
+    custody_seq: int = 0  # the custody log's head when the report was made
+    custody_head: str = ""
+
+    @property
+    def custody_head_text(self) -> str:
+        """The log's head for people: "42 · SHA-256 ab12…" (a cut log shows a lower number)."""
+        return f"{self.custody_seq} · SHA-256 {self.custody_head}" if self.custody_seq else "-"

@@ -73,6 +73,7 @@ def write_bundle(chronology: dict, out_dir: Path, context: ReportContext) -> lis
             version=(chronology.get("tool") or {}).get("version") or context.tool_version,
             root_hash=chronology.get("root_hash") or "-",
         )
+        readme += f"\n{L['custody_head']}: {context.custody_head_text}\n"
         if missing:
             readme += "\n" + L["readme_missing"].format(labels=", ".join(missing))
         (stage / "README.txt").write_bytes(readme.replace("\n", "\r\n").encode("utf-8"))

@@ -213,7 +213,8 @@ def html_text(chronology: dict, context: ReportContext) -> str:
             made = f"{format_date(m[1], lang)} {m[2]} UTC"
         meta.append((t["generated"], e(made)))
     meta += [(t["root_hash"], f'<span class="hash">{e(chronology.get("root_hash"))}</span>'),
-             (t["merkle_root"], f'<span class="hash">{e(chronology.get("merkle_root"))}</span>')]
+             (t["merkle_root"], f'<span class="hash">{e(chronology.get("merkle_root"))}</span>'),
+             (t["custody_head"], f'<span class="hash">{e(context.custody_head_text)}</span>')]
     out = [
         "<!DOCTYPE html>", f'<html lang="{lang}">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

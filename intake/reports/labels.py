@@ -32,6 +32,7 @@ LABELS: dict[str, str] = {
     'tool': 'Generated with',
     'timezone': 'Time zone',
     'root_hash': 'Chronology root hash',
+    'custody_head': 'Custody log, last line',
     'merkle_root': 'Merkle root (to prove one entry)',
     'json_sha256': 'SHA-256 of chronology.json',
     'page': 'Page',

@@ -1,0 +1,213 @@
+"""The index's facts, re-derived from metadata files whose hashes the custody log recorded.
+
+The SQLite index is a cache that anyone with write access to the case folder
+can edit. What may be trusted is a metadata file (item.json, a receipt, an
+origin, extraction.json) whose SHA-256 equals the one the custody log
+recorded when it was written. ``build`` fills a fresh index from such files
+only (the log names them; a file no line names is never read), ``reindex``
+and the reports use it, and ``differences`` lists, in words, every place
+where the case's index says something else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .index import Index
+from .store import FolderReplica
+
+
+def expected_meta(recs: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Metadata file -> the SHA-256 the log recorded for it last (a re-extraction rewrites)."""
+    out: dict[str, str] = {}
+    for rec in recs:
+        meta = rec.get("meta")
+        if isinstance(meta, dict):  # "warned" lines name a file (a string): no hash
+            for rel, digest in meta.items():
+                if isinstance(rel, str) and isinstance(digest, str):
+                    out[rel] = digest
+    return out
+
+
+def log_items(recs: Iterable[dict[str, Any]]) -> set[str]:
+    """Every item the custody log says was stored."""
+    return {r["sha256"] for r in recs
+            if r.get("event") in ("stored", "derived") and isinstance(r.get("sha256"), str)}
+
+
+@dataclass
+class Built:
+    """A verified index and what could not be verified (file -> reason)."""
+
+    index: Index
+    unverified: dict[str, str] = field(default_factory=dict)
+
+
+def _read_verified(replicas: list[FolderReplica], rel: str, digest: str) -> bytes | None:
+    for rep in replicas:
+        path = rep.meta_path(rel)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(data).hexdigest() == digest:
+            return data
+    return None
+
+
+def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[FolderReplica],
+         copies_in: list[FolderReplica]) -> dict[str, str]:
+    """Load the verified facts into an empty index; returns the files left out, with why."""
+    expected = expected_meta(recs)
+    settled = {r["receipt"]: r.get("moved_to") for r in recs
+               if r.get("event") == "settled" and r.get("receipt")}
+    unverified: dict[str, str] = {}
+    files: dict[str, dict[str, Any]] = {}
+    for rel in sorted(expected):
+        data = _read_verified(replicas, rel, expected[rel])
+        if data is None:
+            unverified[rel] = "no replica holds a copy whose SHA-256 matches the custody log"
+            continue
+        try:
+            files[rel] = json.loads(data)
+        except ValueError:
+            unverified[rel] = "not readable JSON"
+    by_item: dict[str, dict[str, list[tuple[str, dict]]]] = {}
+    for rel, value in files.items():
+        parts = rel.split("/")
+        if len(parts) < 3:
+            continue
+        by_item.setdefault(parts[1], {}).setdefault(parts[2], []).append((rel, value))
+    with idx.tx():
+        for rel, digest in expected.items():
+            idx.set_meta_hash(rel, digest)
+        for sha in sorted(by_item):
+            kinds = by_item[sha]
+            item = next((v for _, v in kinds.get("item.json", [])), None)
+            if item is None:
+                continue
+            receipts = [v for _, v in sorted(kinds.get("receipts", []), key=lambda x: x[0])]
+            first = min((r.get("received_at", "") for r in receipts), default="")
+            idx.add_item(sha, item["size"], item["sha512"], item["md5"], item["mime"], first)
+            for r in receipts:
+                idx.add_receipt({**r, "settled_to": settled.get(r["id"])})
+            for _, o in sorted(kinds.get("origins", []), key=lambda x: x[0]):
+                idx.add_origin(sha, o["parent"], o["relation"], o["name"], o["event_key"], o["n"])
+            for _, ex in kinds.get("extraction.json", []):
+                idx.set_extraction(sha, ex)
+            for rep in copies_in:
+                if rep.object_path(sha).is_file():
+                    idx.set_copy(sha, rep.name)
+        for rec in recs:
+            if rec.get("event") == "override":
+                idx.set_override(rec["sha256"], rec["event_key"], rec["data"])
+            if rec.get("event") == "curated":  # the adviser's decisions, in the log itself
+                idx.add_curation(rec["seq"], rec["rid"], rec["record"])
+        idx.set_state("custody_seq", str(len(recs)))
+    return unverified
+
+
+@contextmanager
+def built(case: Any, recs: list[dict[str, Any]] | None = None) -> Iterator[Built]:
+    """A throw-away index of the case's verified facts (from the log the case opened)."""
+    from .custody import records
+
+    recs = records(case.log.lines) if recs is None else recs
+    with tempfile.TemporaryDirectory(prefix="intake-verified-") as tmp:
+        idx = Index(Path(tmp) / "verified.sqlite")
+        try:
+            unverified = fill(idx, recs, list(case.available), list(case.available))
+            yield Built(idx, unverified)
+        finally:
+            idx.close()
+
+
+# What the index holds that the replicas and the log alone decide, keyed by primary key.
+# (items.first_seen is when this machine first stored it: not a fact of the evidence;
+# copies and problems describe this machine's replicas and inbox, not the evidence.)
+_TABLES: dict[str, tuple[str, str, str]] = {
+    "items": ("sha256", "size, sha512, md5, mime", "item"),
+    "receipts": ("id", "sha256, received_at, source, name, size, mtime_ns, fs_times, settled_to",
+                 "receipt"),
+    "origins": ("sha256, parent, n", "relation, name, event_key", "origin"),
+    "extractions": ("sha256", "plugin, version, kind, data", "extraction"),
+    "events": ("sha256, n", "kind, utc", "event"),
+    "overrides": ("sha256, event_key", "data", "adviser's decision"),
+    "curation": ("seq", "rid, data", "adviser's curation record at custody line"),
+    "meta_files": ("path", "sha256", "metadata hash"),
+}
+
+
+def _rows(idx: Index, table: str, key: str, cols: str) -> dict[tuple, tuple]:
+    nkey = len(key.split(","))
+    return {row[:nkey]: row[nkey:]
+            for row in idx.db.execute(f"SELECT {key}, {cols} FROM {table}")}  # noqa: S608
+
+
+def _json_paths(a: Any, b: Any, path: str = "") -> Iterator[str]:
+    """Where two JSON values differ, as paths like ``events[0].facts.excerpt``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            yield from _json_paths(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            yield from _json_paths(x, y, f"{path}[{i}]")
+    elif a != b:
+        yield path or "(the whole value)"
+
+
+def _what_differs(table: str, cols: str, ours: tuple, truth: tuple) -> str:
+    names = [c.strip() for c in cols.split(",")]
+    out = []
+    for name, a, b in zip(names, ours, truth, strict=True):
+        if a == b:
+            continue
+        if name == "data":
+            try:
+                paths = list(_json_paths(json.loads(a), json.loads(b)))
+            except (TypeError, ValueError):
+                paths = []
+            shown = ", ".join(paths[:6]) + (f" (+{len(paths) - 6} more)" if len(paths) > 6 else "")
+            out.append(f"{name} ({shown})" if paths else name)
+        else:
+            out.append(f"{name} (index: {a!r}, evidence: {b!r})")
+    return "; ".join(out)
+
+
+def differences(index: Index, truth: Index, label: Any = None) -> list[tuple[str, str]]:
+    """Every difference between the case's index and the verified facts: (sha256, words)."""
+    label = label or (lambda sha: sha[:12] + "…")
+    out: list[tuple[str, str]] = []
+    for table, (key, cols, noun) in _TABLES.items():
+        ours, theirs = _rows(index, table, key, cols), _rows(truth, table, key, cols)
+        for k in sorted(set(ours) | set(theirs), key=str):
+            sha = str(k[0]) if table not in ("receipts", "meta_files", "curation") else ""
+            if table == "receipts":
+                row = ours.get(k) or theirs.get(k)
+                sha = str(row[0]) if row else ""
+            elif table == "meta_files":
+                parts = str(k[0]).split("/")
+                sha = parts[1] if len(parts) > 1 else ""
+            where = f"{noun} {'/'.join(map(str, k))}" if not sha else \
+                f"{noun} of item {label(sha)}" + (f" ({'/'.join(map(str, k[1:]))})"
+                                                  if len(k) > 1 else "")
+            if table == "receipts":
+                where = f"receipt {k[0]} of item {label(sha)}"
+            if table == "meta_files":
+                where = f"the expected hash of meta/{k[0]}"
+            if k not in theirs:
+                out.append((sha, f"the index holds a {where} that the verified evidence "
+                                 "does not have"))
+            elif k not in ours:
+                out.append((sha, f"the index lacks the {where}"))
+            elif ours[k] != theirs[k]:
+                out.append((sha, f"the index's {where} differs from the verified evidence: "
+                                 + _what_differs(table, cols, ours[k], theirs[k])))
+    return out

@@ -165,7 +165,7 @@ def compare(case: Any, handed: Handed) -> tuple[list[str], dict[str, Any]]:
             elif case.object_path(sha) is None:
                 problems.append(f"{where}: no replica holds it any more")
         try:
-            now = _chronology_now(case, doc)
+            now = chronology_now(case, doc)
         except IntakeError as exc:
             problems.append(str(exc))
             return list(dict.fromkeys(problems)), summary
@@ -174,7 +174,7 @@ def compare(case: Any, handed: Handed) -> tuple[list[str], dict[str, Any]]:
     return list(dict.fromkeys(problems)), summary
 
 
-def _chronology_now(case: Any, doc: dict) -> dict:
+def chronology_now(case: Any, doc: dict) -> dict:
     """Today's chronology from the verified evidence, for the same period as `doc`."""
     from .reporting import verified_records
 

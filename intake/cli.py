@@ -344,6 +344,17 @@ def _verify_against(case_dir: Path, path: Path, as_json: bool) -> None:
         raise VerifyFailed(f"{len(problems)} things removed or changed since {path} was made")
 
 
+def _entries_against_case(case: Any, data: bytes) -> list[str]:
+    """Entries of an intact chronology that the case's verified evidence does not give."""
+    from .against import chronology_now, compare_entries
+
+    doc = json.loads(data)
+    try:
+        return compare_entries(doc, chronology_now(case, doc))
+    except IntakeError as exc:
+        return [str(exc)]
+
+
 def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file: Path | None,
                        merkle_root: str | None, as_json: bool) -> None:
     from .chronology.build import verify_proof
@@ -359,6 +370,8 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
             lookup = case.object_path
         try:
             problems += verify_chronology(data, lookup)
+            if case and not problems:  # intact: is each entry what the evidence says today?
+                problems += _entries_against_case(case, data)
             if case:  # the file may be intact and still rest on a log that was cut since
                 problems += case.rollback
         finally:

@@ -103,7 +103,9 @@ def contradictions(lines: list[bytes], records: list[Head]) -> list[str]:
 
 def _atomic_write(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner only, like the store
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, sort_keys=True, indent=1) + "\n")
     os.replace(tmp, path)
 
 

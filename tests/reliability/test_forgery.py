@@ -146,6 +146,29 @@ def test_extraction_json_edited_in_every_replica_and_its_hash_in_the_index(tmp_p
     assert custody_lines(replica(case, "a"))
 
 
+def test_a_resealed_chronology_with_a_forged_date_fails_verify_with_the_case(
+        tmp_path: Path) -> None:
+    """What the forged index used to give: a chronology whose hashes are all its own."""
+    from intake.chronology.build import seal
+    from intake.chronology.canonical import canonical_bytes
+    from intake.chronology.verify import verify_chronology
+
+    case, sha = _case(tmp_path)
+    out = tmp_path / "out"
+    ok(_chronology(case, out, "json"))
+    doc = json.loads((out / "chronology.json").read_bytes())
+    mail = next(e for e in doc["entries"] if e["kind"] == "email")
+    mail["facts"]["excerpt"] = FORGED_TEXT
+    forged = tmp_path / "forged.json"
+    forged.write_bytes(canonical_bytes(seal(doc)))
+    assert verify_chronology(forged.read_bytes(), None) == []  # intact on its own
+    proc = run_intake("verify", "--chronology", forged, "--case", case)
+    assert proc.returncode != 0
+    assert f"entry {mail['number']} (email, {TRUE_UTC})" in proc.stdout
+    assert "changed" in proc.stdout and "facts" in proc.stdout
+    ok(run_intake("verify", "--chronology", out / "chronology.json", "--case", case))
+
+
 # --------------------------------------------------------------------------- point 6
 
 def _write_log(rep: Path, lines: list[bytes]) -> None:

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .chronology.build import all_entries, build_chronology
+from .chronology.build import all_entries
 from .custody import line_hash, records
 from .errors import IntakeError
 from .verified import log_items
@@ -176,14 +175,8 @@ def compare(case: Any, handed: Handed) -> tuple[list[str], dict[str, Any]]:
 
 def chronology_now(case: Any, doc: dict) -> dict:
     """Today's chronology from the verified evidence, for the same period as `doc`."""
-    from .reporting import verified_records
+    from .reporting import build_doc
 
     period = doc.get("period") or {}
-    zone = (doc.get("case") or {}).get("timezone") or case.config.timezone
     lang = (doc.get("case") or {}).get("language") or case.config.language
-    with verified_records(case) as index:
-        return build_chronology(index.item_records(),
-                                case={"name": case.config.name, "timezone": zone,
-                                      "language": lang},
-                                tool_version=__version__, date_from=period.get("from"),
-                                date_to=period.get("to"))
+    return build_doc(case, lang, date_from=period.get("from"), date_to=period.get("to"))

@@ -257,6 +257,8 @@ def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
                 meta_hashes[rel] = digest
         if rec.get("event") == "settled":
             settled[rec["receipt"]] = rec["moved_to"]
+        if rec.get("event") == "replaced":  # replaced in the inbox before the move
+            settled[rec["receipt"]] = ""
         if rec.get("event") == "override":
             overrides.append(rec)
         if rec.get("event") == "curated":

@@ -33,6 +33,7 @@ def is_temporary(name: str, extra: tuple[str, ...] = ()) -> bool:
 def scan(inbox: Path, ignore: tuple[str, ...] = ()) -> Iterator[Path]:
     """Every candidate path under the inbox, without following links, sorted."""
     ingested = inbox / "ingested"
+    half_made = inbox / ".ingested-new"  # inbox/ingested/ being made (intake.pipeline)
     stack = [inbox]
     while stack:
         folder = stack.pop()
@@ -43,9 +44,10 @@ def scan(inbox: Path, ignore: tuple[str, ...] = ()) -> Iterator[Path]:
         subdirs = []
         for entry in entries:
             path = Path(entry.path)
-            if path == ingested:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if (path == ingested and is_dir) or path == half_made:
                 continue
-            if entry.is_dir(follow_symlinks=False):
+            if is_dir:
                 subdirs.append(path)
             elif not is_temporary(entry.name, ignore):
                 yield path

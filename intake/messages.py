@@ -42,6 +42,8 @@ REASONS: tuple[str, ...] = (
     'the file changed while it was being copied; it will be taken when it is stable',
     '{n} of {n} copies made; the file stays in the inbox until the other replicas are available ({x})',
     'stored, but could not be moved to ingested/ ({x})',
+    'the file in the inbox was replaced by another one before it could be moved; the version received is stored, the new one is taken as a new drop',
+    "stored, but inbox/ingested/ cannot be made yet: a file named 'ingested' is in the way until it is stored itself",
     'replica {x}: {x}',
     '{x}; {x}',
     'no copy yet',

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .case import Case
 from .inbox import is_temporary, scan
-from .pipeline import Pipeline, Task
+from .pipeline import Pipeline, Task, first_ingested
 
 
 def is_settled(path: Path, settle_seconds: float, now: float | None = None) -> bool:
@@ -86,12 +86,13 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
     catch_up(case)
     pipeline.reconcile()
     pipeline.extract_missing()
+    pipeline.prepare_inbox()
     tasks: list[Task] = []
     deadline = time.monotonic() + max_wait
     retry: set[Path] = set()
     first = True
     while True:
-        candidates = [p for p in scan(cfg.inbox, cfg.ignore)]
+        candidates = first_ingested(list(scan(cfg.inbox, cfg.ignore)), cfg.ingested_dir)
         if not first:
             candidates = [p for p in candidates if p in retry]
         if first and on_total:

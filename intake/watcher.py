@@ -20,7 +20,7 @@ from watchdog.observers import Observer
 
 from .case import Case
 from .inbox import is_temporary, scan
-from .pipeline import Pipeline, Task
+from .pipeline import Pipeline, Task, first_ingested
 from .runner import catch_up, is_settled
 
 
@@ -68,6 +68,7 @@ class Watcher:
 
     def _rescan(self) -> None:
         cfg = self.case.config
+        self.pipeline.prepare_inbox()
         found = list(scan(cfg.inbox, cfg.ignore))
         with self.lock:
             self.pending.update(found)
@@ -107,7 +108,7 @@ class Watcher:
     def _take_ready(self) -> list[Task]:
         cfg = self.case.config
         with self.lock:
-            candidates = sorted(self.pending)
+            candidates = first_ingested(sorted(self.pending), cfg.ingested_dir)
         tasks = []
         for path in candidates:
             if self._stop.is_set():

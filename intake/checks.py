@@ -21,6 +21,7 @@ from typing import Any
 
 from .case import Case
 from .custody import check_chain, compare, first_difference, records, segments
+from .inbox import left_in_inbox
 from .index import Index
 from .store import FolderReplica, hash_file
 
@@ -320,6 +321,8 @@ def status(case: Case) -> dict[str, Any]:
     inbox_waiting = [r[0] for r in idx.db.execute(
         "SELECT source FROM receipts WHERE settled_to IS NULL ORDER BY source")
         if r[0].startswith(inbox_rel)]
+    left = left_in_inbox(cfg.inbox, cfg.ignore, cfg.temporary_seconds, idx.settled_to_paths(),
+                         {p["source"] for p in idx.problems()} | set(inbox_waiting), cfg.rel)
     return {
         "case": case.config.name,
         "case_dir": str(case.config.case_dir),
@@ -331,6 +334,7 @@ def status(case: Case) -> dict[str, Any]:
         "waiting_for_copies": waiting,
         "originals_still_in_inbox": inbox_waiting,
         "files_not_taken": idx.problems(),
+        "left_in_inbox": left,  # temporary names, ignored, unreadable, dropped in ingested/
         "items_with_warnings": [{"sha256": s, "names": idx.names(s), "warnings": w}
                                 for s, w in idx.items_with_warnings()],
     }

@@ -251,6 +251,12 @@ def status(case_dir: Path, as_json: bool) -> None:
     for p in s["files_not_taken"]:
         console.print(_("  not taken: {source}: {reason}", source=p["source"],
                         reason=translate(p["reason"], lang)), markup=False)
+    if s["left_in_inbox"]:
+        console.print(_("{n} files or folders left in the inbox:", n=len(s["left_in_inbox"])),
+                      markup=False)
+    for p in s["left_in_inbox"]:
+        console.print(_("  left: {path}: {reason}", path=p["path"],
+                        reason=translate(p["reason"], lang)), markup=False)
     if s["items_with_warnings"]:
         console.print(_("{n} items with warnings:", n=len(s["items_with_warnings"])),
                       markup=False)

@@ -29,6 +29,7 @@ from typing import Any
 
 from .case import Case
 from .extract import ExtractionResult, ParallelExtractor, extract_in_process
+from .inbox import HALF_MADE
 from .names import candidates, raw_hex, readable
 from .serialize import dumps, to_plain
 from .sniff import sniff_bytes
@@ -37,7 +38,6 @@ from .types import ItemView
 
 MAX_DEPTH = 8  # derived items inside derived items
 MAX_DERIVED = 20000  # per item
-HALF_MADE = ".ingested-new"  # inbox/ingested/ being made in place of a file of that name
 
 
 def now_utc() -> str:

@@ -209,3 +209,96 @@ def test_a_file_named_ingested_does_not_stop_the_watcher(tmp_path: Path) -> None
         wait_for(lambda: sorted(ingested(case)) == ["ingested", "later.txt"], 20,
                  what="both settled")
         assert w.alive
+
+
+# --- 4. nothing stays in the inbox without a word --------------------------------------
+
+TEMP_LOOKING = ["threat.tmp", "IMG_0001.JPG.part", "report.pdf.crdownload", "page.download",
+                "notes.txt~", "._x", "Thumbs.db"]
+
+
+def _left(case: Path) -> dict[str, dict[str, str]]:
+    return {e["path"]: e for e in status(case)["left_in_inbox"]}
+
+
+def test_temporary_looking_names_are_taken_once_unchanged_and_listed_until_then(
+        tmp_path: Path) -> None:
+    case = new_case(tmp_path / "case")
+    set_config(case, "settle_seconds = 0.2", "settle_seconds = 0.2\ntemporary_seconds = 2")
+    for n, name in enumerate(TEMP_LOOKING):
+        drop(case, name, f"evidence the victim named {name} ({n})\n".encode())
+    drop(case, "plain.txt", b"a plain name\n")
+    time.sleep(0.3)
+    first = ingest(case)
+    assert [r["source"] for r in first["results"]] == ["inbox/plain.txt"]
+    left = _left(case)
+    assert sorted(left) == sorted(f"inbox/{n}" for n in TEMP_LOOKING)
+    assert all(e["kind"] == "temporary" for e in left.values())
+    assert "taken once unchanged for 2 s" in left["inbox/threat.tmp"]["reason"]
+    out = ok(run_intake("status", "--case", case)).stdout
+    assert "left: inbox/threat.tmp:" in out
+    # still changing: a download that goes on is not taken
+    time.sleep(1.2)
+    with open(case / "inbox" / "IMG_0001.JPG.part", "ab") as f:
+        f.write(b"more bytes\n")
+    time.sleep(1.2)
+    second = ingest(case)
+    taken = sorted(r["source"] for r in second["results"])
+    assert taken == sorted(f"inbox/{n}" for n in TEMP_LOOKING if n != "IMG_0001.JPG.part")
+    assert second["outcomes"] == {"settled": len(TEMP_LOOKING) - 1}
+    assert sorted(_left(case)) == ["inbox/IMG_0001.JPG.part"]
+    time.sleep(2.1)
+    third = ingest(case)
+    assert [r["source"] for r in third["results"]] == ["inbox/IMG_0001.JPG.part"]
+    assert _left(case) == {}
+    assert sorted(ingested(case)) == sorted([*TEMP_LOOKING, "plain.txt"])
+    ok(verify(case))
+
+
+def test_the_watcher_takes_a_temporary_looking_name_once_unchanged(tmp_path: Path) -> None:
+    case = new_case(tmp_path / "case", settle=0.1)
+    set_config(case, "settle_seconds = 0.1", "settle_seconds = 0.1\ntemporary_seconds = 1.5")
+    with watching(case, rescan=0.3) as w:
+        drop(case, "threat.tmp", b"a threat, saved under a temporary-looking name\n")
+        time.sleep(0.8)
+        assert ingested(case) == []  # not yet: it may still be written
+        wait_for(lambda: ingested(case) == ["threat.tmp"], 20, what="threat.tmp taken")
+        assert [t.outcome for t in w.tasks] == ["settled"]
+
+
+def test_files_in_ingested_ignored_names_and_unreadable_folders_are_listed(
+        tmp_path: Path) -> None:
+    case = new_case(tmp_path / "case")
+    set_config(case, "settle_seconds = 0.2", 'settle_seconds = 0.2\nignore = ["*.bak"]')
+    drop(case, "first.txt", b"taken normally\n")
+    time.sleep(0.3)
+    ingest(case)
+    drop(case, "ingested/straight-in.jpg", make_jpeg())  # dropped straight into ingested/
+    drop(case, "old.bak", b"an adviser chose to skip these\n")
+    drop(case, "locked/inside.txt", b"in a folder intake cannot read\n")
+    os.chmod(case / "inbox" / "locked", 0)
+    drop(case, "waiting.txt", b"not looked at yet\n")
+    try:
+        env_cmd = []
+        if os.geteuid() == 0:  # root reads any folder: drop that power for intake
+            env_cmd = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+        import subprocess
+
+        from core_helpers import INTAKE
+        proc = subprocess.run([*env_cmd, str(INTAKE), "status", "--json", "--case", str(case)],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        left = {e["path"]: e for e in json.loads(proc.stdout)["left_in_inbox"]}
+    finally:
+        os.chmod(case / "inbox" / "locked", 0o700)
+    assert sorted(left) == ["inbox/ingested/straight-in.jpg", "inbox/locked", "inbox/old.bak",
+                            "inbox/waiting.txt"]
+    assert left["inbox/ingested/straight-in.jpg"]["kind"] == "in-ingested"
+    assert "move it to the inbox" in left["inbox/ingested/straight-in.jpg"]["reason"]
+    assert left["inbox/old.bak"]["reason"] == \
+        "skipped: the name matches inbox.ignore pattern '*.bak'"
+    assert left["inbox/locked"]["kind"] == "unreadable-folder"
+    assert "Permission denied" in left["inbox/locked"]["reason"]
+    assert left["inbox/waiting.txt"]["kind"] == "not-yet"
+    # the settled original is not listed; neither is anything once taken
+    assert "inbox/ingested/first.txt" not in left

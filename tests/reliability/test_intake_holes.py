@@ -224,7 +224,7 @@ def _left(case: Path) -> dict[str, dict[str, str]]:
 def test_temporary_looking_names_are_taken_once_unchanged_and_listed_until_then(
         tmp_path: Path) -> None:
     case = new_case(tmp_path / "case")
-    set_config(case, "settle_seconds = 0.2", "settle_seconds = 0.2\ntemporary_seconds = 2")
+    set_config(case, "settle_seconds = 0.2", "settle_seconds = 0.2\ntemporary_seconds = 5")
     for n, name in enumerate(TEMP_LOOKING):
         drop(case, name, f"evidence the victim named {name} ({n})\n".encode())
     drop(case, "plain.txt", b"a plain name\n")
@@ -234,20 +234,19 @@ def test_temporary_looking_names_are_taken_once_unchanged_and_listed_until_then(
     left = _left(case)
     assert sorted(left) == sorted(f"inbox/{n}" for n in TEMP_LOOKING)
     assert all(e["kind"] == "temporary" for e in left.values())
-    assert "taken once unchanged for 2 s" in left["inbox/threat.tmp"]["reason"]
+    assert "taken once unchanged for 5 s" in left["inbox/threat.tmp"]["reason"]
     out = ok(run_intake("status", "--case", case)).stdout
     assert "left: inbox/threat.tmp:" in out
     # still changing: a download that goes on is not taken
-    time.sleep(1.2)
+    time.sleep(5.2)
     with open(case / "inbox" / "IMG_0001.JPG.part", "ab") as f:
         f.write(b"more bytes\n")
-    time.sleep(1.2)
     second = ingest(case)
     taken = sorted(r["source"] for r in second["results"])
     assert taken == sorted(f"inbox/{n}" for n in TEMP_LOOKING if n != "IMG_0001.JPG.part")
     assert second["outcomes"] == {"settled": len(TEMP_LOOKING) - 1}
     assert sorted(_left(case)) == ["inbox/IMG_0001.JPG.part"]
-    time.sleep(2.1)
+    time.sleep(5.2)
     third = ingest(case)
     assert [r["source"] for r in third["results"]] == ["inbox/IMG_0001.JPG.part"]
     assert _left(case) == {}

@@ -120,6 +120,7 @@ class Pipeline:
         raw = cfg.rel(path) if from_inbox else str(path.absolute())
         task = Task(path=path, source=readable(raw), from_inbox=from_inbox,
                     name=readable(path.name), source_bytes=raw_hex(raw))
+        self.case.check_lock()  # the case folder is still the one this process locked
         for _name, stage in self.stages:
             try:
                 stage(task)
@@ -632,7 +633,12 @@ class Pipeline:
         try:
             st = os.lstat(ingested)
         except FileNotFoundError:
-            ingested.mkdir(parents=True, exist_ok=True)
+            try:
+                ingested.mkdir()  # never parents: an inbox that vanished is not made again
+            except FileExistsError:
+                pass
+            except OSError:
+                return False
             return True
         if stat.S_ISDIR(st.st_mode):
             return True

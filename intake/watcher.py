@@ -98,6 +98,7 @@ class Watcher:
             new_items = False
             while not self._stop.is_set():
                 if time.monotonic() - last_scan >= self.rescan_seconds:
+                    self.case.check_lock()  # never make a moved case's folders again
                     if self.case.refresh_replicas():
                         catch_up(self.case)
                     self._rescan()

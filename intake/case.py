@@ -21,6 +21,9 @@ from .plugins import get_plugin_manager, list_plugins, merged_mapping
 from .store import FolderReplica, ReplicaUnavailable
 from .types import CaseInfo
 
+#: Case folders this process opened: where to look when a disk may be full.
+OPENED: list[Path] = []
+
 
 @dataclass
 class Case:
@@ -43,6 +46,7 @@ class Case:
     def open(cls, case_dir: Path, *, write: bool = True, pm: object = None) -> Case:
         """Open a case; with ``write=False`` nothing in it is ever written (status, verify)."""
         config = load_config(case_dir)
+        OPENED.append(config.case_dir)
         lock_fd = _lock(config) if write else None
         if write:
             config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -527,6 +527,30 @@ from .curation_cli import register as _register_curation  # noqa: E402
 _register_curation(cli)
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """A full disk (or quota), however it reached us: OSError ENOSPC or SQLite's words."""
+    import errno
+    import sqlite3
+
+    for e in (exc, exc.__cause__, exc.__context__):
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(e, sqlite3.OperationalError) and "disk is full" in str(e):
+            return True
+        if isinstance(e, sqlite3.OperationalError) and "disk I/O error" in str(e):
+            # SQLite says "I/O error" for a write refused by a full disk: look at the disk
+            from .case import OPENED
+
+            for folder in OPENED:
+                try:
+                    st = os.statvfs(folder)
+                except OSError:
+                    continue
+                if st.f_bavail * st.f_frsize < 256 * 1024:
+                    return True
+    return False
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
     os.umask(0o077)  # store, index, logs and reports: readable by their owner only
@@ -546,6 +570,13 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
+        if _disk_full(exc):
+            if debug:
+                traceback.print_exc()
+            errors.print("intake: the disk holding the case is full; nothing was lost (every "
+                         "file not stored yet is still in the inbox, every copy made is "
+                         "verified): free some space and run the command again", markup=False)
+            sys.exit(1)
         if debug:
             traceback.print_exc()
         errors.print(f"intake: something went wrong that intake did not expect: "

@@ -184,7 +184,7 @@ def heal_cut_tail(folder: Path, check: ChainCheck) -> bool:
 def _append_bytes(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, data)
+        _write_line(fd, data)  # all or nothing: never a cut-off line
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -289,7 +289,10 @@ class CustodyLog:
             if state == "differs":
                 self.damaged[folder] = "differs from the other replicas' log"
             elif state == "behind":
-                sync_from(folder, self.best)
+                try:
+                    sync_from(folder, self.best)
+                except OSError as exc:  # full, or gone: it catches up another time
+                    self.damaged[folder] = f"could not catch up ({exc.strerror})"
         self.writable = [p for p in self.folders if p not in self.damaged]
         self._segment: str | None = None
         self._fds: dict[Path, int] = {}
@@ -393,6 +396,7 @@ class CustodyLog:
         if self._segment is None:
             self._segment = f"{self.seq + 1:010d}.jsonl"
         written = 0
+        errnos: list[int] = []
         for folder in self.writable:
             try:
                 if not folder.parent.is_dir():
@@ -402,13 +406,16 @@ class CustodyLog:
             except OSError as exc:
                 self.damaged[folder] = f"could not be written ({exc.strerror})"
                 self._drop_fd(folder)
+                errnos.append(exc.errno or 0)
         self.writable = [p for p in self.writable if p not in self.damaged]
+        if not written and self.folders:
+            code = errnos[0] if errnos and len(set(errnos)) == 1 else 0
+            raise OSError(code, "the custody log could not be written to any replica"
+                          + (f" ({os.strerror(code)})" if code else ""))
         self.lines.append(line)
         self._unsynced = True
         if self.best is None and self.writable:
             self.best = self.writable[0]
-        if not written and self.folders:
-            raise OSError("the custody log could not be written to any replica")
 
     def sync(self) -> None:
         """Make every line written so far durable (fsync), in every replica.
@@ -447,7 +454,11 @@ class CustodyLog:
             self.damaged[folder] = check.problem or "differs from the other replicas' log"
             return
         if state == "behind" and self.best:
-            sync_from(folder, self.best)
+            try:
+                sync_from(folder, self.best)
+            except OSError as exc:
+                self.damaged[folder] = f"could not catch up ({exc.strerror})"
+                return
         if folder not in self.folders:
             self.folders.append(folder)
         self.damaged.pop(folder, None)

@@ -324,6 +324,10 @@ def status(case: Case) -> dict[str, Any]:
         "originals_still_in_inbox": inbox_waiting,
         "files_not_taken": idx.problems(),
         "left_in_inbox": left,  # temporary names, ignored, unreadable, dropped in ingested/
+        "not_extracted": [{"sha256": sha, "names": idx.names(sha),
+                           "reason": idx.state("not_extracted_reason")
+                           or "not extracted yet: waiting for the plugins"}
+                          for sha, *_ in idx.items_without_extraction()],
         "items_with_warnings": [{"sha256": s, "names": idx.names(s), "warnings": w}
                                 for s, w in idx.items_with_warnings()],
     }

@@ -251,6 +251,10 @@ def status(case_dir: Path, as_json: bool) -> None:
     for p in s["files_not_taken"]:
         console.print(_("  not taken: {source}: {reason}", source=p["source"],
                         reason=translate(p["reason"], lang)), markup=False)
+    if s["not_extracted"]:
+        console.print(_("{n} items stored but not read by the plugins yet: {reason}",
+                        n=len(s["not_extracted"]),
+                        reason=translate(s["not_extracted"][0]["reason"], lang)), markup=False)
     if s["left_in_inbox"]:
         console.print(_("{n} files or folders left in the inbox:", n=len(s["left_in_inbox"])),
                       markup=False)
@@ -527,6 +531,17 @@ from .curation_cli import register as _register_curation  # noqa: E402
 _register_curation(cli)
 
 
+def _case_language() -> str:
+    """The language of the case this process opened (for a message after a failure)."""
+    from .case import OPENED
+    from .config import load_config
+
+    try:
+        return load_config(OPENED[-1]).language if OPENED else "en"
+    except Exception:  # the config itself may be unreadable now
+        return "en"
+
+
 def _disk_full(exc: BaseException) -> bool:
     """A full disk (or quota), however it reached us: OSError ENOSPC or SQLite's words."""
     import errno
@@ -573,9 +588,10 @@ def main() -> None:
         if _disk_full(exc):
             if debug:
                 traceback.print_exc()
-            errors.print("intake: the disk holding the case is full; nothing was lost (every "
-                         "file not stored yet is still in the inbox, every copy made is "
-                         "verified): free some space and run the command again", markup=False)
+            errors.print("intake: " + translate(
+                "the disk holding the case is full; nothing was lost (every file not stored "
+                "yet is still in the inbox, every copy made is verified): free some space and "
+                "run the command again", _case_language()), markup=False)
             sys.exit(1)
         if debug:
             traceback.print_exc()

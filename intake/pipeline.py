@@ -363,12 +363,28 @@ class Pipeline:
                 try:
                     result = future.result()
                 except Exception as exc:  # the worker machinery itself failed
-                    result = ExtractionResult(warnings=[f"the plugins could not run: {exc}"])
+                    result = ExtractionResult(not_started=f"the plugin worker could not be "
+                                                          f"started ({exc})")
+                if result.not_started:
+                    self._not_extracted(sha, result.not_started)
+                    continue
                 self._finish_extraction(sha, name, depth, result)
                 done += 1
             if wait_one and not block:
                 break
         return done
+
+    def _not_extracted(self, sha256: str, why: str) -> None:
+        """No plugin could run (the worker did not start): that is no extraction.
+
+        The item stays without one, so the next start reads it again
+        (`extract_missing`); `intake status` says why meanwhile.
+        """
+        reason = f"not extracted yet: {why}; tried again at the next start"
+        self.case.log.event("warned", sha256=sha256, reason=reason)
+        with self.case.index.tx():
+            self.case.index.set_state("not_extracted_reason", reason)
+            self.case.index.set_state("custody_seq", str(self.case.log.seq))
 
     @property
     def busy(self) -> bool:

@@ -139,6 +139,7 @@ def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
             files.append(p)
     if on_total:
         on_total(len(files))
+    pipeline.extract_missing()  # items a worker could not read last time
     inbox = case.config.inbox.resolve()
     tasks = []
     for f in files:

@@ -130,6 +130,7 @@ def test_a_whole_case_on_a_full_disk_gets_a_plain_reason_and_loses_nothing(
         tmp_path: Path, figures) -> None:
     with small_fs(tmp_path / "disk", 2048) as disk:
         case = new_case(disk / "case")
+        set_config(case, 'language = "nl"', 'language = "en"')
         drop(case, "before.txt", b"stored while there was room\n")
         time.sleep(0.3)
         ingest(case)

@@ -274,7 +274,11 @@ class CustodyLog:
         self.snapshot: dict[Path, tuple[str, str, int]] = {}
         for folder in self.folders:
             if folder == self.best:
-                self.snapshot[folder] = ("", "", len(self.lines))
+                problem = checks[folder].problem
+                if problem and not (live_writer and problem.endswith("the last line is cut off")):
+                    self.snapshot[folder] = ("problem", problem, len(self.lines))
+                else:
+                    self.snapshot[folder] = ("", "", len(self.lines))
                 continue
             if read_only:
                 self.snapshot[folder] = self._snapshot_state(folder, checks[folder])
@@ -322,13 +326,16 @@ class CustodyLog:
         best = self.lines
         for attempt in range(11):
             mine = check.lines
+            in_flight = self.live_writer and (
+                not check.problem or check.problem.endswith("the last line is cut off"))
+            if check.problem and not in_flight:
+                return "problem", check.problem, len(mine)
             n = min(len(mine), len(best))
             if mine[:n] != best[:n]:
                 first = next(i for i in range(n) if mine[i] != best[i]) + 1
                 return "differs", f"differs from the other replicas' log from line {first} on", \
                     len(mine)
-            if len(mine) >= len(best) and (not check.problem or len(mine) > len(best)
-                                           or self.live_writer):
+            if len(mine) >= len(best):
                 return "", "", len(mine)
             if not self.live_writer or attempt == 10:
                 break

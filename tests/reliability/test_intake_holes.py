@@ -225,6 +225,7 @@ def test_temporary_looking_names_are_taken_once_unchanged_and_listed_until_then(
         tmp_path: Path) -> None:
     case = new_case(tmp_path / "case")
     set_config(case, "settle_seconds = 0.2", "settle_seconds = 0.2\ntemporary_seconds = 5")
+    set_config(case, 'language = "nl"', 'language = "en"')
     for n, name in enumerate(TEMP_LOOKING):
         drop(case, name, f"evidence the victim named {name} ({n})\n".encode())
     drop(case, "plain.txt", b"a plain name\n")

@@ -47,6 +47,7 @@ def test_a_worker_that_cannot_start_leaves_the_item_not_extracted_and_it_is_retr
     broken = case / "plugins.local" / "broken_in_worker.py"
     broken.write_text(BROKEN_IN_WORKER)
     set_config(case, "folders = []", 'folders = ["plugins.local"]')
+    set_config(case, 'language = "nl"', 'language = "en"')
     photo = make_jpeg(exif_time="2024:03:01 20:00:00")
     drop(case, "photo.jpg", photo)
     time.sleep(0.3)

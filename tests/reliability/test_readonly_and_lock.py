@@ -162,9 +162,10 @@ def test_a_writer_stops_when_its_case_folder_is_replaced_under_it(tmp_path: Path
     try:
         wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
-        moved = tmp_path / "case-moved"
+        moved, copy = tmp_path / "case-moved", tmp_path / "case-copy"
+        shutil.copytree(case, copy, symlinks=True)
         os.rename(case, moved)
-        shutil.copytree(moved, case, symlinks=True)  # another case folder at the same path
+        os.rename(copy, case)  # another case folder at the same path
         ok(run_intake("status", "--case", case))
         drop(case, "c.txt", b"dropped into the new folder at the watched path\n")
         code = watcher.wait(30)

@@ -23,6 +23,9 @@ from .plugins import get_plugin_manager, list_plugins, merged_mapping
 from .store import FolderReplica, ReplicaUnavailable
 from .types import CaseInfo
 
+#: Case folders this process opened: where to look when a disk may be full.
+OPENED: list[Path] = []
+
 
 @dataclass
 class Case:
@@ -47,9 +50,12 @@ class Case:
     @classmethod
     def open(cls, case_dir: Path, *, write: bool = True, pm: object = None,
              accept_rollback: bool = False) -> Case:
+        """Open a case; with ``write=False`` nothing in it is ever written (status, verify)."""
         config = load_config(case_dir)
-        config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        OPENED.append(config.case_dir)
         lock_fd = _lock(config) if write else None
+        if write:
+            config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             if pm is None:
                 pm = get_plugin_manager(config.plugin_folders)
@@ -64,7 +70,7 @@ class Case:
                 rep = factory(rc.name, str(rc.path), dict(rc.options))
                 rep.external = rc.external
                 replicas.append(rep)
-            case_id = _case_id(config, replicas)
+            case_id = _case_id(config, replicas, write)
             available, unavailable = [], {}
             for rep in replicas:
                 try:
@@ -78,7 +84,8 @@ class Case:
                     unavailable[rep.name] = f"cannot be used ({exc.strerror})"
             versions = {i.name: i.version for i in list_plugins(pm)}
             log = CustodyLog([r.custody_path for r in available], versions,
-                             head_hint=config.state_dir / "custody_head")
+                             head_hint=config.state_dir / "custody_head", read_only=not write,
+                             live_writer=not write and _writer_at_work(config))
             rollback = heads.contradictions(
                 log.lines, heads.read(case_id, config.case_dir,
                                       {r.name: r.root for r in available}))
@@ -89,13 +96,20 @@ class Case:
                     "'intake verify' shows what is missing; restore the missing lines from a "
                     "replica or backup that has them, or, if this log is the one to keep, "
                     "'intake reindex --accept-rollback' records in the log that you accept it")
-            index = Index(config.index_path)
+            index = Index(config.index_path, read_only=not write)
         except BaseException:
             if lock_fd is not None:
                 os.close(lock_fd)
             raise
         case = cls(config, case_id, replicas, available, unavailable, log, index, pm, lock_fd,
                    rollback)
+        if lock_fd is not None:
+            log.guard = case.check_lock
+            for rep in available:
+                if rep.custody_path in log.healed:
+                    log.event("repaired", replica=rep.name, what="custody log",
+                              reason="a last line left half-written (a full disk or a power "
+                                     "cut) was cut off and kept beside the log")
         if write:
             log.on_synced = case._record_head
             if rollback:  # accepted: said in the log itself, for good
@@ -137,6 +151,11 @@ class Case:
     def __exit__(self, exc_type: object, *exc: object) -> None:
         self.close(clean=exc_type is None)
 
+    def check_lock(self) -> None:
+        """Raise CaseLockedError if the folder this process locked is no longer the case's."""
+        if self._lock_fd is not None:
+            _still_locked(self.config, self._lock_fd)
+
     def replica(self, name: str) -> FolderReplica | None:
         return next((r for r in self.replicas if r.name == name), None)
 
@@ -171,7 +190,13 @@ class Case:
 
 
 def _lock(config: Config) -> int:
-    fd = os.open(config.state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    """Take the writer's lock: on the case folder itself.
+
+    Not on a file in ``.intake/``: that folder is documented as a cache anyone
+    may delete, and a lock file deleted under a running watcher would let a
+    second writer in. The case folder cannot be deleted without the case.
+    """
+    fd = os.open(config.case_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -181,7 +206,35 @@ def _lock(config: Config) -> int:
     return fd
 
 
-def _case_id(config: Config, replicas: list[FolderReplica]) -> str:
+def _still_locked(config: Config, fd: int) -> None:
+    """Before each custody line: is the folder we locked still the case folder?"""
+    try:
+        now = os.stat(config.case_dir)
+    except OSError:
+        now = None
+    held = os.fstat(fd)
+    if now is None or (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
+        raise CaseLockedError(f"the case folder {config.case_dir} was moved or replaced while "
+                              "intake was writing to it; stopped so that two processes never "
+                              "write to one case at once") from None
+
+
+def _writer_at_work(config: Config) -> bool:
+    """Does another process hold the writer's lock right now? (never blocks it)"""
+    try:
+        fd = os.open(config.case_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a shared lock taken here
+    return False
+
+
+def _case_id(config: Config, replicas: list[FolderReplica], write: bool = True) -> str:
     """The case's identity: kept in every replica's REPLICA.json and in the state folder."""
     for rep in replicas:
         marker = rep.root / "REPLICA.json"
@@ -193,7 +246,8 @@ def _case_id(config: Config, replicas: list[FolderReplica]) -> str:
     if hint.is_file():
         return hint.read_text(encoding="utf-8").strip()
     case_id = secrets.token_hex(16)
-    hint.write_text(case_id + "\n", encoding="utf-8")
+    if write:
+        hint.write_text(case_id + "\n", encoding="utf-8")
     return case_id
 
 

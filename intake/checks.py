@@ -20,7 +20,8 @@ from typing import Any
 
 from . import verified
 from .case import Case
-from .custody import check_chain, compare, first_difference, records, segments
+from .custody import check_chain, records, segments
+from .inbox import left_in_inbox
 from .index import Index
 from .store import FolderReplica, hash_file
 from .verified import expected_meta, log_items
@@ -60,23 +61,12 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
     for name, reason in case.unavailable.items():
         summary["replicas"][name] = f"not available: {reason}"
 
-    # custody log, per replica
-    best = case.log.best
+    # custody log, per replica (read-only: as read at open, the head at start)
     for rep in case.available:
-        check = check_chain(rep.custody_path)
-        state = compare(rep.custody_path, best) if best and not check.problem else ""
-        if check.problem:
-            problems.append(Problem("custody", f"replica {rep.name}: custody log: {check.problem}",
-                                    rep.name))
-        elif state == "differs":
-            assert best is not None
-            problems.append(Problem("custody", f"replica {rep.name}: custody log differs from the "
-                                               "other replicas' log from line "
-                                               f"{first_difference(rep.custody_path, best)} on",
-                                    rep.name))
-        elif state == "behind":
-            problems.append(Problem("custody", f"replica {rep.name}: custody log is "
-                                               f"{case.log.seq - len(check.lines)} lines behind",
+        kind, detail, _ = case.log.replica_state(rep.custody_path)
+        said = {"problem": f": {detail}", "differs": f" {detail}", "behind": f" is {detail}"}
+        if kind:
+            problems.append(Problem("custody", f"replica {rep.name}: custody log{said[kind]}",
                                     rep.name))
     for words in case.rollback:
         problems.append(Problem("rollback", words, repairable=False))
@@ -85,7 +75,7 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
                                          "custody log does not record: it was cut from the log, "
                                          "or the index was edited", sha256=sha, repairable=False))
     seq = int(idx.state("custody_seq", "0") or 0)
-    if seq != case.log.seq:
+    if seq != case.log.seq and not case.log.live_writer:  # a writer at work: it keeps up
         problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
                                          f"{case.log.seq}; run 'intake reindex'"))
     else:
@@ -300,6 +290,8 @@ def status(case: Case) -> dict[str, Any]:
     inbox_waiting = [r[0] for r in idx.db.execute(
         "SELECT source FROM receipts WHERE settled_to IS NULL ORDER BY source")
         if r[0].startswith(inbox_rel)]
+    left = left_in_inbox(cfg.inbox, cfg.ignore, cfg.temporary_seconds, idx.settled_to_paths(),
+                         {p["source"] for p in idx.problems()} | set(inbox_waiting), cfg.rel)
     return {
         "case": case.config.name,
         "case_dir": str(case.config.case_dir),
@@ -313,6 +305,11 @@ def status(case: Case) -> dict[str, Any]:
         "waiting_for_copies": waiting,
         "originals_still_in_inbox": inbox_waiting,
         "files_not_taken": idx.problems(),
+        "left_in_inbox": left,  # temporary names, ignored, unreadable, dropped in ingested/
+        "not_extracted": [{"sha256": sha, "names": idx.names(sha),
+                           "reason": idx.state("not_extracted_reason")
+                           or "not extracted yet: waiting for the plugins"}
+                          for sha, *_ in idx.items_without_extraction()],
         "items_with_warnings": [{"sha256": s, "names": idx.names(s), "warnings": w}
                                 for s, w in idx.items_with_warnings()],
     }

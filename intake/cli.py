@@ -255,6 +255,16 @@ def status(case_dir: Path, as_json: bool) -> None:
     for p in s["files_not_taken"]:
         console.print(_("  not taken: {source}: {reason}", source=p["source"],
                         reason=translate(p["reason"], lang)), markup=False)
+    if s["not_extracted"]:
+        console.print(_("{n} items stored but not read by the plugins yet: {reason}",
+                        n=len(s["not_extracted"]),
+                        reason=translate(s["not_extracted"][0]["reason"], lang)), markup=False)
+    if s["left_in_inbox"]:
+        console.print(_("{n} files or folders left in the inbox:", n=len(s["left_in_inbox"])),
+                      markup=False)
+    for p in s["left_in_inbox"]:
+        console.print(_("  left: {path}: {reason}", path=p["path"],
+                        reason=translate(p["reason"], lang)), markup=False)
     if s["items_with_warnings"]:
         console.print(_("{n} items with warnings:", n=len(s["items_with_warnings"])),
                       markup=False)
@@ -575,6 +585,41 @@ from .curation_cli import register as _register_curation  # noqa: E402
 _register_curation(cli)
 
 
+def _case_language() -> str:
+    """The language of the case this process opened (for a message after a failure)."""
+    from .case import OPENED
+    from .config import load_config
+
+    try:
+        return load_config(OPENED[-1]).language if OPENED else "en"
+    except Exception:  # the config itself may be unreadable now
+        return "en"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """A full disk (or quota), however it reached us: OSError ENOSPC or SQLite's words."""
+    import errno
+    import sqlite3
+
+    for e in (exc, exc.__cause__, exc.__context__):
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(e, sqlite3.OperationalError) and "disk is full" in str(e):
+            return True
+        if isinstance(e, sqlite3.OperationalError) and "disk I/O error" in str(e):
+            # SQLite says "I/O error" for a write refused by a full disk: look at the disk
+            from .case import OPENED
+
+            for folder in OPENED:
+                try:
+                    st = os.statvfs(folder)
+                except OSError:
+                    continue
+                if st.f_bavail * st.f_frsize < 256 * 1024:
+                    return True
+    return False
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
     os.umask(0o077)  # store, index, logs and reports: readable by their owner only
@@ -594,6 +639,14 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
+        if _disk_full(exc):
+            if debug:
+                traceback.print_exc()
+            errors.print("intake: " + translate(
+                "the disk holding the case is full; nothing was lost (every file not stored "
+                "yet is still in the inbox, every copy made is verified): free some space and "
+                "run the command again", _case_language()), markup=False)
+            sys.exit(1)
         if debug:
             traceback.print_exc()
         errors.print(f"intake: something went wrong that intake did not expect: "

@@ -90,6 +90,7 @@ class Config:
     one_device_ok: bool = False  # every replica on one disk is known (a test setup)
     #: who asks the telecom ombudsman (name, address, phone, operator, pv, police_zone, place)
     requester: dict[str, str] = field(default_factory=dict)
+    temporary_seconds: float = 600.0  # a temporary-looking name is taken once unchanged this long
 
     @property
     def index_path(self) -> Path:
@@ -113,7 +114,7 @@ class Config:
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "": ("case", "inbox", "store", "replicas", "plugins", "requester"),
     "case": ("name", "timezone", "language"),
-    "inbox": ("path", "settle_seconds", "ignore"),
+    "inbox": ("path", "settle_seconds", "ignore", "temporary_seconds"),
     "store": ("min_copies", "one_device_ok"),
     "replicas": ("name", "kind", "path", "options"),
     "plugins": ("folders", "timeout_seconds"),
@@ -193,6 +194,9 @@ def load_config(case_dir: Path) -> Config:
     settle = r.get(inbox_t, "inbox", "settle_seconds", float, 1.0)
     if not 0 <= settle <= 3600:
         raise r.fail("inbox.settle_seconds", f"is {settle}; allowed: 0 to 3600 seconds")
+    temporary = r.get(inbox_t, "inbox", "temporary_seconds", float, 600.0)
+    if not 0 <= temporary <= 86400:
+        raise r.fail("inbox.temporary_seconds", f"is {temporary}; allowed: 0 to 86400 seconds")
     ignore = r.get(inbox_t, "inbox", "ignore", list, [])
     if not all(isinstance(p, str) for p in ignore):
         raise r.fail("inbox.ignore", "must be a list of file name patterns in quotes")
@@ -258,7 +262,8 @@ def load_config(case_dir: Path) -> Config:
                   settle_seconds=settle, ignore=tuple(ignore), min_copies=min_copies,
                   replicas=tuple(replicas), plugin_folders=folder_paths,
                   plugin_timeout=timeout, state_dir=case_dir / ".intake",
-                  one_device_ok=one_device_ok, requester=requester)
+                  one_device_ok=one_device_ok, requester=requester,
+                  temporary_seconds=temporary)
 
 
 def _inside(inner: Path, outer: Path) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,10 +124,67 @@ def sync_from(folder: Path, best: Path) -> None:
         _append_bytes(mine, data[len(have):])
 
 
+def _write_line(fd: int, data: bytes) -> None:
+    """Write a whole line or nothing: a short write (a full disk) is undone.
+
+    A line cut off in the middle would break the chain for every later line;
+    the file is cut back to where the line began and the error is raised.
+    """
+    start = os.lseek(fd, 0, os.SEEK_END)
+    done = 0
+    try:
+        while done < len(data):
+            n = os.write(fd, data[done:])
+            if n <= 0:
+                raise OSError(28, os.strerror(28))
+            done += n
+    except OSError:
+        try:
+            os.ftruncate(fd, start)
+        except OSError:
+            pass
+        raise
+
+
+def heal_cut_tail(folder: Path, check: ChainCheck) -> bool:
+    """Cut off a last line left half-written (a disk that filled up, a power cut).
+
+    Only bytes after the last newline of the last segment are removed, and only
+    when everything before them is a valid chain: a line that was never whole
+    was never part of the log. The cut bytes are kept beside the log
+    (``custody/cut-<segment>``) for whoever wants to look. True if healed.
+    """
+    segs = segments(folder)
+    if not check.problem.endswith("the last line is cut off") or not segs:
+        return False
+    last = segs[-1]
+    if not check.problem.startswith(last.name + ":"):
+        return False
+    try:
+        data = last.read_bytes()
+        keep = data.rfind(b"\n") + 1
+        if keep == len(data):
+            return False
+        aside = folder / f"cut-{last.stem}-{len(data)}"
+        with open(aside, "wb") as f:
+            f.write(data[keep:])
+            f.flush()
+            os.fsync(f.fileno())
+        fd = os.open(last, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, keep)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return True
+
+
 def _append_bytes(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, data)
+        _write_line(fd, data)  # all or nothing: never a cut-off line
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -181,11 +239,21 @@ class CustodyLog:
     """
 
     def __init__(self, folders: list[Path], plugin_versions: dict[str, str] | None = None,
-                 head_hint: Path | None = None) -> None:
+                 head_hint: Path | None = None, *, read_only: bool = False,
+                 live_writer: bool = False) -> None:
         self.folders = list(folders)
         self.plugin_versions = dict(sorted((plugin_versions or {}).items()))
         self.head_hint = head_hint
+        self.read_only = read_only
+        self.live_writer = live_writer  # read-only, while another process writes
+        self.guard: Callable[[], None] | None = None  # called before each line (the lock)
+        self.healed: dict[Path, str] = {}
         checks = {p: check_chain(p) for p in self.folders}
+        if not read_only:
+            for p in self.folders:
+                if heal_cut_tail(p, checks[p]):
+                    self.healed[p] = checks[p].problem
+                    checks[p] = check_chain(p)
         valid = [p for p in self.folders if not checks[p].problem]
         pool = valid or self.folders
         hint = _read_hint(head_hint)
@@ -202,9 +270,22 @@ class CustodyLog:
         self.best: Path | None = max(pool, key=rank, default=None)
         self.lines = list(checks[self.best].lines) if self.best else []
         self.damaged: dict[Path, str] = {}
+        #: each replica's copy as read at open: what a read-only command reports on
+        self.snapshot: dict[Path, tuple[str, str, int]] = {}
         for folder in self.folders:
             if folder == self.best:
+                problem = checks[folder].problem
+                if problem and not (live_writer and problem.endswith("the last line is cut off")):
+                    self.snapshot[folder] = ("problem", problem, len(self.lines))
+                else:
+                    self.snapshot[folder] = ("", "", len(self.lines))
                 continue
+            if read_only:
+                self.snapshot[folder] = self._snapshot_state(folder, checks[folder])
+                kind, detail, _ = self.snapshot[folder]
+                if kind in ("problem", "differs"):
+                    self.damaged[folder] = detail
+                continue  # a read-only open never writes: no catching up
             if checks[folder].problem:
                 self.damaged[folder] = checks[folder].problem
                 continue
@@ -212,7 +293,10 @@ class CustodyLog:
             if state == "differs":
                 self.damaged[folder] = "differs from the other replicas' log"
             elif state == "behind":
-                sync_from(folder, self.best)
+                try:
+                    sync_from(folder, self.best)
+                except OSError as exc:  # full, or gone: it catches up another time
+                    self.damaged[folder] = f"could not catch up ({exc.strerror})"
         self.writable = [p for p in self.folders if p not in self.damaged]
         self._segment: str | None = None
         self._fds: dict[Path, int] = {}
@@ -234,6 +318,54 @@ class CustodyLog:
     @property
     def seq(self) -> int:
         return len(self.lines)
+
+    def _snapshot_state(self, folder: Path, check: ChainCheck) -> tuple[str, str, int]:
+        """How one replica's copy stands against the head read at open (read-only).
+
+        With a writer at work, a copy may lag by the line being written, or end
+        in half of it: it is read again for up to a second before that counts.
+        """
+        best = self.lines
+        for attempt in range(11):
+            mine = check.lines
+            in_flight = self.live_writer and (
+                not check.problem or check.problem.endswith("the last line is cut off"))
+            if check.problem and not in_flight:
+                return "problem", check.problem, len(mine)
+            n = min(len(mine), len(best))
+            if mine[:n] != best[:n]:
+                first = next(i for i in range(n) if mine[i] != best[i]) + 1
+                return "differs", f"differs from the other replicas' log from line {first} on", \
+                    len(mine)
+            if len(mine) >= len(best):
+                return "", "", len(mine)
+            if not self.live_writer or attempt == 10:
+                break
+            time.sleep(0.1)
+            check = check_chain(folder)
+        if check.problem:
+            return "problem", check.problem, len(check.lines)
+        return "behind", f"{len(best) - len(check.lines)} lines behind", len(check.lines)
+
+    def replica_state(self, folder: Path) -> tuple[str, str, int]:
+        """("", "", lines) for a good copy, or ("problem" | "differs" | "behind", why, lines).
+
+        Read-only: as read at open (the head at start), so a writer at work
+        never shows as a problem. Otherwise read now.
+        """
+        if self.read_only and folder in self.snapshot:
+            return self.snapshot[folder]
+        check = check_chain(folder)
+        if check.problem:
+            return "problem", check.problem, len(check.lines)
+        state = compare(folder, self.best) if self.best and folder != self.best else ""
+        if state == "differs":
+            assert self.best is not None
+            return "differs", ("differs from the other replicas' log from line "
+                               f"{first_difference(folder, self.best)} on"), len(check.lines)
+        if state == "behind":
+            return "behind", f"{self.seq - len(check.lines)} lines behind", len(check.lines)
+        return "", "", len(check.lines)
 
     def _chain(self, _logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
         event_dict["seq"] = self.seq + 1
@@ -266,25 +398,33 @@ class CustodyLog:
         """Write one line to every replica now; it is made durable by `sync`."""
         if b"\n" in line:
             raise ValueError("a custody line cannot contain a newline")
+        if self.read_only:
+            raise RuntimeError("a case opened read-only never writes to the custody log")
+        if self.guard is not None:
+            self.guard()
         if self._segment is None:
             self._segment = f"{self.seq + 1:010d}.jsonl"
         written = 0
+        errnos: list[int] = []
         for folder in self.writable:
             try:
                 if not folder.parent.is_dir():
                     raise FileNotFoundError(2, "the replica's folder is gone")
-                os.write(self._segment_fd(folder), line + b"\n")
+                _write_line(self._segment_fd(folder), line + b"\n")
                 written += 1
             except OSError as exc:
                 self.damaged[folder] = f"could not be written ({exc.strerror})"
                 self._drop_fd(folder)
+                errnos.append(exc.errno or 0)
         self.writable = [p for p in self.writable if p not in self.damaged]
+        if not written and self.folders:
+            code = errnos[0] if errnos and len(set(errnos)) == 1 else 0
+            raise OSError(code, "the custody log could not be written to any replica"
+                          + (f" ({os.strerror(code)})" if code else ""))
         self.lines.append(line)
         self._unsynced = True
         if self.best is None and self.writable:
             self.best = self.writable[0]
-        if not written and self.folders:
-            raise OSError("the custody log could not be written to any replica")
 
     def sync(self) -> None:
         """Make every line written so far durable (fsync), in every replica.
@@ -325,7 +465,11 @@ class CustodyLog:
             self.damaged[folder] = check.problem or "differs from the other replicas' log"
             return
         if state == "behind" and self.best:
-            sync_from(folder, self.best)
+            try:
+                sync_from(folder, self.best)
+            except OSError as exc:
+                self.damaged[folder] = f"could not catch up ({exc.strerror})"
+                return
         if folder not in self.folders:
             self.folders.append(folder)
         self.damaged.pop(folder, None)

@@ -50,6 +50,8 @@ class ExtractionResult:
     extraction: Extraction | None = None
     runs: list[PluginRun] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: why no plugin could even start (the worker did not start): not an extraction
+    not_started: str = ""
 
 
 def _json_safe(value: Any, depth: int = 0) -> bool:
@@ -248,7 +250,7 @@ class ExtractorPool:
                 if not self._conn.poll(wait):
                     if current is None:
                         self._kill()
-                        out.warnings.append("the plugin worker did not start; no plugin ran")
+                        out.not_started = "the plugin worker did not start in time"
                         return out
                     index, name, version = current
                     out.runs.append(PluginRun(name, version, "timeout",
@@ -263,7 +265,7 @@ class ExtractorPool:
                 except (EOFError, OSError):
                     if current is None:
                         self._kill()
-                        out.warnings.append("the plugin worker stopped before any plugin ran")
+                        out.not_started = "the plugin worker stopped before any plugin ran"
                         return out
                     _, name, version = current
                     out.runs.append(PluginRun(name, version, "error",

@@ -45,8 +45,17 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 class Index:
     """Thin wrapper over the SQLite file; every write is in a transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        if read_only:  # status, verify: never write, not even a fresh empty file
+            if path.is_file():
+                self.db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
+                                          timeout=30, isolation_level=None)
+            else:
+                self.db = sqlite3.connect(":memory:", isolation_level=None)
+                self.db.executescript(SCHEMA)
+            return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fresh = not path.exists()
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)

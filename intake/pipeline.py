@@ -29,6 +29,8 @@ from typing import Any
 
 from .case import Case
 from .extract import ExtractionResult, ParallelExtractor, extract_in_process
+from .inbox import HALF_MADE
+from .names import candidates, raw_hex, readable
 from .serialize import dumps, to_plain
 from .sniff import sniff_bytes
 from .store import Digests, PutResult, commit, discard, put_stream
@@ -57,9 +59,10 @@ class Task:
     """One file on its way through the stages."""
 
     path: Path
-    source: str  # as recorded: "inbox/sub/x.jpg" or an absolute path
+    source: str  # as recorded: "inbox/sub/x.jpg" or an absolute path (readable text)
     from_inbox: bool
     name: str = ""
+    source_bytes: str | None = None  # hex of the raw path when it is not valid UTF-8
     st: os.stat_result | None = None
     fs_times: dict[str, str] = field(default_factory=dict)
     put: PutResult | None = None
@@ -114,8 +117,10 @@ class Pipeline:
 
     def process(self, path: Path, *, from_inbox: bool) -> Task:
         cfg = self.case.config
-        source = cfg.rel(path) if from_inbox else str(path.absolute())
-        task = Task(path=path, source=source, from_inbox=from_inbox, name=path.name)
+        raw = cfg.rel(path) if from_inbox else str(path.absolute())
+        task = Task(path=path, source=readable(raw), from_inbox=from_inbox,
+                    name=readable(path.name), source_bytes=raw_hex(raw))
+        self.case.check_lock()  # the case folder is still the one this process locked
         for _name, stage in self.stages:
             try:
                 stage(task)
@@ -301,11 +306,14 @@ class Pipeline:
                    "source": task.source, "name": task.name, "size": st.st_size,
                    "mtime_ns": st.st_mtime_ns, "fs_times": task.fs_times,
                    "host_clock": "UTC from this machine's clock"}
+        if task.source_bytes:  # a name that is not UTF-8: its raw bytes, losslessly
+            receipt["source_bytes"] = task.source_bytes
         rel = f"{meta_dir(task.sha256)}/receipts/{rid}.json"
         digest = self._write_meta(rel, dumps(receipt))
+        raw = {"source_bytes": task.source_bytes} if task.source_bytes else {}
         case.log.event("received", sha256=task.sha256, receipt=rid, source=task.source,
                        name=task.name, size=st.st_size, fs_times=task.fs_times,
-                       meta={rel: digest})
+                       meta={rel: digest}, **raw)
         with case.index.tx():
             case.index.add_receipt(receipt)
             case.index.set_meta_hash(rel, digest)
@@ -355,12 +363,28 @@ class Pipeline:
                 try:
                     result = future.result()
                 except Exception as exc:  # the worker machinery itself failed
-                    result = ExtractionResult(warnings=[f"the plugins could not run: {exc}"])
+                    result = ExtractionResult(not_started=f"the plugin worker could not be "
+                                                          f"started ({exc})")
+                if result.not_started:
+                    self._not_extracted(sha, result.not_started)
+                    continue
                 self._finish_extraction(sha, name, depth, result)
                 done += 1
             if wait_one and not block:
                 break
         return done
+
+    def _not_extracted(self, sha256: str, why: str) -> None:
+        """No plugin could run (the worker did not start): that is no extraction.
+
+        The item stays without one, so the next start reads it again
+        (`extract_missing`); `intake status` says why meanwhile.
+        """
+        reason = f"not extracted yet: {why}; tried again at the next start"
+        self.case.log.event("warned", sha256=sha256, reason=reason)
+        with self.case.index.tx():
+            self.case.index.set_state("not_extracted_reason", reason)
+            self.case.index.set_state("custody_seq", str(self.case.log.seq))
 
     @property
     def busy(self) -> bool:
@@ -499,11 +523,27 @@ class Pipeline:
                            f"in the inbox until the other replicas are available ({why})")
             self._note_waiting(task)
             return
-        target = settle_target(case.config.ingested_dir, case.config.inbox, task.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not self._holds_stored_bytes(task):
+            self._replaced(task)
+            return
+        ingested = case.config.ingested_dir
+        source_path = task.path
+        if task.path == ingested:  # a file the victim named "ingested"
+            target = ingested / "ingested"
+        else:
+            if not self.prepare_inbox():
+                task.outcome = "waiting"
+                task.reason = ("stored, but inbox/ingested/ cannot be made yet: a file named "
+                               "'ingested' is in the way until it is stored itself")
+                self._note_waiting(task)
+                return
+            target = settle_target(ingested, case.config.inbox, task.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
         case.log.sync()  # the receipt and copies are on record before the original moves
         try:
-            os.rename(task.path, target)
+            if task.path == ingested:
+                source_path = self._move_file_named_ingested(task.path)
+            os.rename(source_path, target)
         except FileNotFoundError:
             task.outcome = "stored"
             return
@@ -512,15 +552,135 @@ class Pipeline:
             task.reason = f"stored, but could not be moved to ingested/ ({exc.strerror})"
             self._note_waiting(task)
             return
-        rel_to = case.config.rel(target)
+        if not self._moved_what_was_checked(task, target):
+            return
+        rel_to = readable(case.config.rel(target))
         case.log.event("settled", sha256=task.sha256, receipt=task.receipt_id,
                        source=task.source, moved_to=rel_to)
         with case.index.tx():
             case.index.settle_receipt(task.receipt_id, rel_to)
             case.index.set_state("custody_seq", str(case.log.seq))
         task.outcome = "settled"
-        remove_empty_parents(task.path.parent, case.config.inbox)
+        if task.path != ingested:
+            remove_empty_parents(task.path.parent, case.config.inbox)
 
+    def _holds_stored_bytes(self, task: Task) -> bool:
+        """Does the inbox path still hold the bytes that were stored?
+
+        The victim (or a program) may replace the file while the plugins read it
+        (``mv new.png s5.png``). Same inode, size and modification time: yes;
+        when any differs, the hash decides. A missing file is left to the move.
+        """
+        st0 = task.st
+        try:
+            st = os.lstat(task.path)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        assert st0 is not None
+        if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == \
+                (st0.st_dev, st0.st_ino, st0.st_size, st0.st_mtime_ns):
+            return True
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        try:
+            fd = os.open(task.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as f:
+                return hashlib.file_digest(f, "sha256").hexdigest() == task.sha256
+        except OSError:
+            return False
+
+    def _replaced(self, task: Task, moved_back: bool = False) -> None:
+        """The path now holds other bytes: close this drop, take the new file as a new one."""
+        case = self.case
+        reason = ("the file in the inbox was replaced by another one before it could be moved; "
+                  "the version received is stored, the new one is taken as a new drop")
+        case.log.event("replaced", sha256=task.sha256, receipt=task.receipt_id,
+                       source=task.source, reason=reason)
+        with case.index.tx():
+            case.index.settle_receipt(task.receipt_id, "")
+            case.index.set_state("custody_seq", str(case.log.seq))
+        task.outcome = "changed"
+        task.reason = reason
+
+    def _moved_what_was_checked(self, task: Task, target: Path) -> bool:
+        """After the move: is what landed in ingested/ the stored file? (a swap in between)"""
+        st0 = task.st
+        assert st0 is not None
+        try:
+            st = os.lstat(target)
+        except OSError:
+            return True
+        if (st.st_dev, st.st_ino) == (st0.st_dev, st0.st_ino):
+            return True
+        check = Task(path=target, source=task.source, from_inbox=True, st=st0,
+                     sha256=task.sha256)
+        if self._holds_stored_bytes(check):
+            return True
+        # another file was swapped in between the check and the move: put it back
+        if not os.path.lexists(task.path):
+            try:
+                os.rename(target, task.path)
+                self._replaced(task)
+                return False
+            except OSError:
+                pass
+        self._replaced(task)
+        self.case.log.event("warned", source=readable(self.case.config.rel(target)),
+                            reason="a file swapped in at the last moment was moved to ingested/ "
+                                   "without being stored; move it back to the inbox")
+        return False
+
+    def prepare_inbox(self) -> bool:
+        """Make inbox/ingested/ a real folder, whatever the victim dropped under that name.
+
+        A regular file named ``ingested`` is evidence: it is taken like any file,
+        before the others (see `first_ingested`), and settles into
+        ``ingested/ingested``. A link or anything else of that name is set aside
+        as ``ingested (link)``, with a custody line, so that no original is ever
+        moved through it. False while the folder cannot be made.
+        """
+        cfg = self.case.config
+        ingested = cfg.ingested_dir
+        half = cfg.inbox / HALF_MADE
+        if half.is_dir() and not half.is_symlink() and not os.path.lexists(ingested):
+            os.rename(half, ingested)  # finish a move of a file named "ingested"
+        try:
+            st = os.lstat(ingested)
+        except FileNotFoundError:
+            try:
+                ingested.mkdir()  # never parents: an inbox that vanished is not made again
+            except FileExistsError:
+                pass
+            except OSError:
+                return False
+            return True
+        if stat.S_ISDIR(st.st_mode):
+            return True
+        if stat.S_ISREG(st.st_mode):
+            return False
+        kind = "link" if stat.S_ISLNK(st.st_mode) else "special file"
+        aside = cfg.inbox / f"ingested ({kind})"
+        n = 2
+        while os.path.lexists(aside):
+            aside = cfg.inbox / f"ingested ({kind} {n})"
+            n += 1
+        os.rename(ingested, aside)
+        self.case.log.event("warned", source=cfg.rel(ingested),
+                            reason=f"a {kind} named 'ingested' was in the way of inbox/ingested/; "
+                                   f"it was renamed to '{aside.name}' and left in the inbox")
+        ingested.mkdir()
+        return True
+
+    def _move_file_named_ingested(self, path: Path) -> Path:
+        """Put a file named "ingested" into a folder that then becomes inbox/ingested/."""
+        half = path.parent / HALF_MADE
+        half.mkdir(exist_ok=True)
+        inside = half / "ingested"
+        os.rename(path, inside)
+        os.rename(half, path)  # the folder now stands where the file was
+        return path / "ingested"
 
     def reconcile(self) -> int:
         """Finish drops whose original was moved to ingested/ by a run that was killed
@@ -532,17 +692,22 @@ class Pipeline:
         """
         case = self.case
         cfg = case.config
+        half = cfg.inbox / HALF_MADE
+        if half.is_dir() and not half.is_symlink() and not os.path.lexists(cfg.ingested_dir):
+            os.rename(half, cfg.ingested_dir)  # finish a move of a file named "ingested"
         prefix = cfg.rel(cfg.inbox) + "/"
         claimed = case.index.settled_to_paths()
         n = 0
         for r in case.index.unsettled_receipts(prefix):
-            source = cfg.case_dir / r["source"]
-            if os.path.lexists(source):
+            sources = [cfg.case_dir / c for c in candidates(r["source"])]
+            if any(os.path.lexists(p) and not (p == cfg.ingested_dir and p.is_dir())
+                   for p in sources):
                 continue  # still in the inbox: the pipeline will take it
-            target = self._moved_original(source, r, claimed)
+            target = next(filter(None, (self._moved_original(p, r, claimed) for p in sources)),
+                          None)
             if target is None:
                 continue
-            rel_to = cfg.rel(target)
+            rel_to = readable(cfg.rel(target))
             claimed.add(rel_to)
             case.log.event("settled", sha256=r["sha256"], receipt=r["id"], source=r["source"],
                            moved_to=rel_to, reason="the move was finished before an "
@@ -569,7 +734,7 @@ class Pipeline:
             return None
         candidate, k = first, 1
         while candidate.exists() or k == 1:
-            rel_to = cfg.rel(candidate)
+            rel_to = readable(cfg.rel(candidate))
             try:
                 st = os.lstat(candidate)
             except OSError:
@@ -582,6 +747,11 @@ class Pipeline:
             k += 1
             candidate = first.with_name(f"{first.stem} ({k}){first.suffix}")
         return None
+
+
+def first_ingested(paths: list[Path], ingested: Path) -> list[Path]:
+    """A file named "ingested" goes first: inbox/ingested/ can be made only once it is stored."""
+    return sorted(paths, key=lambda p: p != ingested)
 
 
 def settle_target(ingested: Path, inbox: Path, path: Path) -> Path:

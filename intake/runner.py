@@ -13,7 +13,12 @@ from pathlib import Path
 
 from .case import Case
 from .inbox import is_temporary, scan
-from .pipeline import Pipeline, Task
+from .pipeline import Pipeline, Task, first_ingested
+
+
+def settle_time(path: Path, settle_seconds: float, temporary_seconds: float) -> float:
+    """How long a file must stay unchanged: longer for a temporary-looking name."""
+    return max(settle_seconds, temporary_seconds) if is_temporary(path.name) else settle_seconds
 
 
 def is_settled(path: Path, settle_seconds: float, now: float | None = None) -> bool:
@@ -86,12 +91,13 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
     catch_up(case)
     pipeline.reconcile()
     pipeline.extract_missing()
+    pipeline.prepare_inbox()
     tasks: list[Task] = []
     deadline = time.monotonic() + max_wait
     retry: set[Path] = set()
     first = True
     while True:
-        candidates = [p for p in scan(cfg.inbox, cfg.ignore)]
+        candidates = first_ingested(list(scan(cfg.inbox, cfg.ignore)), cfg.ingested_dir)
         if not first:
             candidates = [p for p in candidates if p in retry]
         if first and on_total:
@@ -99,7 +105,11 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
         first = False
         retry = set()
         for path in candidates:
-            if not is_settled(path, cfg.settle_seconds):
+            if is_temporary(path.name):
+                if not is_settled(path, settle_time(path, cfg.settle_seconds,
+                                                    cfg.temporary_seconds)):
+                    continue  # may still be written; listed by `intake status`
+            elif not is_settled(path, cfg.settle_seconds):
                 retry.add(path)
                 continue
             task = pipeline.process(path, from_inbox=True)
@@ -122,11 +132,14 @@ def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
         if p.is_dir() and not p.is_symlink():
             for root, dirs, names in os.walk(p):
                 dirs.sort()
-                files.extend(Path(root) / n for n in sorted(names) if not is_temporary(n))
+                files.extend(Path(root) / n for n in sorted(names) if not is_temporary(n)
+                             or is_settled(Path(root) / n, settle_time(
+                                 Path(n), 0, case.config.temporary_seconds)))
         else:
             files.append(p)
     if on_total:
         on_total(len(files))
+    pipeline.extract_missing()  # items a worker could not read last time
     inbox = case.config.inbox.resolve()
     tasks = []
     for f in files:

@@ -66,8 +66,12 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[FolderReplica],
          copies_in: list[FolderReplica]) -> dict[str, str]:
     """Load the verified facts into an empty index; returns the files left out, with why."""
     expected = expected_meta(recs)
-    settled = {r["receipt"]: r.get("moved_to") for r in recs
-               if r.get("event") == "settled" and r.get("receipt")}
+    settled: dict[str, str | None] = {}
+    for r in recs:
+        if r.get("event") == "settled" and r.get("receipt"):
+            settled[r["receipt"]] = r.get("moved_to")
+        if r.get("event") == "replaced" and r.get("receipt"):  # replaced in the inbox before the move
+            settled[r["receipt"]] = ""
     unverified: dict[str, str] = {}
     files: dict[str, dict[str, Any]] = {}
     for rel in sorted(expected):

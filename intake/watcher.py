@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -20,8 +20,8 @@ from watchdog.observers import Observer
 
 from .case import Case
 from .inbox import is_temporary, scan
-from .pipeline import Pipeline, Task
-from .runner import catch_up, is_settled
+from .pipeline import Pipeline, Task, first_ingested
+from .runner import catch_up, is_settled, settle_time
 
 
 class _Handler(FileSystemEventHandler):
@@ -68,9 +68,20 @@ class Watcher:
 
     def _rescan(self) -> None:
         cfg = self.case.config
-        found = list(scan(cfg.inbox, cfg.ignore))
+        self.pipeline.prepare_inbox()
+        found = self._candidates(scan(cfg.inbox, cfg.ignore))
         with self.lock:
             self.pending.update(found)
+
+    def _candidates(self, paths: Iterable[Path]) -> list[Path]:
+        """Paths to wait for; a temporary-looking name only once it stopped changing.
+
+        Such files are looked at again at each rescan, so that a download in
+        progress never keeps the watcher from being idle.
+        """
+        cfg = self.case.config
+        return [p for p in paths if not is_temporary(p.name)
+                or is_settled(p, settle_time(p, cfg.settle_seconds, cfg.temporary_seconds))]
 
     def run(self) -> None:
         cfg = self.case.config
@@ -87,6 +98,7 @@ class Watcher:
             new_items = False
             while not self._stop.is_set():
                 if time.monotonic() - last_scan >= self.rescan_seconds:
+                    self.case.check_lock()  # never make a moved case's folders again
                     if self.case.refresh_replicas():
                         catch_up(self.case)
                     self._rescan()
@@ -107,7 +119,7 @@ class Watcher:
     def _take_ready(self) -> list[Task]:
         cfg = self.case.config
         with self.lock:
-            candidates = sorted(self.pending)
+            candidates = first_ingested(sorted(self.pending), cfg.ingested_dir)
         tasks = []
         for path in candidates:
             if self._stop.is_set():
@@ -116,13 +128,13 @@ class Watcher:
                 # a folder was dropped or moved in: look inside it
                 with self.lock:
                     self.pending.discard(path)
-                    self.pending.update(scan_folder(path, cfg.ignore))
+                    self.pending.update(self._candidates(scan(path, cfg.ignore)))
                 continue
             if not path.exists() and not path.is_symlink():
                 with self.lock:
                     self.pending.discard(path)
                 continue
-            if not is_settled(path, cfg.settle_seconds):
+            if not is_settled(path, settle_time(path, cfg.settle_seconds, cfg.temporary_seconds)):
                 continue
             task = self.pipeline.process(path, from_inbox=True)
             tasks.append(task)
@@ -133,6 +145,3 @@ class Watcher:
                     self.pending.discard(path)
         return tasks
 
-
-def scan_folder(folder: Path, ignore: tuple[str, ...]) -> list[Path]:
-    return list(scan(folder, ignore))

@@ -113,7 +113,8 @@ def flaky_case(tmp_path: Path, mode: str, budget: int = 0) -> tuple[Path, Path, 
     set_config(case, 'name = "b"\npath = "store/b"',
                f'name = "c"\nkind = "flaky"\npath = "{root}"\noptions = {{ control = "{control}" }}')
     set_config(case, "folders = []", 'folders = ["plugins.local"]')
-    ok(verify(case))  # writes the replica marker of c while it is healthy
+    ingest(case)  # a writer: the replica marker and the log of c, while it is healthy
+    ok(verify(case))
     control.write_text(json.dumps({"mode": mode, "budget": budget}))
     return case, root, control
 

@@ -1,0 +1,168 @@
+"""Disks that fill for real (issue 9, point 9): a small tmpfs, mounted by the test.
+
+A replica that fills up during a custody write must not keep a cut-off last
+line (and one left by a crash is healed when a writer opens the case); a
+whole case on a full file system gives a plain one-line reason and loses
+nothing. Mounting needs root (or CAP_SYS_ADMIN): elsewhere these tests are
+skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import size
+from core_helpers import (
+    custody_lines,
+    custody_records,
+    drop,
+    ingest,
+    ingested,
+    new_case,
+    ok,
+    replica,
+    run_intake,
+    set_config,
+    sha256,
+    status,
+    stored_objects,
+    verify,
+)
+from rel_helpers import check_nothing_lost
+
+
+@contextlib.contextmanager
+def small_fs(where: Path, kib: int) -> Iterator[Path]:
+    """A size-limited tmpfs at `where`, unmounted at the end whatever happens."""
+    where.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k,mode=0700", "tmpfs",
+                           str(where)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"a small tmpfs cannot be mounted here (needs root): {proc.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def fill(folder: Path, leave: int = 0) -> Path:
+    """Fill the file system holding `folder`, then free `leave` bytes again."""
+    filler = folder / "filler.bin"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for chunk in (65536, 512):
+            try:
+                while True:
+                    os.write(fd, b"\0" * chunk)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    if leave:
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+    return filler
+
+
+def test_a_replica_that_fills_up_during_custody_writes_keeps_no_cut_line(
+        tmp_path: Path, figures) -> None:
+    with small_fs(tmp_path / "usb", 256) as usb:
+        case = new_case(tmp_path / "case")
+        (usb / "b").mkdir()  # the stick is plugged in: intake never makes a mount point
+        set_config(case, 'path = "store/b"', f'path = "{usb / "b"}"')
+        drop(case, "first.txt", b"stored while there is room\n")
+        time.sleep(0.3)
+        assert ingest(case)["outcomes"] == {"settled": 1}
+        filler = fill(usb, leave=4096)  # one page left: custody lines, no object
+        rounds = size(3, 10)
+        dropped = {}
+        for n in range(rounds):
+            data = os.urandom(48 * 1024) + f"file {n}\n".encode()
+            dropped[f"big-{n}.bin"] = sha256(data)
+            drop(case, f"big-{n}.bin", data)
+            time.sleep(0.3)
+            answer = ingest(case)
+            assert answer["outcomes"] == {"waiting": n + 1}, answer
+        # replica b is full: no copy there, no line cut off in its log
+        b_log = b"".join(p.read_bytes() for p in sorted((usb / "b" / "custody").glob("*.jsonl")))
+        assert b_log.endswith(b"\n"), "replica b's custody log ends in a cut-off line"
+        s = status(case)
+        assert len(s["originals_still_in_inbox"]) == rounds
+        filler.unlink()  # room again: one run completes everything
+        answer = ingest(case)
+        assert answer["outcomes"] == {"settled": rounds}, answer
+        ok(verify(case))
+        assert custody_lines(replica(case, "a")) == custody_lines(usb / "b")
+        for sha in dropped.values():
+            assert sha in stored_objects(usb / "b") and sha in stored_objects(replica(case, "a"))
+        figures(rounds=rounds, cut_lines=0)
+
+
+def test_a_cut_off_last_line_is_healed_when_a_writer_opens_the_case(tmp_path: Path) -> None:
+    case = new_case(tmp_path / "case")
+    drop(case, "a.txt", b"first\n")
+    time.sleep(0.3)
+    ingest(case)
+    last = sorted((replica(case, "b") / "custody").glob("*.jsonl"))[-1]
+    whole = last.read_bytes()
+    with open(last, "ab") as f:  # the disk filled (or the power went) mid-line
+        f.write(b'{"event": "received", "prev": "ab')
+    assert verify(case).returncode == 5  # read-only: reported, never healed behind a back
+    drop(case, "b.txt", b"second\n")
+    time.sleep(0.3)
+    assert ingest(case)["outcomes"] == {"settled": 1}  # a writer heals it on open
+    ok(verify(case))
+    assert last.read_bytes() == whole
+    assert (last.parent / f"cut-{last.stem}-{len(whole) + 33}").read_bytes() == \
+        b'{"event": "received", "prev": "ab'
+    repaired = [r for r in custody_records(replica(case, "a")) if r["event"] == "repaired"]
+    assert [(r["replica"], r["what"]) for r in repaired] == [("b", "custody log")]
+    assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))
+
+
+def test_a_whole_case_on_a_full_disk_gets_a_plain_reason_and_loses_nothing(
+        tmp_path: Path, figures) -> None:
+    with small_fs(tmp_path / "disk", 2048) as disk:
+        case = new_case(disk / "case")
+        set_config(case, 'language = "nl"', 'language = "en"')
+        drop(case, "before.txt", b"stored while there was room\n")
+        time.sleep(0.3)
+        ingest(case)
+        dropped = {}
+        for n in range(size(4, 12)):
+            data = os.urandom(20 * 1024) + f"photo {n}\n".encode()
+            drop(case, f"photo-{n}.bin", data)
+            dropped[f"photo-{n}.bin"] = sha256(data)
+        time.sleep(0.3)
+        filler = fill(disk)
+        outcomes = []
+        for cmd in (["ingest", "--in-process"], ["status"], ["verify"], ["ingest"]):
+            proc = run_intake(*cmd, "--case", case)
+            outcomes.append((cmd[0], proc.returncode))
+            assert "Traceback" not in proc.stderr and "did not expect" not in proc.stderr, \
+                proc.stderr
+            assert "OperationalError" not in proc.stderr
+            if proc.returncode not in (0, 5):
+                assert proc.returncode == 1, (cmd, proc.returncode, proc.stderr)
+                assert proc.stderr.strip().count("\n") == 0
+                assert "the disk holding the case is full; nothing was lost" in proc.stderr
+        assert ("ingest", 1) in outcomes, outcomes
+        # nothing lost: each photo in the inbox or in both replicas
+        for rel, sha in dropped.items():
+            in_inbox = (case / "inbox" / rel).is_file()
+            holders = [r for r in ("a", "b") if sha in stored_objects(replica(case, r))]
+            assert in_inbox or len(holders) == 2, (rel, holders)
+        filler.unlink()
+        answer = ingest(case)
+        assert sorted(ingested(case)) == sorted(["before.txt", *dropped]), answer
+        check_nothing_lost(case, {"before.txt": sha256(b"stored while there was room\n"),
+                                  **dropped})
+        ok(verify(case))
+        figures(files=len(dropped), runs_on_full_disk=len(outcomes))
+        json.dumps(outcomes)

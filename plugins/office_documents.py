@@ -33,14 +33,18 @@ NS = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-proper
       "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/",
       "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
-#: (file in the zip, XPath, fact or claim meaning, source label)
+#: file in the zip -> (XPath, fact or claim meaning, time source as recorded)
 FIELDS = {
-    "docProps/core.xml": (("dcterms:created", "created"), ("dcterms:modified", "modified"),
-                          ("dc:creator", "author"), ("cp:lastModifiedBy", "last_modified_by"),
-                          ("dc:title", "title")),
-    "meta.xml": (("office:meta/meta:creation-date", "created"), ("office:meta/dc:date", "modified"),
-                 ("office:meta/meta:initial-creator", "author"),
-                 ("office:meta/dc:creator", "last_modified_by"), ("office:meta/dc:title", "title")),
+    "docProps/core.xml": (("dcterms:created", "created", "docProps/core.xml dcterms:created"),
+                          ("dcterms:modified", "modified",
+                           "docProps/core.xml dcterms:modified"),
+                          ("dc:creator", "author", ""), ("cp:lastModifiedBy", "last_modified_by", ""),
+                          ("dc:title", "title", "")),
+    "meta.xml": (("office:meta/meta:creation-date", "created", "meta.xml meta:creation-date"),
+                 ("office:meta/dc:date", "modified", "meta.xml dc:date"),
+                 ("office:meta/meta:initial-creator", "author", ""),
+                 ("office:meta/dc:creator", "last_modified_by", ""),
+                 ("office:meta/dc:title", "title", "")),
 }
 OFFICE_MIMES = ("application/vnd.openxmlformats-officedocument.",
                 "application/vnd.oasis.opendocument.")
@@ -78,7 +82,7 @@ def read_properties(path) -> tuple[str, list[TimeClaim], dict, list[str]] | None
             return fmt, [], {}, [f"the document properties ({member}) could not be read"]
     claims: list[TimeClaim] = []
     facts: dict = {"format": fmt}
-    for xpath, name in FIELDS[member]:
+    for xpath, name, label in FIELDS[member]:
         elem = root.find(xpath, NS)
         text = (elem.text or "").strip() if elem is not None else ""
         if not text:
@@ -88,7 +92,7 @@ def read_properties(path) -> tuple[str, list[TimeClaim], dict, list[str]] | None
             if parsed and not imaging.is_placeholder(parsed[0]):
                 local, offset, granularity = parsed
                 claims.append(TimeClaim(local=local, offset=offset, meaning=name,
-                                        source=f"{member} {xpath.split('/')[-1]}",
+                                        source=label,
                                         granularity=granularity, confidence="medium",
                                         note=f"as written: {text}; the author's computer clock"))
             facts[name] = text

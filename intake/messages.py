@@ -31,6 +31,15 @@ REASONS: tuple[str, ...] = (
     "{x} happened twice that night (summer and winter time); the entry is recorded as "
     "ambiguous; add +02:00 (the first) or +01:00 (the second) to say which",
     "say what happened (--what); nothing was written",
+    # files kept but not read (plugins media_files and office_documents)
+    "kept, not read: the sound of a recording is not transcribed; listen to it (only its "
+    "length and times are read)",
+    "kept, not read: the pictures and sound of a video are not looked at; watch it (only its "
+    "length and times are read)",
+    "kept, not read: the audio or video container could not be read (damaged, or a kind "
+    "mutagen does not know)",
+    "kept, not read: the text of an office document is not read yet; open it (only its "
+    "properties are read: created, modified, author)",
     'the file disappeared before it could be read',
     'the file cannot be looked at ({x})',
     'this is a shortcut (symbolic link) to another file; shortcuts are not followed: drop the file itself',

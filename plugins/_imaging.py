@@ -768,15 +768,26 @@ def thumbnail_png(data: bytes, size: int) -> bytes | None:
         return None
 
 
+#: A picture whose grey levels span less than this is flat (one colour): its
+#: perceptual hash says nothing, and all flat pictures would look "the same".
+FLAT_RANGE = 4
+
+
 def perceptual_hash(data: bytes) -> str | None:
-    """ImageHash's pHash of the picture, as hex; None when it cannot be decoded."""
+    """ImageHash's pHash of the picture, as hex; None when it cannot be decoded
+    or is flat (a single colour, where every hash is alike)."""
     try:
         import imagehash
 
         with _quiet(), Image.open(io.BytesIO(data)) as im:
             if im.size[0] * im.size[1] > Image.MAX_IMAGE_PIXELS:
                 return None
+            if im.format == "JPEG":
+                im.draft("RGB", (512, 512))  # pHash looks at 32x32: decode small
             im.load()
+            low, high = im.convert("L").getextrema()
+            if high - low < FLAT_RANGE:
+                return None
             return str(imagehash.phash(im))
     except Exception:
         return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from intake import N_, Event, Extraction, ItemView, TimeClaim, hookimpl
 
+from . import _medianames as medianames
+
 FS_FIELDS = (("mtime", "file modified time"), ("birthtime", "file created time"))
 
 
@@ -22,6 +24,9 @@ def intake_extract(item: ItemView, case) -> Extraction:
                                     meaning="filed", confidence="low", zone="utc",
                                     note="says only when the file was last written, "
                                          "not when the fact happened"))
+    name_claim = medianames.name_claim(item.name)  # a WhatsApp DOC-… or sticker
+    if name_claim:
+        claims.insert(0, name_claim)
     warnings = []
     if item.size == 0:
         warnings.append("the file is empty (0 bytes)")

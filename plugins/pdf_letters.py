@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 
 from intake import N_, DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
 
+from . import _medianames as medianames
+
 __version__ = "0.1.0"
 
 PDF_MIME = "application/pdf"
@@ -128,6 +130,9 @@ def _result(item, claims, flags, facts, warnings, derived) -> Extraction:
     summary = f"PDF document {title!r}" if title else f"PDF document {item.name}"
     if facts.get("pages"):
         summary += f", {facts['pages']} page" + ("s" if facts["pages"] != 1 else "")
+    name_claim = medianames.name_claim(item.name)  # a WhatsApp DOC-… name
+    if name_claim:
+        claims = [*claims, name_claim]
     if not claims:
         flags.append("no-date")
     facts.setdefault("file_name", item.name)

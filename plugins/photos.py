@@ -6,7 +6,10 @@ OffsetTime; the GPS UTC date and time and position; make, model, software,
 orientation) from JPEG, TIFF, HEIC/HEIF, WebP and PNG ``eXIf``; XMP dates;
 PNG ``tIME`` and text times. Every time is one claim, side by side; when
 DateTimeOriginal has no offset but a GPS UTC stamp is near it, the offset is
-derived from GPS (``zone="gps"``). See docs/plugins/photos.md.
+derived from GPS (``zone="gps"``). A WhatsApp media name
+(``IMG-20241005-WA0003.jpg``, ``00000007-PHOTO-2024-10-27-02-41-20.jpg``)
+adds its own claim. The perceptual hash (``phash``) of every picture is kept
+so that the chronology links re-saved copies. See docs/plugins/photos.md.
 
 Screenshots are left to the ``screenshots`` plugin, which runs first.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 from intake import N_, Event, Extraction, ItemView, hookimpl
 
 from . import _imaging as imaging
+from . import _medianames as medianames
 
 __version__ = "0.1.0"
 
@@ -26,6 +30,9 @@ def read_photo(item: ItemView) -> tuple[list, dict, list[str]]:
     meta = imaging.read_image(data, item.mime)
     claims = imaging.all_claims(meta)
     facts = imaging.image_facts(meta)
+    phash = imaging.perceptual_hash(data)
+    if phash:
+        facts["phash"] = phash
     return claims, facts, list(dict.fromkeys(meta.warnings))
 
 
@@ -34,6 +41,9 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     if not imaging.is_image(item.mime):
         return None
     claims, facts, warnings = read_photo(item)
+    name_claim = medianames.name_claim(item.name)
+    if name_claim:
+        claims.append(name_claim)
     camera = imaging.camera_label(facts)
     flags: tuple[str, ...] = ()
     if claims:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from intake import N_, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 from . import _imaging as imaging
+from . import _medianames as medianames
 
 __version__ = "0.1.0"
 
@@ -135,6 +136,9 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     if found and found.claim:
         claims.append(found.claim)
     claims += imaging.all_claims(meta)
+    name_claim = medianames.name_claim(item.name)
+    if name_claim:
+        claims.append(name_claim)
     facts = imaging.image_facts(meta)
     phash = imaging.perceptual_hash(data)
     if phash:

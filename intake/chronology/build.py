@@ -39,8 +39,11 @@ ZERO_HASH = "0" * 64
 
 #: Same-meaning claims further apart than this (beyond their granularity) disagree.
 DISAGREE_TOLERANCE = timedelta(minutes=2)
-#: Perceptual hashes at most this many bits apart are the same picture.
-PHASH_MAX_DISTANCE = 6
+#: Perceptual hashes at most this many bits apart are the same picture. Chosen
+#: from measured rates (bench/phash_threshold.py, docs/chronology.md): re-saved,
+#: scaled and re-encoded copies are within 4 bits; distinct chat screenshots,
+#: which look alike, are 12 or more apart; no distinct corpus pair is within 13.
+PHASH_MAX_DISTANCE = 4
 
 #: For each kind, the meanings that best date the fact, best first. Meanings
 #: not listed follow in DEFAULT_MEANINGS order; "filed" (file system times)
@@ -423,7 +426,7 @@ def _message_times(events: list[_Event], by_sha: Mapping[str, Mapping[str, Any]]
             best = parent.best
             ev.claims.append({
                 **best,
-                "source": f"the {parent.kind} it is attached to ({best['source']})",
+                "source": f"the message it is attached to ({best['source']})",
                 "note": f"the time of {parent.kind} {parent.key} that names this file"
                         + (f"; {best['note']}" if best["note"] else ""),
             })

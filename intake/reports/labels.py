@@ -362,6 +362,17 @@ SOURCES: dict[str, str] = {
                                  "(LastModificationTime)",
     "PDF Info CreationDate": "when the PDF was created (Info CreationDate)",
     "PDF Info ModDate": "when the PDF was last changed (Info ModDate)",
+    "WhatsApp media file name": "the day in the WhatsApp media file's name",
+    "WhatsApp (iPhone) media file name": "the time in the WhatsApp (iPhone) media file's name",
+    "MP4 movie header (mvhd creation time)": "when the recording was written, per its "
+                                             "container (MP4 mvhd, UTC)",
+    "docProps/core.xml dcterms:created": "when the document was created, per its properties "
+                                         "(dcterms:created)",
+    "docProps/core.xml dcterms:modified": "when the document was last saved, per its "
+                                          "properties (dcterms:modified)",
+    "meta.xml meta:creation-date": "when the document was created, per its properties "
+                                   "(meta:creation-date)",
+    "meta.xml dc:date": "when the document was last saved, per its properties (dc:date)",
 }
 
 #: Time sources with a variable part: English pattern -> words (context
@@ -375,6 +386,9 @@ SOURCE_PATTERNS: dict[str, str] = {
     "logbook {written}": "when the victim wrote it down in the logbook ({written})",
     "XMP {name}": "the PDF's description (XMP {name})",
     "PDF Info {name}": "the PDF's description (Info {name})",
+    "{container} tag {tag}": "the recording's date tag ({container} {tag})",
+    "the message it is attached to ({source})": "the message this file is attached to "
+                                                "({source})",
 }
 
 

@@ -175,3 +175,25 @@ def test_log_add_keeps_offsets_ambiguity_feeling_and_corrections(tmp_path):
     assert {"relation": "correction", "entry": new["number"]} in old["links"]
     assert {"relation": "correction", "entry": old["number"]} in new["links"]
     assert "named-exhibit-not-found" in old["flags"]  # IMG-20241027-WA0001.jpg is not here
+
+
+def test_logbook_file_keeps_an_offset_and_flags_an_unreadable_date(tmp_path):
+    """The same rules in a hand-written logbook: the offset is kept as given."""
+    case = new_case(tmp_path / "case")
+    src = tmp_path / "logboek.md"
+    src.write_text("# Logboek\n\n## Tweede keer\nDatum: 27/10/2024\nTijd: 02:30 +01:00\n"
+                   "Wat: Weer aan de deur, na het terugzetten van de klok.\n"
+                   "Gevolgen: rust ernstig verstoord\n\n"
+                   "## Ergens vorige week\nDatum: vorige week\nWat: Hij stond aan school.\n"
+                   "Genoteerd: 2/11/2024 10:00\n", encoding="utf-8")
+    intake(case, "ingest", "--in-process", src)
+    doc = chronology(case)
+    entries = {e["facts"]["title"]: e for e in doc["entries"] if e["kind"] == "logbook"}
+    second = entries["Tweede keer"]
+    assert (second["instant"], second["local"]) == ("2024-10-27T01:30:00Z",
+                                                    "2024-10-27T02:30:00+01:00")
+    assert "dst-ambiguous" not in second["flags"]
+    assert second["facts"]["feeling"] == "rust ernstig verstoord"
+    vague = entries["Ergens vorige week"]
+    assert "when-it-happened-unreadable" in vague["flags"]
+    assert next(c for c in vague["claims"] if c["chosen"])["meaning"] == "recorded"

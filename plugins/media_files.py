@@ -1,0 +1,153 @@
+"""Voice notes, audio and video: kept, their length and recording time read.
+
+The sound and pictures are not transcribed or looked at: a person must
+listen. What is cheap and reliable is read with mutagen, without decoding:
+the container (MP4/M4A/MOV, Ogg Opus/Vorbis, MP3, AAC, FLAC, WAV...), the
+length, the MP4 movie header's creation time (``mvhd``, UTC by the
+standard), and recording dates in the tags (MP4 ``©day``, ID3 ``TDRC``,
+Vorbis ``DATE``). A WhatsApp name (``PTT-20241005-WA0001.opus``,
+``00000012-AUDIO-2024-10-05-21-14-00.opus``) gives its own claim. Every
+item gets the warning "kept, not read: ..." so that ``status`` and the
+report list it with the reason. See docs/plugins/media.md.
+"""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from intake import N_, Event, Extraction, ItemView, TimeClaim, hookimpl
+
+from . import _imaging as imaging
+from . import _medianames as medianames
+
+__version__ = "0.1.0"
+
+_MAC_EPOCH = datetime(1904, 1, 1, tzinfo=UTC)
+NOT_READ_AUDIO = ("kept, not read: the sound of a recording is not transcribed; listen to "
+                  "it (only its length and times are read)")
+NOT_READ_VIDEO = ("kept, not read: the pictures and sound of a video are not looked at; "
+                  "watch it (only its length and times are read)")
+UNREADABLE = ("kept, not read: the audio or video container could not be read (damaged, "
+              "or a kind mutagen does not know)")
+
+
+def _is_media(mime: str) -> bool:
+    return mime.startswith("audio/") or mime.startswith("video/")
+
+
+def _mvhd_created(path: Path) -> datetime | None:
+    """The MP4 movie header's creation time (UTC), None when absent or zero."""
+    from mutagen.mp4 import Atoms
+
+    try:
+        with open(path, "rb") as f:
+            atoms = Atoms(f)
+            mvhd = atoms.path(b"moov", b"mvhd")[-1]
+            ok, data = mvhd.read(f)
+    except Exception:
+        return None
+    if not ok or len(data) < 12:
+        return None
+    seconds = struct.unpack(">Q", data[4:12])[0] if data[0] == 1 else \
+        struct.unpack(">I", data[4:8])[0]
+    if not seconds:
+        return None
+    try:
+        moment = _MAC_EPOCH + timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+    return moment if moment.year >= 1990 else None
+
+
+def _tag_dates(tags) -> list[tuple[str, str]]:
+    """(tag name, text) of the date tags a container holds."""
+    found = []
+    if tags is None:
+        return found
+    for key in ("\xa9day", "TDRC", "TDOR", "TDRL", "date", "DATE", "creation_time",
+                "CREATION_TIME"):
+        try:
+            value = tags.get(key)
+        except (KeyError, ValueError, TypeError):
+            value = None
+        if value is None:
+            continue
+        texts = getattr(value, "text", value)
+        if isinstance(texts, str):
+            texts = [texts]
+        for text in texts or ():
+            found.append((key, str(text)))
+    return found
+
+
+def read_media(path: Path) -> tuple[list[TimeClaim], dict, str]:
+    """(claims, facts, problem) of an audio or video file."""
+    import mutagen
+
+    try:
+        media = mutagen.File(path)
+    except Exception:
+        media = None
+    if media is None:
+        return [], {}, UNREADABLE
+    facts: dict = {"container": type(media).__name__}
+    length = getattr(getattr(media, "info", None), "length", None)
+    if isinstance(length, int | float) and length >= 0:  # facts are plain JSON: no floats
+        facts["duration_seconds"] = int(round(length))
+        facts["duration_ms"] = int(round(length * 1000))
+    claims: list[TimeClaim] = []
+    created = _mvhd_created(path) if facts["container"] in ("MP4", "EasyMP4") else None
+    if created:
+        claims.append(TimeClaim(local=created.replace(tzinfo=None).isoformat(), offset="Z",
+                                zone="utc", source="MP4 movie header (mvhd creation time)",
+                                meaning="created", confidence="medium",
+                                note="when the recording was written, in UTC by the MP4 "
+                                     "standard (some devices write local time here)"))
+    for key, text in _tag_dates(media.tags):
+        parsed = imaging.parse_iso(text.replace(" ", "T", 1) if len(text) > 10 else text)
+        if parsed:
+            local, offset, granularity = parsed
+            tag = key.replace(chr(0xa9), "©")
+            claims.append(TimeClaim(local=local, offset=offset,
+                                    source=f"{facts['container']} tag {tag}", meaning="created",
+                                    granularity=granularity, confidence="medium",
+                                    note=f"as written: {text}"))
+    return claims, facts, ""
+
+
+@hookimpl
+def intake_extract(item: ItemView, case) -> Extraction | None:
+    if not _is_media(item.mime):
+        return None
+    claims, facts, problem = read_media(item.path)
+    video = item.mime.startswith("video/")
+    named = medianames.media_kind(item.name)
+    name_claim = medianames.name_claim(item.name)
+    if name_claim:
+        claims.append(name_claim)
+    voice = named == "voice note" or (not video and item.mime == "audio/ogg"
+                                      and item.suffix == ".opus")
+    kind = "video" if video else "audio"
+    facts["voice_note"] = voice
+    facts["mime"] = item.mime
+    warnings = [problem or (NOT_READ_VIDEO if video else NOT_READ_AUDIO)]
+    flags: tuple[str, ...] = ()
+    if not claims:
+        claims = imaging.fs_claims(dict(item.fs_times))
+        flags = ("low-confidence-time",)
+    what = "Voice message" if voice else "Video" if video else "Audio recording"
+    seconds = facts.get("duration_seconds")
+    timed = isinstance(seconds, int)
+    summary = f"{what} ({seconds} s)" if timed else what
+    if voice:
+        message = N_("Voice message ({duration_seconds} s)") if timed else N_("Voice message")
+    elif video:
+        message = N_("Video ({duration_seconds} s)") if timed else N_("Video")
+    else:
+        message = (N_("Audio recording ({duration_seconds} s)") if timed
+                   else N_("Audio recording"))
+    event = Event(kind=kind, summary=summary, claims=tuple(claims), key="media",
+                  facts=facts, flags=flags, message=message)
+    return Extraction(events=(event,), warnings=tuple(warnings), facts=facts, kind=kind)

@@ -61,7 +61,8 @@ def _context(case: Case, language: str) -> ReportContext:
         chain = check_chain(rep.custody_path)
         if chain.lines and not chain.problem:
             custody = case.config.state_dir / "custody-export.jsonl"
-            custody.write_bytes(b"".join(line + b"\n" for line in chain.lines))
+            with open(custody, "wb") as f:  # streamed: the log can be long
+                f.writelines(line + b"\n" for line in chain.lines)
             break
     return ReportContext(
         case_name=case.config.name, language=language, timezone=case.config.timezone,

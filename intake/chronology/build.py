@@ -590,15 +590,24 @@ def exhibit_ranks(shas: Iterable[str], parents: Mapping[str, list[str]],
 @dataclass
 class _Item:
     """What the chronology keeps of one item record: its events, its exhibit
-    fields (without number and label) and its (parent, event key) links."""
+    fields (without number and label) and its links to parents. `get` answers
+    for the record's "parents" and "names", as the record did."""
 
     events: list[_Event]
     exhibit: dict
-    parents: list[tuple[str, str]]
+    parents: list[dict]  # {"sha256", "event_key", "relation"}, texts
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "parents":
+            return self.parents
+        if key == "names":
+            return self.exhibit["names"]
+        return default
 
 
 def _item(record: Mapping[str, Any], zone: str) -> _Item:
-    links = [(_text(p["sha256"]), _text(p.get("event_key")))
+    links = [{"sha256": _text(p["sha256"]), "event_key": _text(p.get("event_key")),
+              "relation": _text(p.get("relation"))}
              for p in record.get("parents") or ()
              if isinstance(p, Mapping) and p.get("sha256")]
     exhibit = _exhibit(record, 0)
@@ -686,11 +695,11 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         for sha, items in copies.items()}
     del copies
     shas = sorted(by_sha)
-    parents = {s: sorted({p for p, _ in by_sha[s].parents}) for s in shas}
+    parents = {s: sorted({p["sha256"] for p in by_sha[s].parents}) for s in shas}
     children: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for s in shas:
-        for p, key in by_sha[s].parents:
-            children[p].append((s, key))
+        for p in by_sha[s].parents:
+            children[p["sha256"]].append((s, p["event_key"]))
     for v in children.values():
         v.sort()
 

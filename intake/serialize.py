@@ -63,8 +63,12 @@ def dumps(value: Any) -> bytes:
     took hundreds of megabytes (issue 9, point 10). Same bytes as
     ``json.dumps(to_plain(value), sort_keys=True, ensure_ascii=False, indent=1)``.
     """
-    buf = io.StringIO()
+    raw = io.BytesIO()
+    buf = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=True)
     for chunk in _ENCODER.iterencode(value):
         buf.write(chunk)
     buf.write("\n")
-    return buf.getvalue().encode()
+    buf.flush()
+    data = raw.getvalue()
+    buf.detach()
+    return data

@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice, zip_longest
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import structlog
 
@@ -32,19 +33,7 @@ def line_hash(line: bytes) -> str:
 
 
 SEGMENT_GLOB = "*.jsonl"
-
-
-@dataclass
-class ChainCheck:
-    """The result of reading one replica's copy of the log (all its segments)."""
-
-    lines: list[bytes]  # the valid prefix
-    problem: str = ""  # empty when every segment is a valid chain
-    problem_line: int = 0  # 1-based line number (over the whole log) of the first bad line
-
-    @property
-    def head(self) -> str:
-        return line_hash(self.lines[-1]) if self.lines else GENESIS
+CHUNK = 1 << 20  # bytes read at a time when comparing or copying segments
 
 
 def segments(folder: Path) -> list[Path]:
@@ -54,38 +43,132 @@ def segments(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob(SEGMENT_GLOB) if p.is_file())
 
 
-def check_chain(folder: Path) -> ChainCheck:
-    """Read every segment of a custody log and check each line's link to the one before."""
-    prev = GENESIS
-    good: list[bytes] = []
+def read_lines(folder: Path) -> Iterator[bytes]:
+    """Every line of a log's segments, in order, without its newline (streamed)."""
     for seg in segments(folder):
+        with open(seg, "rb") as f:
+            for line in f:
+                yield line.rstrip(b"\n")
+
+
+class LogLines(Sequence[bytes]):
+    """The first lines of a custody log, read from its segments when asked for.
+
+    The log grows with every step; holding its lines in memory made a watcher
+    grow by kilobytes per file without end (issue 9, point 10). Length and
+    truth cost nothing, iteration streams from disk, an index reads up to its
+    line. `count` is a number or a function giving the current number.
+    """
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, folder: Callable[[], Path | None] | Path | None,
+                 count: Callable[[], int] | int) -> None:
+        self._folder = folder
+        self._count = count
+
+    def _where(self) -> Path | None:
+        return self._folder() if callable(self._folder) else self._folder
+
+    def __len__(self) -> int:
+        return self._count() if callable(self._count) else self._count
+
+    def __iter__(self) -> Iterator[bytes]:
+        n, folder = len(self), self._where()
+        if n and folder is not None:
+            yield from islice(read_lines(folder), n)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return list(self)[i]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("custody line out of range")
+        return next(islice(iter(self), i, None))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} custody lines in {self._where()}>"
+
+
+@dataclass
+class ChainCheck:
+    """The result of reading one replica's copy of the log (all its segments).
+
+    Only the count, the last line and one asked-for line are kept; `lines`
+    reads the valid prefix again from disk when it is used.
+    """
+
+    lines: LogLines  # the valid prefix
+    problem: str = ""  # empty when every segment is a valid chain
+    problem_line: int = 0  # 1-based line number (over the whole log) of the first bad line
+    last: bytes = b""  # the last valid line
+    marked: str = ""  # the hash of line `mark` (check_chain's argument), when it is valid
+
+    @property
+    def head(self) -> str:
+        return line_hash(self.last) if self.lines else GENESIS
+
+
+def check_chain(folder: Path, mark: int = 0) -> ChainCheck:
+    """Read every segment of a custody log and check each line's link to the one before.
+
+    Streams: memory does not grow with the log. `mark` names a line whose hash
+    is kept (the head this machine last wrote, to choose between copies).
+    """
+    prev = GENESIS
+    n = 0
+    last, marked = b"", ""
+
+    def result(problem: str = "", line: int = 0) -> ChainCheck:
+        return ChainCheck(LogLines(folder, n), problem, line, last, marked)
+
+    for seg in segments(folder):
+        if seg.name != f"{n + 1:010d}.jsonl":
+            return result(f"{seg.name} does not start at line {n + 1} "
+                          "(a segment is missing or was renamed)", n + 1)
         try:
-            raw = seg.read_bytes()
+            with open(seg, "rb") as f:
+                for raw in f:
+                    if not raw.endswith(b"\n"):
+                        return result(f"{seg.name}: the last line is cut off", n + 1)
+                    line = raw[:-1]
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        return result(f"{seg.name}: line {n + 1} is not valid JSON "
+                                      "(altered or damaged)", n + 1)
+                    if not isinstance(record, dict) or record.get("prev") != prev:
+                        return result(f"{seg.name}: line {n + 1} does not link to line {n} "
+                                      "(a line was altered, removed or inserted)", n + 1)
+                    if record.get("seq") != n + 1:
+                        return result(f"{seg.name}: line {n + 1} has sequence number "
+                                      f"{record.get('seq')}", n + 1)
+                    n += 1
+                    last, prev = line, line_hash(line)
+                    if n == mark:
+                        marked = prev
         except OSError as exc:
-            return ChainCheck(good, f"{seg.name} cannot be read ({exc.strerror})", len(good) + 1)
-        lines = raw.split(b"\n")
-        cut = lines.pop() != b""
-        if seg.name != f"{len(good) + 1:010d}.jsonl":
-            return ChainCheck(good, f"{seg.name} does not start at line {len(good) + 1} "
-                                    "(a segment is missing or was renamed)", len(good) + 1)
-        for line in lines:
-            n = len(good) + 1
-            try:
-                record = json.loads(line)
-            except ValueError:
-                return ChainCheck(good, f"{seg.name}: line {n} is not valid JSON "
-                                        "(altered or damaged)", n)
-            if not isinstance(record, dict) or record.get("prev") != prev:
-                return ChainCheck(good, f"{seg.name}: line {n} does not link to line {n - 1} "
-                                        "(a line was altered, removed or inserted)", n)
-            if record.get("seq") != n:
-                return ChainCheck(good, f"{seg.name}: line {n} has sequence number "
-                                        f"{record.get('seq')}", n)
-            good.append(line)
-            prev = line_hash(line)
-        if cut:
-            return ChainCheck(good, f"{seg.name}: the last line is cut off", len(good) + 1)
-    return ChainCheck(good)
+            return result(f"{seg.name} cannot be read ({exc.strerror})", n + 1)
+    return result()
+
+
+def _prefix_state(mine: Path, theirs: Path) -> str:
+    """"same", "prefix" (mine is a proper beginning of theirs) or "differs"; streamed."""
+    size_a, size_b = mine.stat().st_size, theirs.stat().st_size
+    if size_a > size_b:
+        return "differs"
+    with open(mine, "rb") as a, open(theirs, "rb") as b:
+        while chunk := a.read(CHUNK):
+            if b.read(len(chunk)) != chunk:
+                return "differs"
+    return "same" if size_a == size_b else "prefix"
 
 
 def compare(folder: Path, best: Path) -> str:
@@ -98,10 +181,10 @@ def compare(folder: Path, best: Path) -> str:
         if mine is None:
             behind = True
             continue
-        a, b = mine.read_bytes(), seg.read_bytes()
-        if a == b:
+        state = _prefix_state(mine, seg)
+        if state == "same":
             continue
-        if b.startswith(a) and not behind:
+        if state == "prefix" and not behind:
             behind = True
             continue
         return "differs"
@@ -114,14 +197,16 @@ def sync_from(folder: Path, best: Path) -> None:
     """Make `folder`'s segments identical to `best`'s by appending what they lack."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for seg in segments(best):
-        data = seg.read_bytes()
         mine = folder / seg.name
-        have = mine.read_bytes() if mine.is_file() else b""
-        if have == data:
+        state = _prefix_state(mine, seg) if mine.is_file() else "prefix"
+        if state == "same":
             continue
-        if not data.startswith(have):
+        if state == "differs":
             raise ValueError(f"{mine} differs from {seg}")
-        _append_bytes(mine, data[len(have):])
+        have = mine.stat().st_size if mine.is_file() else 0
+        with open(seg, "rb") as f:
+            f.seek(have)
+            _append_bytes(mine, f)
 
 
 def _write_line(fd: int, data: bytes) -> None:
@@ -181,10 +266,28 @@ def heal_cut_tail(folder: Path, check: ChainCheck) -> bool:
     return True
 
 
-def _append_bytes(path: Path, data: bytes) -> None:
+def _append_bytes(path: Path, source: BinaryIO) -> None:
+    """Append what is left in `source` to `path`, then fsync it: all or nothing.
+
+    A short write (a full disk) is undone, so a copy never ends in half a line.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        _write_line(fd, data)  # all or nothing: never a cut-off line
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            while chunk := source.read(CHUNK):
+                view = memoryview(chunk)
+                while view:
+                    n = os.write(fd, view)
+                    if n <= 0:
+                        raise OSError(28, os.strerror(28))
+                    view = view[n:]
+        except OSError:
+            try:
+                os.ftruncate(fd, start)
+            except OSError:
+                pass
+            raise
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -203,12 +306,13 @@ def _read_hint(path: Path | None) -> tuple[int, str] | None:
 
 def first_difference(folder: Path, best: Path) -> int:
     """The 1-based number of the first line where two copies of the log differ."""
-    mine = b"".join(p.read_bytes() for p in segments(folder)).splitlines()
-    theirs = b"".join(p.read_bytes() for p in segments(best)).splitlines()
-    for n, (a, b) in enumerate(zip(mine, theirs, strict=False), 1):
+    n = 0
+    for n, (a, b) in enumerate(zip_longest(read_lines(folder), read_lines(best)), 1):
+        if a is None or b is None:
+            return n
         if a != b:
             return n
-    return min(len(mine), len(theirs)) + 1
+    return n + 1
 
 
 def records(lines: Iterable[bytes]) -> list[dict[str, Any]]:
@@ -248,27 +352,28 @@ class CustodyLog:
         self.live_writer = live_writer  # read-only, while another process writes
         self.guard: Callable[[], None] | None = None  # called before each line (the lock)
         self.healed: dict[Path, str] = {}
-        checks = {p: check_chain(p) for p in self.folders}
+        hint = _read_hint(head_hint)
+        mark = hint[0] if hint else 0
+        checks = {p: check_chain(p, mark=mark) for p in self.folders}
         if not read_only:
             for p in self.folders:
                 if heal_cut_tail(p, checks[p]):
                     self.healed[p] = checks[p].problem
-                    checks[p] = check_chain(p)
+                    checks[p] = check_chain(p, mark=mark)
         valid = [p for p in self.folders if not checks[p].problem]
         pool = valid or self.folders
-        hint = _read_hint(head_hint)
 
         def rank(p: Path) -> tuple[bool, int]:
             # Two valid chains can differ only in lines a chain cannot check on its
             # own (the last ones). The head this machine last wrote decides which
             # copy is the true one, so an edited last line never wins by chance.
-            lines = checks[p].lines
-            agrees = (hint is not None and 0 < hint[0] <= len(lines)
-                      and line_hash(lines[hint[0] - 1]) == hint[1])
-            return agrees, len(lines)
+            agrees = hint is not None and checks[p].marked == hint[1]
+            return agrees, len(checks[p].lines)
 
         self.best: Path | None = max(pool, key=rank, default=None)
-        self.lines = list(checks[self.best].lines) if self.best else []
+        # only the count and the last hash are kept: the lines stay on disk (`lines`)
+        self._seq = len(checks[self.best].lines) if self.best else 0
+        self._head = checks[self.best].head if self.best else GENESIS
         self.damaged: dict[Path, str] = {}
         #: each replica's copy as read at open: what a read-only command reports on
         self.snapshot: dict[Path, tuple[str, str, int]] = {}
@@ -313,11 +418,22 @@ class CustodyLog:
 
     @property
     def head(self) -> str:
-        return line_hash(self.lines[-1]) if self.lines else GENESIS
+        return self._head
 
     @property
     def seq(self) -> int:
-        return len(self.lines)
+        return self._seq
+
+    @property
+    def lines(self) -> LogLines:
+        """The log's lines so far, read from a replica's copy when used (never held)."""
+        return LogLines(self._source, self.seq)
+
+    def _source(self) -> Path | None:
+        """A replica whose copy holds every line of this log (the best one while it is)."""
+        if self.best in self.writable or not self.writable:
+            return self.best
+        return self.writable[0]
 
     def _snapshot_state(self, folder: Path, check: ChainCheck) -> tuple[str, str, int]:
         """How one replica's copy stands against the head read at open (read-only).
@@ -332,9 +448,8 @@ class CustodyLog:
                 not check.problem or check.problem.endswith("the last line is cut off"))
             if check.problem and not in_flight:
                 return "problem", check.problem, len(mine)
-            n = min(len(mine), len(best))
-            if mine[:n] != best[:n]:
-                first = next(i for i in range(n) if mine[i] != best[i]) + 1
+            first = next((i + 1 for i, (a, b) in enumerate(zip(mine, best)) if a != b), 0)
+            if first:  # streamed side by side: the lines stay on disk
                 return "differs", f"differs from the other replicas' log from line {first} on", \
                     len(mine)
             if len(mine) >= len(best):
@@ -421,7 +536,8 @@ class CustodyLog:
             code = errnos[0] if errnos and len(set(errnos)) == 1 else 0
             raise OSError(code, "the custody log could not be written to any replica"
                           + (f" ({os.strerror(code)})" if code else ""))
-        self.lines.append(line)
+        self._seq += 1
+        self._head = line_hash(line)
         self._unsynced = True
         if self.best is None and self.writable:
             self.best = self.writable[0]
@@ -442,7 +558,7 @@ class CustodyLog:
                 self._drop_fd(folder)
         self.writable = [p for p in self.writable if p not in self.damaged]
         self._unsynced = False
-        if self.head_hint is not None and self.lines:
+        if self.head_hint is not None and self._seq:
             try:
                 self.head_hint.write_text(f"{self.seq} {self.head}\n", encoding="ascii")
             except OSError:

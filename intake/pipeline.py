@@ -431,22 +431,34 @@ class Pipeline:
                            result: ExtractionResult) -> None:
         case = self.case
         ex = result.extraction
+        # the plugin's objects are let go as their plain copies are made: a mailbox's
+        # events would otherwise be held twice while they are written (issue 9.10)
+        events = list(ex.events) if ex else []
         data: dict[str, Any] = {
             "plugin": result.plugin, "version": result.version,
             "kind": ex.kind if ex else "", "facts": to_plain(ex.facts) if ex else {},
-            "events": to_plain(ex.events) if ex else [],
+            "events": [],
             "warnings": (list(ex.warnings) if ex else []) + result.warnings,
             "runs": to_plain(result.runs), "derived": [],
         }
         if ex is None:
             data["warnings"].append("no plugin could read this file; it is stored and listed")
         derived = list(ex.derived) if ex else []
+        result.extraction = ex = None
+        for n in range(len(events)):
+            data["events"].append(to_plain(events[n]))
+            events[n] = None
         if len(derived) > MAX_DERIVED:
-            data["warnings"].append(f"only the first {MAX_DERIVED} of {len(derived)} embedded "
-                                    "files were stored")
+            # first, so that `status` (which shows an item's first warning) and the
+            # reports say it: never a silent loss (issue 9, point 10)
+            data["warnings"].insert(0, f"not taken: {len(derived) - MAX_DERIVED} of "
+                                       f"{len(derived)} embedded files, reason: more than "
+                                       f"{MAX_DERIVED} in one file (the limit per file); they "
+                                       "stay inside the stored original")
             derived = derived[:MAX_DERIVED]
         children: list[tuple[str, str, str]] = []
-        for n, d in enumerate(derived):
+        for n in range(len(derived)):
+            d, derived[n] = derived[n], None  # each member's bytes go once stored
             if depth >= MAX_DEPTH:
                 data["warnings"].append(f"embedded files nested deeper than {MAX_DEPTH} levels "
                                         "were not unpacked")

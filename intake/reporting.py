@@ -58,9 +58,10 @@ def _context(case: Case, language: str, index: Index) -> ReportContext:
             return None
 
     custody = None
-    if case.log.lines:  # the chain the case opened with: every replica's copy was checked
+    if case.log.seq:  # the chain the case opened with: every replica's copy was checked
         custody = case.config.state_dir / "custody-export.jsonl"
-        custody.write_bytes(b"".join(line + b"\n" for line in case.log.lines))
+        with open(custody, "wb") as f:  # streamed from disk: the log can be long
+            f.writelines(line + b"\n" for line in case.log.lines)
     return ReportContext(
         case_name=case.config.name, language=language, timezone=case.config.timezone,
         tool_version=__version__,

@@ -11,6 +11,7 @@ docs/chronology.md; keep the two in step.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -589,6 +590,40 @@ def exhibit_ranks(shas: Iterable[str], parents: Mapping[str, list[str]],
     return ranks
 
 
+@dataclass
+class _Item:
+    """What the chronology keeps of one item record: its events, its exhibit
+    fields (without number and label) and its links to parents. `get` answers
+    for the record's "parents" and "names", as the record did."""
+
+    events: list[_Event]
+    exhibit: dict
+    parents: list[dict]  # {"sha256", "event_key", "relation"}, texts
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "parents":
+            return self.parents
+        if key == "names":
+            return self.exhibit["names"]
+        return default
+
+
+def _item(record: Mapping[str, Any], zone: str) -> _Item:
+    links = [{"sha256": _text(p["sha256"]), "event_key": _text(p.get("event_key")),
+              "relation": _text(p.get("relation"))}
+             for p in record.get("parents") or ()
+             if isinstance(p, Mapping) and p.get("sha256")]
+    exhibit = _exhibit(record, 0)
+    del exhibit["number"], exhibit["label"]
+    return _Item(_events(record, zone), exhibit, links)
+
+
+def _item_key(item: _Item) -> str:
+    """Which of several differing records of one item wins: the least by this key,
+    so the result never depends on the order of the input."""
+    return json.dumps(dataclasses.asdict(item), sort_keys=True, default=str)
+
+
 def _exhibit(record: Mapping[str, Any], number: int) -> dict:
     parents = record.get("parents") or ()
     return {
@@ -651,29 +686,31 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     d_from = date.fromisoformat(date_from) if date_from else None
     d_to = date.fromisoformat(date_to) if date_to else None
 
-    # One record per item, whatever the order or repetition of the input.
-    copies: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    # One record per item, whatever the order or repetition of the input. Each
+    # record is reduced as it streams in to what the chronology uses (`_Item`):
+    # the records of a big case (plugin runs, derived lists) no longer sit in
+    # memory all at once (issue 9, point 10).
+    copies: dict[str, list[_Item]] = defaultdict(list)
     for rec in records:
-        copies[rec["sha256"]].append(rec)
-    by_sha: dict[str, Mapping[str, Any]] = {
-        sha: recs[0] if len(recs) == 1
-        else min(recs, key=lambda r: json.dumps(r, sort_keys=True, default=str))
-        for sha, recs in copies.items()}
+        copies[rec["sha256"]].append(_item(rec, zone))
+    by_sha: dict[str, _Item] = {
+        sha: items[0] if len(items) == 1 else min(items, key=_item_key)
+        for sha, items in copies.items()}
+    del copies
     shas = sorted(by_sha)
-    parents = {s: sorted({_text(p.get("sha256")) for p in (by_sha[s].get("parents") or ())
-                          if isinstance(p, Mapping) and p.get("sha256")}) for s in shas}
+    parents = {s: sorted({p["sha256"] for p in by_sha[s].parents}) for s in shas}
     children: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for s in shas:
-        for p in by_sha[s].get("parents") or ():
-            if isinstance(p, Mapping) and p.get("sha256"):
-                children[_text(p["sha256"])].append((s, _text(p.get("event_key"))))
+        for p in by_sha[s].parents:
+            children[p["sha256"]].append((s, p["event_key"]))
     for v in children.values():
         v.sort()
 
     events: list[_Event] = []
     event_count: dict[str, int] = {}
     for s in shas:
-        evs = _events(by_sha[s], zone)
+        evs = by_sha[s].events
+        by_sha[s].events = []
         event_count[s] = len(evs)
         events += evs
     _message_times(events, by_sha)
@@ -714,7 +751,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     keep = [s for s in shas if ranks[s] is not None or all_ranks[s] is None]
     keep.sort(key=lambda s: (ranks[s] is None, ranks[s] or 0, s))
     numbers = {s: i for i, s in enumerate(keep, 1)}
-    exhibits = [_exhibit(by_sha[s], numbers[s]) for s in keep]
+    exhibits = [{"number": numbers[s], "label": f"A{numbers[s]}", **by_sha[s].exhibit}
+                for s in keep]
 
     for e in entries:
         e["exhibits"] = sorted(e["exhibits"], key=lambda s: (numbers.get(s, 0), s))

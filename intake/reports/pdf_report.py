@@ -32,6 +32,7 @@ from typing import Any
 
 from intake.chronology.canonical import canonical_bytes
 from intake.chronology.context import ReportContext
+from intake.i18n import N_, translator
 
 from . import entryview as view
 from . import incidents as inc
@@ -46,6 +47,21 @@ TEMPLATES = Path(__file__).resolve().parent / "typst"
 PDF_NAME = "chronology.pdf"
 JSON_NAME = "chronology.json"
 THUMB_SIZE = 320
+#: At most this many entries are printed in full, and this many exhibits listed
+#: and attached: a PDF of 100,000 entries is no document anyone reads, and
+#: typesetting it took gigabytes (issue 9, point 10). The PDF says how many it
+#: holds; every entry and exhibit stays in the attached chronology.json.
+PDF_MAX_ENTRIES = 500
+PDF_MAX_EXHIBITS = 500
+
+# The sentences saying so (translated from the catalogues, docs/i18n.md).
+_LIMIT_ENTRIES = N_("This PDF prints the first {shown} of {total} entries in full (at most "
+                    "{limit} per PDF); all {total} entries, with the {more} not printed here, "
+                    "are in the attached chronology.json (and in chronology.csv when it is "
+                    "made).")
+_LIMIT_EXHIBITS = N_("Exhibits {first} to {last} of {total} are listed and attached here (at "
+                     "most {limit} per PDF); the other {more} are listed in the attached "
+                     "chronology.json and are in the evidence bundle.")
 FONTS = ("Libertinus Serif", "DejaVu Sans Mono", "New Computer Modern")
 
 # Code points the fonts bundled with typst (Libertinus Serif, DejaVu Sans
@@ -247,6 +263,39 @@ def _png(data: bytes | None) -> bytes | None:
         return None
 
 
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def _bounded(entries: list[dict], undated: list[dict], exhibits: list[dict],
+             lang: str) -> tuple[list[dict], list[dict], list[dict], dict[str, Any]]:
+    """The entries printed in full and the exhibits listed, within the PDF's limits.
+
+    Returns all entries (for the counts, chart and PV list), all undated ones,
+    the exhibits to list and attach, and the printed rows with the sentences
+    that say what was left to the attached chronology.json.
+    """
+    total = len(entries) + len(undated)
+    rows = entries[:PDF_MAX_ENTRIES]
+    undated_rows = undated[:max(0, PDF_MAX_ENTRIES - len(rows))]
+    shown = len(rows) + len(undated_rows)
+    t = translator(lang)
+    listed = exhibits[:PDF_MAX_EXHIBITS]
+    limits: dict[str, Any] = {
+        "entries": len(entries), "undated": len(undated), "exhibits": len(exhibits),
+        "rows": rows, "undated_rows": undated_rows, "entries_note": "", "exhibits_note": ""}
+    if shown < total:
+        limits["entries_note"] = t.gettext(_LIMIT_ENTRIES,
+            shown=_count(shown), total=_count(total), more=_count(total - shown),
+            limit=_count(PDF_MAX_ENTRIES))
+    if len(listed) < len(exhibits):
+        limits["exhibits_note"] = t.gettext(_LIMIT_EXHIBITS,
+            first=listed[0].get("label") or "A1", last=listed[-1].get("label") or "",
+            total=_count(len(exhibits)), more=_count(len(exhibits) - len(listed)),
+            limit=_count(PDF_MAX_EXHIBITS))
+    return entries, undated, listed, limits
+
+
 def build_data(chronology: dict, context: ReportContext, root: Path,
                attach: bool = True) -> dict:
     """Write attachments and thumbnails into `root`; return what the template shows."""
@@ -265,6 +314,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         attachments.append({"path": JSON_NAME, "mime": "application/json",
                             "relationship": "data", "description": L["attach_json"]})
 
+    entries, undated, exhibits, limits = _bounded(entries, undated, exhibits, lang)
     exhibit_rows, missing = [], []
     for ex in exhibits:
         fname = exhibit_filename(ex)
@@ -289,6 +339,8 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
             "mime": str(ex.get("mime") or ""),
             "name": str((ex.get("names") or [""])[0]),
             "attached": attached, "file": fname if attached else "",
+            "note": "; ".join(str(w) for w in ex.get("warnings") or []
+                              if str(w).startswith("not taken:")),
         })
 
     thumbs = []
@@ -319,7 +371,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     pvs = []
     for e in entries + undated:
         pv = (e.get("facts") or {}).get("pv_number")
-        if pv:
+        if pv and len(pvs) < PDF_MAX_ENTRIES:
             d, _, _ = split_local(e.get("local") or "", "day")
             pvs.append({"pv": view.visible(pv), "date": format_date(d, lang),
                         "entry": str(e.get("number", "")), "what": view.headline(e, lang)})
@@ -356,14 +408,17 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "merkle_root": str(chronology.get("merkle_root") or ""),
         "json_sha256": hashlib.sha256(json_bytes).hexdigest(),
         "custody_head": context.custody_head_text,
-        "counts": {"entries": str(len(entries)), "undated": str(len(undated)),
-                   "exhibits": str(len(exhibits)), "incidents": str(chart["total"])},
+        "counts": {"entries": str(limits["entries"]), "undated": str(limits["undated"]),
+                   "exhibits": str(limits["exhibits"]), "incidents": str(chart["total"])},
+        "limit_entries": limits["entries_note"],
+        "limit_exhibits": limits["exhibits_note"],
         "kinds": [{"kind": k, "count": str(n)} for k, n in sorted(kinds.items())],
         "left_out": (words(lang)["left_out"].format(n=n) if (n := left_out(chronology)) else ""),
         "chart": chart,
-        "rows": [_entry_row(e, sha_label, lang, zone) for e in entries],
-        "undated": [_entry_row(e, sha_label, lang, zone) for e in undated],
-        "legend": [{"flag": f, "text": t} for f, t in view.legend(entries + undated, lang)],
+        "rows": [_entry_row(e, sha_label, lang, zone) for e in limits["rows"]],
+        "undated": [_entry_row(e, sha_label, lang, zone) for e in limits["undated_rows"]],
+        "legend": [{"flag": f, "text": t}
+                   for f, t in view.legend(limits["rows"] + limits["undated_rows"], lang)],
         "incidents_rule": L["incidents_rule"],
         "pvs": pvs,
         "exhibits": exhibit_rows,

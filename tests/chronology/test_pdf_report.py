@@ -414,7 +414,8 @@ def test_thousand_entries_compile_in_reasonable_time(tmp_path):
     pdf = write_pdf(chronology, tmp_path / "out", context)[0]
     seconds = time.monotonic() - start
     with pikepdf.open(pdf) as doc:
-        assert len(doc.pages) > 20
+        # at most PDF_MAX_ENTRIES are printed in full (tests/reliability/test_memory.py)
+        assert len(doc.pages) > 10
         assert doc.open_metadata().get("pdfaid:part") == "3"
     assert seconds < 120, f"1000 entries took {seconds:.1f}s"
 

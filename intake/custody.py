@@ -448,7 +448,7 @@ class CustodyLog:
                 not check.problem or check.problem.endswith("the last line is cut off"))
             if check.problem and not in_flight:
                 return "problem", check.problem, len(mine)
-            first = next((i + 1 for i, (a, b) in enumerate(zip(mine, best)) if a != b), 0)
+            first = next((i + 1 for i, (a, b) in enumerate(zip(mine, best, strict=False)) if a != b), 0)
             if first:  # streamed side by side: the lines stay on disk
                 return "differs", f"differs from the other replicas' log from line {first} on", \
                     len(mine)

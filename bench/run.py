@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chronology  # noqa: E402
-import large_file  # noqa: E402
-import small_files  # noqa: E402
-import verify  # noqa: E402
-import watcher_latency  # noqa: E402
-from common import OUT, ROOT, Figure, log, machine, rm  # noqa: E402
+import bench_chronology as chronology  # noqa: E402
+import bench_large_file as large_file  # noqa: E402
+import bench_small_files as small_files  # noqa: E402
+import bench_verify as verify  # noqa: E402
+import bench_watcher_latency as watcher_latency  # noqa: E402
+from bench_common import OUT, ROOT, Figure, log, machine, rm  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 NOTES = Path(__file__).resolve().parent / "profile-notes.md"

@@ -5,6 +5,8 @@ types and small helpers (``epoch_ms_to_iso``, ``N_`` to mark a message id). Ever
 is the core's own business.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 import pluggy
 
 from .i18n import N_
@@ -19,7 +21,10 @@ from .types import (
     TimeClaim,
 )
 
-__version__ = "0.1.0"
+try:  # one version, from the package metadata (pyproject.toml), printed in every output
+    __version__ = version("intake")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 hookimpl = pluggy.HookimplMarker("intake")
 

@@ -70,7 +70,7 @@ def _open(case_dir: Path, write: bool = True):
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, case_dir: Path | None) -> None:
     """intake: keeps every file a victim drops, safely, and builds the chronology."""
-    ctx.obj = {"debug": debug}
+    # --debug is read by main() from sys.argv, before click parses (it must catch click's errors).
     if case_dir is not None:
         ctx.default_map = _case_defaults(cli, case_dir)
 

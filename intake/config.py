@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .types import DEFAULT_ZONE
 
 CONFIG_NAME = Path("config") / "intake.toml"
 LANGUAGES = ("nl", "fr", "en")
@@ -179,7 +180,7 @@ def load_config(case_dir: Path) -> Config:
 
     case = r.table("case")
     name = r.get(case, "case", "name", str, case_dir.name)
-    tz = r.get(case, "case", "timezone", str, "Europe/Brussels")
+    tz = r.get(case, "case", "timezone", str, DEFAULT_ZONE)
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -8,7 +8,7 @@ matching the adviser's ``inbox.ignore`` are never taken. Symbolic links are
 never followed (the pipeline reports them and leaves them alone);
 ``ingested/`` is never scanned. Whatever stays in the inbox is listed, with
 its reason, by `left_in_inbox` (``intake status``). When a candidate is
-stable enough to take is decided by ``intake.runner.is_settled``.
+stable enough to take is decided here too, by `is_settled`.
 """
 
 from __future__ import annotations
@@ -143,3 +143,19 @@ def left_in_inbox(inbox: Path, ignore: tuple[str, ...], temporary_seconds: float
                                       "originals it has stored; it is not taken there: move "
                                       "it to the inbox"})
     return sorted(out, key=lambda e: e["path"])
+
+
+def settle_time(path: Path, settle_seconds: float, temporary_seconds: float) -> float:
+    """How long a file must stay unchanged: longer for a temporary-looking name."""
+    return max(settle_seconds, temporary_seconds) if is_temporary(path.name) else settle_seconds
+
+
+def is_settled(path: Path, settle_seconds: float, now: float | None = None) -> bool:
+    """A file is ready when neither its content nor its metadata changed for a while."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    now = time.time() if now is None else now
+    last = max(st.st_mtime, st.st_ctime)
+    return now - last >= settle_seconds

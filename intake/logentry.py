@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from .types import DEFAULT_ZONE
+
 #: Field labels per language, in the order they are written.
 LABELS: dict[str, dict[str, str]] = {
     "nl": {"title": "Logboek", "id": "Id", "date": "Datum", "time": "Tijd", "place": "Plaats",
@@ -114,7 +116,7 @@ def render_entry(when: When, what: str, place: str = "",
                  feeling: str = "", category: str = "", time_note: str = "",
                  written_at: datetime | None = None, entry_id: str | None = None,
                  supersedes: str = "", language: str = "nl",
-                 zone: str = "Europe/Brussels") -> str:
+                 zone: str = DEFAULT_ZONE) -> str:
     """A one-entry logbook file in the documented Markdown template.
 
     :param when: when the fact happened: a datetime (exact to the minute), a

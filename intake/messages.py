@@ -77,6 +77,16 @@ REASONS: tuple[str, ...] = (
     "the replica's folder disappeared (unplugged?)",
     'its folder is not there (unplugged or not mounted?)',
     "the replica's disk reported an input/output error",
+    # a replica that cannot be used (store.py, case.py) or whose log lags (custody.py)
+    "the replica's device is gone",
+    'the replica could not be written ({x})',
+    'its folder disappeared (unplugged?)',
+    'it belongs to another case ({x})',
+    'its REPLICA.json cannot be read ({x})',
+    'cannot be used ({x})',
+    'could not be written ({x})',
+    'could not catch up ({x})',
+    "differs from the other replicas' log",
     'the file is empty (0 bytes)',
     'no plugin could read this file; it is stored and listed',
     # where the copies are (intake/devices.py): every replica on one device

@@ -4,8 +4,10 @@ Discovery order (``intake plugins`` shows the result):
 
 1. the core's own implementations (content sniffer, folder replicas,
    report formats);
-2. the built-in source plugins: every module of the top-level ``plugins``
-   package whose name does not start with ``_``;
+2. the built-in source plugins, ``DEFAULT_PLUGINS``: the modules of the
+   repository's ``plugins/`` folder, installed as the ``intake.builtin``
+   package (not as a top-level ``plugins`` that could collide with another
+   project's);
 3. plugins installed with pip that declare the ``intake`` entry-point group;
 4. ``.py`` files in the plugin folders named in ``config/intake.toml``
    (files starting with ``_`` or ``test_`` are skipped).
@@ -21,7 +23,6 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
-import pkgutil
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,6 +35,20 @@ from .errors import PluginLoadError
 from .types import PluginInfo
 
 CORE_MODULES = ("intake.sniff", "intake.defaults")
+# The built-in source plugins (plugins/ in the repository), registered by the same
+# call as anyone else's; modules starting with "_" are their shared helpers.
+DEFAULT_PLUGINS = (
+    "intake.builtin.email_messages",
+    "intake.builtin.fallback",
+    "intake.builtin.logbook",
+    "intake.builtin.media_files",
+    "intake.builtin.office_documents",
+    "intake.builtin.pdf_letters",
+    "intake.builtin.photos",
+    "intake.builtin.screenshots",
+    "intake.builtin.sms_backup",
+    "intake.builtin.whatsapp",
+)
 ENTRY_POINT_GROUP = "intake"
 
 
@@ -45,10 +60,8 @@ def _wanted(name: str) -> bool:
 
 
 def _builtin_modules() -> list[ModuleType]:
-    package = importlib.import_module("plugins")
-    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__)
-                   if not m.name.startswith("_"))
-    return [importlib.import_module(f"plugins.{name}") for name in names if _wanted(name)]
+    return [importlib.import_module(modname) for modname in DEFAULT_PLUGINS
+            if _wanted(modname.rsplit(".", 1)[-1])]
 
 
 def _load_file(path: Path) -> ModuleType:

@@ -12,24 +12,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .case import Case
-from .inbox import is_temporary, scan
+from .inbox import is_settled, is_temporary, scan, settle_time
 from .pipeline import Pipeline, Task, first_ingested
-
-
-def settle_time(path: Path, settle_seconds: float, temporary_seconds: float) -> float:
-    """How long a file must stay unchanged: longer for a temporary-looking name."""
-    return max(settle_seconds, temporary_seconds) if is_temporary(path.name) else settle_seconds
-
-
-def is_settled(path: Path, settle_seconds: float, now: float | None = None) -> bool:
-    """A file is ready when neither its content nor its metadata changed for a while."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    now = time.time() if now is None else now
-    last = max(st.st_mtime, st.st_ctime)
-    return now - last >= settle_seconds
 
 
 def catch_up(case: Case) -> int:

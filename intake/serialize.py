@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from .types import Event, TimeClaim
+from .types import TimeClaim
 
 
 def to_plain(value: Any) -> Any:
@@ -29,15 +29,6 @@ def claim_from_plain(d: dict) -> TimeClaim:
     d = {k: v for k, v in d.items() if k in fields}
     d["flags"] = tuple(d.get("flags", ()))
     return TimeClaim(**d)
-
-
-def event_from_plain(d: dict) -> Event:
-    fields = {f.name for f in dataclasses.fields(Event)}
-    d = {k: v for k, v in d.items() if k in fields}
-    d["claims"] = tuple(claim_from_plain(c) for c in d.get("claims", ()))
-    for key in ("to", "witnesses", "flags"):
-        d[key] = tuple(d.get(key, ()))
-    return Event(**d)
 
 
 def _plain_default(value: Any) -> Any:

@@ -38,10 +38,11 @@ ZONE_SOURCES = (
     "assumed",  # no offset in the source: read in the case's zone (core)
 )
 
-CONFIDENCES = ("high", "medium", "low")
-
 #: Categories of behaviour, set by plugins where they can tell, changeable
 #: by the adviser. The empty string means "not categorised yet".
+#: The zone local times without an offset are read in, unless the case's config names another.
+DEFAULT_ZONE = "Europe/Brussels"
+
 CATEGORIES = (
     "unwanted-communication",
     "following-or-waiting",
@@ -173,7 +174,7 @@ class CaseInfo:
     """What a plugin may know of the case: its zone and language."""
 
     name: str = "case"
-    timezone: str = "Europe/Brussels"
+    timezone: str = DEFAULT_ZONE
     language: str = "nl"
 
 

@@ -19,9 +19,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .case import Case
-from .inbox import is_temporary, scan
+from .inbox import is_settled, is_temporary, scan, settle_time
 from .pipeline import Pipeline, Task, first_ingested
-from .runner import catch_up, is_settled, settle_time
+from .runner import catch_up
 
 
 class _Handler(FileSystemEventHandler):

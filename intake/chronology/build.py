@@ -30,7 +30,7 @@ from ..timeclaims import (
     local_with_offset,
     resolve,
 )
-from ..types import GRANULARITIES
+from ..types import DEFAULT_ZONE, GRANULARITIES
 from .canonical import canonical_bytes, is_fast, sha256_hex
 from .merkle import inclusion_proof, merkle_root, verify_inclusion
 
@@ -41,7 +41,7 @@ ZERO_HASH = "0" * 64
 #: Same-meaning claims further apart than this (beyond their granularity) disagree.
 DISAGREE_TOLERANCE = timedelta(minutes=2)
 #: Perceptual hashes at most this many bits apart are the same picture. Chosen
-#: from measured rates (bench/phash_threshold.py, docs/chronology.md): re-saved,
+#: from measured rates (bench/bench_phash_threshold.py, docs/chronology.md): re-saved,
 #: scaled and re-encoded copies are within 4 bits; distinct chat screenshots,
 #: which look alike, are 12 or more apart; no distinct corpus pair is within 13.
 PHASH_MAX_DISTANCE = 4
@@ -681,7 +681,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     curation = list(curation)
     curated = entry_states(curation)
     persons = fold_persons(curation)
-    zone = _text(case.get("timezone")) or "Europe/Brussels"
+    zone = _text(case.get("timezone")) or DEFAULT_ZONE
     ZoneInfo(zone)  # fail early on an unknown zone
     d_from = date.fromisoformat(date_from) if date_from else None
     d_to = date.fromisoformat(date_to) if date_to else None

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import __version__
+from ..types import DEFAULT_ZONE
+
 
 def _none(*_args: object) -> None:
     return None
@@ -27,8 +30,8 @@ class ReportContext:
 
     case_name: str = "case"
     language: str = "nl"
-    timezone: str = "Europe/Brussels"
-    tool_version: str = "0.1.0"
+    timezone: str = DEFAULT_ZONE
+    tool_version: str = __version__
     generated_at: str = ""
     object_path: Callable[[str], Path | None] = _none
     thumbnail: Callable[[str, int], bytes | None] = _none

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from intake.chronology.context import ReportContext
+from intake.types import DEFAULT_ZONE
 
 from . import entryview as view
 from .curated import for_police
@@ -69,7 +70,7 @@ def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
     Shared by chronology.csv and chronology.xlsx."""
     lang = language(lang)
     L = labels(lang)
-    zone = (chronology.get("case") or {}).get("timezone") or "Europe/Brussels"
+    zone = (chronology.get("case") or {}).get("timezone") or DEFAULT_ZONE
     sha_label = {x["sha256"]: x["label"] for x in chronology.get("exhibits", ())}
     rows = [[L[c] for c in COLUMNS]]
     for e in for_police(list(chronology.get("entries", ())) + list(chronology.get("undated", ()))):

@@ -1,6 +1,6 @@
 """What police read is complete, in their language, and counts what matters (issue 10).
 
-A case made in code (court_case.py) goes through the real CLI; the nl and fr
+A case made in code (tests/helpers/court_case.py) goes through the real CLI; the nl and fr
 reports (PDF, HTML, CSV, XLSX) are read back as a reader would: the PDF with
 pdftotext, the HTML as text, the CSV with the csv module, the XLSX with
 openpyxl.
@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 
 from intake.reports.pdf_report import safe_text
-
-from . import court_case as cc
+from tests.helpers import court_case as cc
 
 INTAKE = Path(sys.executable).with_name("intake")
 LANGS = ("nl", "fr")

@@ -431,15 +431,9 @@ def test_attached_json_passes_verify(nl_pdf):
 
 
 def test_report_from_a_built_chronology(tmp_path):
-    """The sample records of test_build.py, through build_chronology, into the PDF."""
-    import importlib.util
+    """The sample records of the chronology tests (tests/helpers/samples.py), through build_chronology, into the PDF."""
+    from tests.helpers import samples
 
-    spec = importlib.util.spec_from_file_location(
-        "_build_samples", Path(__file__).with_name("test_build.py"))
-    if spec is None or not Path(spec.origin).is_file():
-        pytest.skip("test_build.py is not there")
-    samples = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(samples)
     doc = samples.build()
     store = tmp_path / "store"
     store.mkdir()

@@ -1,17 +1,12 @@
-"""Fixtures for the core tests; the helpers themselves are in core_helpers.py."""
+"""Fixtures for the core tests; the helpers themselves are in tests/helpers/."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:  # so that the test modules can import core_helpers
-    sys.path.insert(0, HERE)
-
-from core_helpers import new_case  # noqa: E402
+from tests.helpers import new_case
 
 
 @pytest.fixture

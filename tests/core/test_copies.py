@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from core_helpers import (
+
+from tests.helpers import (
     custody_lines,
     drop,
     ingest,
+    make_mail,
     ok,
     replica,
     run_intake,
     set_config,
     sha256,
+    small_fs,
     status,
     stored_objects,
     verify,
 )
-from test_core_repair import make_mail
 
 WARNING_NL = ("Beide kopieën staan op de schijf van deze computer. Als de computer verloren "
               "gaat of stukgaat, is het bewijs ook weg. Voeg een USB-stick of een archief toe "
@@ -41,17 +42,9 @@ WARNING_FR = ("Les deux copies sont sur le disque de cet ordinateur. Si l'ordina
 @pytest.fixture
 def other_disk(tmp_path: Path) -> Iterator[Path]:
     """A 32 MB tmpfs: a file system of its own, like a USB stick."""
-    mnt = tmp_path / "usb"
-    mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m,mode=0700", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip() or 'not root'})")
-    try:
+    with small_fs(tmp_path / "usb", 32 * 1024) as mnt:
         assert os.stat(mnt).st_dev != os.stat(tmp_path).st_dev
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def test_one_device_warning_for_two_folders_on_one_disk(case: Path) -> None:
@@ -108,7 +101,8 @@ def test_no_warning_when_a_replica_is_on_another_disk(case: Path, other_disk: Pa
 
 
 def test_replica_add_makes_a_complete_verified_replica(case: Path, tmp_path: Path) -> None:
-    files = {"mail.eml": make_mail(), "x/one.txt": b"one\n", "photo.jpg": b"\xff\xd8 bytes",
+    files = {"mail.eml": make_mail(attachments=(("map.txt", b"attached map\n", "text/plain"),)),
+             "x/one.txt": b"one\n", "photo.jpg": b"\xff\xd8 bytes",
              "empty.txt": b""}
     for rel, data in files.items():
         drop(case, rel, data)

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from core_helpers import (
+
+from tests.helpers import (
     INTAKE,
     add_config,
     drop,

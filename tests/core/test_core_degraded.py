@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from core_helpers import (
+
+from tests.helpers import (
     add_config,
     drop,
     inbox_top,
@@ -138,7 +139,7 @@ def _mount_tmpfs(target: Path, size: str) -> bool:
 @pytest.fixture
 def full_case(tmp_path: Path) -> Iterator[Path]:
     """A case whose replica b is a 256 KiB tmpfs (skipped where mount is not permitted)."""
-    from core_helpers import new_case
+    from tests.helpers import new_case
 
     case_dir = tmp_path / "case"
     mountpoint = case_dir / "store" / "b"

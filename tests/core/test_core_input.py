@@ -9,7 +9,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from core_helpers import (
+
+from tests.helpers import (
     EMPTY_SHA256,
     drop,
     inbox_top,

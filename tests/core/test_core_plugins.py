@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from core_helpers import (
+
+from tests.helpers import (
     drop,
     ingest,
     ingested,
@@ -15,10 +16,10 @@ from core_helpers import (
     ok,
     replica,
     run_intake,
-    set_config,
     sha256,
     status,
     verify,
+    with_plugins,
 )
 
 RAISES = '''\
@@ -58,13 +59,7 @@ def intake_extract(item, case):
 
 
 def plugin_case(case: Path, files: dict[str, str]) -> Path:
-    folder = case / "plugins.local"
-    folder.mkdir()
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    set_config(case, "folders = []", 'folders = ["plugins.local"]')
-    set_config(case, "timeout_seconds = 60", "timeout_seconds = 2")
-    return folder
+    return with_plugins(case, files, timeout=2)
 
 
 def test_bad_plugins_are_contained_in_the_worker(case: Path) -> None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-from email.message import EmailMessage
 from pathlib import Path
 
-from core_helpers import (
+from tests.helpers import (
     drop,
+    flip_byte,
     ingest,
     meta_dir,
     object_path,
     ok,
+    problems,
     receipts,
     replica,
     run_intake,
@@ -20,22 +21,10 @@ from core_helpers import (
     status,
     verify,
 )
+from tests.helpers import make_mail as mail
 
 LETTER = b"Official letter from the court, case 2024/123\n" * 40
 NOTE = b"He was at the bakery again at 8:10\n"
-
-
-def flip_byte(path: Path, offset: int = 10) -> bytes:
-    os.chmod(path, 0o600)
-    data = bytearray(path.read_bytes())
-    data[offset] ^= 0xFF
-    path.write_bytes(bytes(data))
-    os.chmod(path, 0o400)
-    return bytes(data)
-
-
-def problems(proc) -> list[str]:
-    return [line for line in proc.stdout.splitlines() if line.startswith("PROBLEM: ")]
 
 
 def setup_two(case: Path) -> tuple[str, str]:
@@ -147,15 +136,9 @@ def test_deleted_and_altered_metadata_are_named_and_restored(case: Path) -> None
 
 
 def make_mail() -> bytes:
-    m = EmailMessage()
-    m["From"] = "Someone <someone@example.org>"
-    m["To"] = "victim@example.org"
-    m["Subject"] = "I know where you live"
-    m["Date"] = "Fri, 01 Mar 2024 21:15:00 +0100"
-    m["Message-ID"] = "<abc123@example.org>"
-    m.set_content("I saw you today at the station.")
-    m.add_attachment(b"attached map\n", maintype="text", subtype="plain", filename="map.txt")
-    return bytes(m)
+    return mail(sender="Someone <someone@example.org>", subject="I know where you live",
+                message_id="<abc123@example.org>", body="I saw you today at the station.",
+                attachments=(("map.txt", b"attached map\n", "text/plain"),))
 
 
 def test_reindex_rebuilds_the_same_counts(case: Path) -> None:

@@ -8,7 +8,7 @@ import os
 import stat
 from pathlib import Path
 
-from core_helpers import (
+from tests.helpers import (
     custody_lines,
     custody_records,
     drop,

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from core_helpers import (
+
+from tests.helpers import (
     INTAKE,
     drop,
     inbox_top,

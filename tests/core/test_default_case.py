@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from core_helpers import INTAKE, ok, run_intake, sha256, stored_objects, wait_for
+from tests.helpers import INTAKE, ok, run_intake, sha256, stored_objects, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

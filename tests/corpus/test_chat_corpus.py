@@ -13,9 +13,9 @@ import os
 import re
 from pathlib import Path
 
+import intake.builtin.whatsapp as wa
 import pytest
 
-import plugins.whatsapp as wa
 from intake.testing import run_plugin
 
 pytestmark = pytest.mark.corpus

@@ -11,9 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 import pytest  # noqa: E402
+from intake.builtin import email_messages as plugin  # noqa: E402
 
 from intake.testing import run_plugin  # noqa: E402
-from plugins import email_messages as plugin  # noqa: E402
 
 CORPUS = Path(os.environ.get("INTAKE_CORPUS", ROOT.parent / "shared" / "corpus"))
 FILES = sorted(str(p.relative_to(CORPUS)) for p in (CORPUS / "email").rglob("*") if p.is_file()) \

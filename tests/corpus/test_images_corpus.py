@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
+from intake.builtin import photos, screenshots
 
 from intake.testing import run_plugin
-from plugins import photos, screenshots
 
 pytestmark = pytest.mark.corpus
 

@@ -11,9 +11,9 @@ import os
 import re
 from pathlib import Path
 
+import intake.builtin.sms_backup as sb
 import pytest
 
-import plugins.sms_backup as sb
 from intake.testing import run_plugin
 
 pytestmark = pytest.mark.corpus

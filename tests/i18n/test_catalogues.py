@@ -120,7 +120,7 @@ def _source_literals() -> set[str]:
                 elif isinstance(v, ast.JoinedStr):
                     found.add("".join(p.value if isinstance(p, ast.Constant) else "X"
                                       for p in v.values))
-    from plugins import _imaging
+    from intake.builtin import _imaging
 
     found |= {row[3] for row in _imaging.EXIF_TIMES} | {row[1] for row in _imaging.XMP_TIMES}
     return found

@@ -9,10 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 import pytest  # noqa: E402
+from intake.builtin import _mail  # noqa: E402
+from intake.builtin import email_messages as plugin  # noqa: E402
 
 from intake.testing import run_plugin  # noqa: E402
-from plugins import _mail  # noqa: E402
-from plugins import email_messages as plugin  # noqa: E402
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"

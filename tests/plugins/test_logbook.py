@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import intake.builtin.logbook as lb
 import pytest
 
-import plugins.logbook as lb
 from intake.logentry import entry_file_name, render_entry
 from intake.testing import run_plugin
 

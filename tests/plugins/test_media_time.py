@@ -1,6 +1,6 @@
 """Issue 10, points 5 and 10: media at their time, and files intake cannot read.
 
-Fixtures are made in code (media_fixtures.py: real MP4/M4A, Ogg Opus, MP3,
+Fixtures are made in code (tests/helpers/media.py: real MP4/M4A, Ogg Opus, MP3,
 DOCX and ODT containers; pillow pictures; WhatsApp exports as zips) and go
 through the real CLI. The assertions name the claim's timestamp, granularity
 and source field, the sniffed type, and the "kept, not read" reason.
@@ -16,11 +16,11 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import media_fixtures as fx
 import pytest
 from PIL import Image, ImageDraw
 
 from intake.sniff import sniff_bytes
+from tests.helpers import media as fx
 
 INTAKE = Path(sys.executable).with_name("intake")
 
@@ -244,10 +244,10 @@ def test_a_resaved_photo_is_linked_and_other_pictures_are_not(tmp_path):
 
 
 def test_the_threshold_separates_copies_from_lookalike_screenshots():
-    """The measurement of bench/phash_threshold.py, on a small fixture set: at the
+    """The measurement of bench/bench_phash_threshold.py, on a small fixture set: at the
     threshold intake uses, every copy is linked and no distinct screenshot is."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    import phash_threshold as bench
+    import bench_phash_threshold as bench
 
     from intake.chronology.build import PHASH_MAX_DISTANCE
 

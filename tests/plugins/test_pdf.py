@@ -9,9 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 import pikepdf  # noqa: E402
 import pytest  # noqa: E402
+from intake.builtin import pdf_letters as plugin  # noqa: E402
 
 from intake.testing import run_plugin  # noqa: E402
-from plugins import pdf_letters as plugin  # noqa: E402
 
 
 def _new_pdf(path: Path, *, info: dict | None = None, xmp: dict | None = None,

@@ -7,11 +7,11 @@ import struct
 from pathlib import Path
 
 import pytest
+from intake.builtin import photos
 from PIL import Image, PngImagePlugin
 from PIL.TiffImagePlugin import IFDRational as R
 
 from intake.testing import item_view, run_plugin
-from plugins import photos
 
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 

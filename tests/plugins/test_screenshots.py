@@ -10,10 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from intake.builtin import screenshots
 from PIL import Image, PngImagePlugin
 
 from intake.testing import run_plugin
-from plugins import screenshots
 
 NNBSP = "\u202f"
 

@@ -7,9 +7,9 @@ import struct
 import zipfile
 from pathlib import Path
 
+import intake.builtin.whatsapp as wa
 import pytest
 
-import plugins.whatsapp as wa
 from intake.testing import run_plugin
 
 LRM = "\u200e"

@@ -1,4 +1,4 @@
-"""Shared set-up of the reliability suite: sizes, the core helpers, and the figures.
+"""Shared set-up of the reliability suite: the figures (sizes are in tests/helpers/sizes.py).
 
 ``INTAKE_RELIABILITY=full`` (``make reliability``) switches every test to its
 full size (100+ kills, long fuzzing); without it the bounded form runs in
@@ -13,25 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-FULL = os.environ.get("INTAKE_RELIABILITY") == "full"
-
-CORE = str(Path(__file__).resolve().parent.parent / "core")
-if CORE not in sys.path:  # reuse tests/core/core_helpers.py, never copy it
-    sys.path.insert(0, CORE)
+from tests.helpers.sizes import FULL
 
 _FIGURES: list[dict[str, Any]] = []
-
-
-def size(bounded: int, full: int) -> int:
-    """The bounded or the full figure, by INTAKE_RELIABILITY."""
-    return full if FULL else bounded
 
 
 @pytest.fixture

@@ -18,18 +18,19 @@ import os
 import random
 from pathlib import Path
 
-from conftest import size
-from core_helpers import (
+from tests.helpers import (
+    copy_into_inbox,
     ingest,
     meta_dir,
     object_path,
     ok,
+    pick,
     replica,
     run_intake,
     sha256,
+    size,
     stored_objects,
 )
-from rel_helpers import copy_into_inbox, pick
 
 
 def _writable(path: Path) -> None:
@@ -67,7 +68,7 @@ def verify_json(case: Path) -> dict:
 
 
 def _setup(tmp_path: Path, corpus: Path, n: int | None) -> tuple[Path, dict[str, str]]:
-    from core_helpers import new_case
+    from tests.helpers import new_case
 
     case = new_case(tmp_path / "case")
     dropped = copy_into_inbox(case, corpus, pick(corpus, n))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core_helpers import drop, ingest, new_case, replica, run_intake, set_config, stored_objects
+from tests.helpers import drop, ingest, new_case, replica, run_intake, set_config, stored_objects
 
 EVIL = b"""\
 from pathlib import Path

@@ -23,34 +23,28 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import time
 import traceback
-from email.message import EmailMessage
 from pathlib import Path
 
-from conftest import FULL, size
-from core_helpers import (
-    INTAKE,
+from tests.helpers import (
+    FULL,
+    check_nothing_lost,
+    copy_into_inbox,
     drop,
     ingested,
     make_jpeg,
+    make_mail,
     new_case,
     ok,
+    pick,
     set_config,
+    size,
+    start_watch,
     status,
     verify,
     wait_for,
 )
-from rel_helpers import check_nothing_lost, copy_into_inbox, pick
-
-
-def _watch(case: Path, log: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.pop("INTAKE_LOAD_PLUGINS", None)
-    return subprocess.Popen([str(INTAKE), "watch", "--no-chronology", "--rescan", "1"],
-                            cwd=case, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, env=env, start_new_session=True)
 
 
 def _inbox_files(case: Path) -> list[Path]:
@@ -81,14 +75,14 @@ def test_kill_9_the_watcher_at_random_moments(corpus: Path, tmp_path: Path, figu
         while kills < kills_wanted:
             if not _inbox_files(case):
                 new_round()
-            proc = _watch(case, log)
+            proc = start_watch(case, log, new_session=True)
             groups.append(proc.pid)
             time.sleep(rng.uniform(0.05, 2.0 if FULL else 1.6))
             busy_kills += bool(_inbox_files(case))
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             kills += 1
-        proc = _watch(case, log)
+        proc = start_watch(case, log, new_session=True)
         groups.append(proc.pid)
         wait_for(lambda: not _inbox_files(case), size(120, 900), poll=0.2,
                  what="the last watcher to finish the inbox")
@@ -117,16 +111,9 @@ def test_kill_9_the_watcher_at_random_moments(corpus: Path, tmp_path: Path, figu
 
 
 def _mail_with_attachment() -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "stalker@example.org"
-    msg["To"] = "victim@example.org"
-    msg["Subject"] = "je weet waar je woont"
-    msg["Date"] = "Fri, 01 Mar 2024 21:15:00 +0100"
-    msg["Message-ID"] = "<crash-1@example.org>"
-    msg.set_content("Ik zag je vanavond.\n")
-    msg.add_attachment(make_jpeg(color=(10, 200, 10), exif_time="2024:03:01 20:00:00"),
-                       maintype="image", subtype="jpeg", filename="door.jpg")
-    return msg.as_bytes()
+    door = make_jpeg(color=(10, 200, 10), exif_time="2024:03:01 20:00:00")
+    return make_mail(subject="je weet waar je woont", message_id="<crash-1@example.org>",
+                     attachments=(("door.jpg", door, "image/jpeg"),))
 
 
 def _template(tmp_path: Path, extra: int = 0) -> tuple[Path, dict[str, str]]:

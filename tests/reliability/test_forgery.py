@@ -12,13 +12,13 @@ import hashlib
 import json
 import os
 import sqlite3
-from email.message import EmailMessage
 from pathlib import Path
 
-from core_helpers import (
+from tests.helpers import (
     custody_lines,
     drop,
     ingest,
+    make_mail,
     meta_dir,
     new_case,
     ok,
@@ -33,14 +33,7 @@ FORGED_UTC = "2024-06-30T08:00:00Z"
 
 
 def _mail() -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "stalker@example.org"
-    msg["To"] = "victim@example.org"
-    msg["Subject"] = "ik zie je"
-    msg["Date"] = "Fri, 01 Mar 2024 21:15:00 +0100"
-    msg["Message-ID"] = "<forge-1@example.org>"
-    msg.set_content(TRUE_TEXT + "\n")
-    return msg.as_bytes()
+    return make_mail(message_id="<forge-1@example.org>", body=TRUE_TEXT + "\n")
 
 
 def _case(tmp_path: Path) -> tuple[Path, str]:

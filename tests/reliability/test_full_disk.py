@@ -9,20 +9,17 @@ skipped with that reason.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import size
-from core_helpers import (
+from tests.helpers import (
+    check_nothing_lost,
     custody_lines,
     custody_records,
     drop,
+    fill,
     ingest,
     ingested,
     new_case,
@@ -31,43 +28,12 @@ from core_helpers import (
     run_intake,
     set_config,
     sha256,
+    size,
+    small_fs,
     status,
     stored_objects,
     verify,
 )
-from rel_helpers import check_nothing_lost
-
-
-@contextlib.contextmanager
-def small_fs(where: Path, kib: int) -> Iterator[Path]:
-    """A size-limited tmpfs at `where`, unmounted at the end whatever happens."""
-    where.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k,mode=0700", "tmpfs",
-                           str(where)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"a small tmpfs cannot be mounted here (needs root): {proc.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
-
-
-def fill(folder: Path, leave: int = 0) -> Path:
-    """Fill the file system holding `folder`, then free `leave` bytes again."""
-    filler = folder / "filler.bin"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        for chunk in (65536, 512):
-            try:
-                while True:
-                    os.write(fd, b"\0" * chunk)
-            except OSError:
-                pass
-    finally:
-        os.close(fd)
-    if leave:
-        os.truncate(filler, max(0, filler.stat().st_size - leave))
-    return filler
 
 
 def test_a_replica_that_fills_up_during_custody_writes_keeps_no_cut_line(

@@ -20,28 +20,31 @@ import json
 import os
 import random
 import zipfile
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import FULL, size
-from core_helpers import (
-    drop,
-    ingest,
-    ok,
-    replica,
-    run_intake,
-    set_config,
-    sha256,
-    status,
-    stored_objects,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intake.extract import extract_in_process
 from intake.testing import item_view
 from intake.types import CaseInfo
+from tests.helpers import (
+    FULL,
+    drop,
+    ingest,
+    make_mail,
+    make_png,
+    new_case,
+    ok,
+    replica,
+    run_intake,
+    sha256,
+    size,
+    status,
+    stored_objects,
+    with_plugins,
+)
 
 LOGBOOK_MD = """# Logboek
 
@@ -129,7 +132,7 @@ def test_fuzz_every_builtin_parser(plugin_name: str, corpus: Path, tmp_path: Pat
 
     from intake.sniff import sniff_bytes
 
-    plugin = importlib.import_module(f"plugins.{plugin_name}")
+    plugin = importlib.import_module(f"intake.builtin.{plugin_name}")
     seeds = _seeds(corpus, plugin_name, size(2, 4))
     tried: list[int] = [0]
     raised: list[str] = []
@@ -242,18 +245,10 @@ def _traversal_zip() -> bytes:
 
 
 def _mail(subject: str = "hi", attachments: tuple[str, ...] = (), headers: int = 0) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "x@example.org"
-    msg["To"] = "y@example.org"
-    msg["Subject"] = subject
-    msg["Date"] = "Fri, 01 Mar 2024 21:15:00 +0100"
-    for i in range(headers):
-        msg[f"X-Junk-{i}"] = "j" * 50
-    msg.set_content("body\n")
-    for name in attachments:
-        msg.add_attachment(b"attached " + name.encode(), maintype="application",
-                           subtype="octet-stream", filename=name)
-    return msg.as_bytes()
+    return make_mail(sender="x@example.org", to="y@example.org", subject=subject, body="body\n",
+                     headers={f"X-Junk-{i}": "j" * 50 for i in range(headers)},
+                     attachments=tuple((name, b"attached " + name.encode(),
+                                        "application/octet-stream") for name in attachments))
 
 
 def _nested_mime(depth: int) -> bytes:
@@ -281,15 +276,8 @@ def _deep_multipart(depth: int) -> bytes:
 
 
 def test_hostile_files_through_the_real_pipeline(corpus: Path, tmp_path: Path, figures) -> None:
-    from core_helpers import new_case
-
     case = new_case(tmp_path / "case")
-    plugins = case / "plugins.local"
-    plugins.mkdir()
-    (plugins / "hangs.py").write_text(HANGS)
-    (plugins / "raises.py").write_text(RAISES)
-    set_config(case, "folders = []", 'folders = ["plugins.local"]')
-    set_config(case, "timeout_seconds = 60", "timeout_seconds = 2")
+    with_plugins(case, {"hangs.py": HANGS, "raises.py": RAISES}, timeout=2)
 
     rng = random.Random(4)
     files: dict[str, bytes] = {}
@@ -371,18 +359,10 @@ def _all_names(case: Path) -> list[list[str]]:
         return [c.index.names(sha) for sha in c.index.all_items()]
 
 
-def make_png(color: tuple[int, int, int]) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (32, 24), color).save(buf, "PNG")
-    return buf.getvalue()
 
 
 def test_json_of_hostile_run_is_plain(tmp_path: Path) -> None:
     """The hostile names never break the JSON answers scripts read."""
-    from core_helpers import new_case
-
     case = new_case(tmp_path / "case")
     drop(case, "mail.eml", _mail(attachments=("../\u202e\x00evil.txt",)))
     answer = ingest(case)

@@ -13,8 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from conftest import size
-from core_helpers import (
+from tests.helpers import (
     custody_records,
     drop,
     ingest,
@@ -27,11 +26,13 @@ from core_helpers import (
     run_intake,
     set_config,
     sha256,
+    size,
     status,
     stored_objects,
     verify,
     wait_for,
     watching,
+    with_plugins,
 )
 
 SWAP_PLUGIN = '''
@@ -63,13 +64,10 @@ def _in_both(case: Path, sha: str) -> bool:
 def test_a_file_replaced_between_store_and_settle_is_stored_not_moved_unstored(
         tmp_path: Path, figures) -> None:
     case = new_case(tmp_path / "case", settle=0.1)
-    plugins = tmp_path / "case" / "plugins.local"
-    plugins.mkdir()
     waiting = tmp_path / "case" / "waiting"
     waiting.mkdir()
-    (plugins / "swap.py").write_text(SWAP_PLUGIN.format(inbox=str(case / "inbox"),
-                                                        waiting=str(waiting)))
-    set_config(case, "folders = []", 'folders = ["plugins.local"]')
+    with_plugins(case, {"swap.py": SWAP_PLUGIN.format(inbox=str(case / "inbox"),
+                                                      waiting=str(waiting))})
     n = size(3, 20)
     first, second = {}, {}
     for i in range(n):
@@ -284,7 +282,7 @@ def test_files_in_ingested_ignored_names_and_unreadable_folders_are_listed(
             env_cmd = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
         import subprocess
 
-        from core_helpers import INTAKE
+        from tests.helpers import INTAKE
         proc = subprocess.run([*env_cmd, str(INTAKE), "status", "--json", "--case", str(case)],
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr

@@ -7,9 +7,9 @@ embedded files over the per-file limit are named in ``status`` ("not taken").
 No timing and no RSS figure is asserted here.
 
 Full form (``make reliability``): the inputs of the issue, written in code
-(bench/memory.py), run as a user runs them, each command's peak resident
+(bench/bench_memory.py), run as a user runs them, each command's peak resident
 memory asserted under 500 MB. The watcher over 20,000 files is measured by
-``python bench/memory.py --only watch`` (it takes long), figures in
+``python bench/bench_memory.py --only watch`` (it takes long), figures in
 docs/RELIABILITY.md.
 """
 
@@ -27,12 +27,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FULL
-from core_helpers import ingest, ok, run_intake, status
 
 from intake.chronology.context import ReportContext
 from intake.custody import CustodyLog, check_chain, line_hash
 from intake.reports import pdf_report
+from tests.helpers import FULL, ingest, ok, run_intake, status
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -160,7 +159,7 @@ def test_embedded_files_over_the_limit_are_named_in_status(tmp_path, monkeypatch
 @pytest.mark.skipif(not FULL, reason="the full form (make reliability) only: minutes")
 def test_big_inputs_stay_under_500_mb(tmp_path, figures):
     sys.path.insert(0, str(BENCH))
-    import memory  # bench/memory.py: the same inputs and measurement
+    import bench_memory as memory  # bench/bench_memory.py: the same inputs and measurement
 
     rows = memory.bench_commands(tmp_path, 50_000, 2_000, {"ingest", "pdf"})
     figures(**{r["figure"]: {k: r[k] for k in ("seconds", "maxrss_mib", "tree_peak_mib")}

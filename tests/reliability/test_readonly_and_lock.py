@@ -11,15 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
 
-from conftest import size
-from core_helpers import (
-    INTAKE,
+from tests.helpers import (
     custody_lines,
     drop,
     ingest,
@@ -28,27 +24,13 @@ from core_helpers import (
     ok,
     replica,
     run_intake,
+    size,
+    start_watch,
+    stop_watch,
     stored_objects,
     verify,
     wait_for,
 )
-
-
-def _watch(case: Path, log: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.pop("INTAKE_LOAD_PLUGINS", None)
-    return subprocess.Popen([str(INTAKE), "watch", "--no-chronology", "--rescan", "1"],
-                            cwd=case, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, env=env)
-
-
-def _stop(proc: subprocess.Popen) -> int:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.wait(10)
 
 
 def _segments(case: Path, name: str) -> dict[str, bytes]:
@@ -64,7 +46,7 @@ def test_read_only_commands_never_catch_up_a_log_while_the_watcher_holds_the_cas
     drop(case, "a.txt", b"first\n")
     time.sleep(0.3)
     ingest(case)
-    watcher = _watch(case, tmp_path / "watch.log")
+    watcher = start_watch(case, tmp_path / "watch.log")
     try:
         wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
@@ -88,7 +70,7 @@ def test_read_only_commands_never_catch_up_a_log_while_the_watcher_holds_the_cas
         assert _segments(case, "a") == before_a
         assert (case / ".intake" / "index.sqlite").read_bytes() == index_before
     finally:
-        assert _stop(watcher) == 0
+        assert stop_watch(watcher) == 0
     # the next writer catches replica b up, under the lock
     assert ingest(case)["files"] == 0
     ok(verify(case))
@@ -97,7 +79,7 @@ def test_read_only_commands_never_catch_up_a_log_while_the_watcher_holds_the_cas
 def test_verify_beside_a_working_watcher_reports_only_real_problems(
         tmp_path: Path, figures) -> None:
     case = new_case(tmp_path / "case", settle=0.05)
-    watcher = _watch(case, tmp_path / "watch.log")
+    watcher = start_watch(case, tmp_path / "watch.log")
     files = size(150, 600)
     runs, problems = 0, []
     dropping = threading.Event()
@@ -124,7 +106,7 @@ def test_verify_beside_a_working_watcher_reports_only_real_problems(
         dropper.join(60)
         wait_for(lambda: len(ingested(case)) == files, 120, what="every file settled")
     finally:
-        assert _stop(watcher) == 0
+        assert stop_watch(watcher) == 0
     assert problems == []
     ok(verify(case))
     assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))
@@ -137,7 +119,7 @@ def test_verify_beside_a_working_watcher_reports_only_real_problems(
 def test_deleting_the_cache_folder_under_the_watcher_lets_no_second_writer_in(
         tmp_path: Path) -> None:
     case = new_case(tmp_path / "case")
-    watcher = _watch(case, tmp_path / "watch.log")
+    watcher = start_watch(case, tmp_path / "watch.log")
     try:
         wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
@@ -149,7 +131,7 @@ def test_deleting_the_cache_folder_under_the_watcher_lets_no_second_writer_in(
         assert "another intake process (the watcher?) is working on the case" in second.stderr
         wait_for(lambda: ingested(case) == ["b.txt"], 30, what="the watcher took b.txt")
     finally:
-        assert _stop(watcher) == 0
+        assert stop_watch(watcher) == 0
     assert ingest(case)["files"] == 0  # the index, deleted with .intake/, is rebuilt
     ok(verify(case))
     records = [json.loads(line) for line in custody_lines(replica(case, "a"))]
@@ -158,7 +140,7 @@ def test_deleting_the_cache_folder_under_the_watcher_lets_no_second_writer_in(
 
 def test_a_writer_stops_when_its_case_folder_is_replaced_under_it(tmp_path: Path) -> None:
     case = new_case(tmp_path / "case")
-    watcher = _watch(case, tmp_path / "watch.log")
+    watcher = start_watch(case, tmp_path / "watch.log")
     try:
         wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
@@ -171,7 +153,7 @@ def test_a_writer_stops_when_its_case_folder_is_replaced_under_it(tmp_path: Path
         code = watcher.wait(30)
     finally:
         if watcher.poll() is None:
-            _stop(watcher)
+            stop_watch(watcher)
     out = (tmp_path / "watch.log").read_text()
     assert code == 4, out
     assert "was moved or replaced while intake was writing to it" in out

@@ -20,19 +20,23 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import size
-from core_helpers import (
+
+from tests.helpers import (
     add_config,
+    check_nothing_lost,
+    copy_into_inbox,
     custody_lines,
     ingest,
+    leftovers,
     new_case,
     ok,
+    pick,
     replica,
     set_config,
+    size,
     status,
     verify,
 )
-from rel_helpers import check_nothing_lost, copy_into_inbox, leftovers, pick
 
 FLAKY = '''
 """A folder replica that fails on command (for the reliability tests)."""

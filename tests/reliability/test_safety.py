@@ -9,7 +9,7 @@ import os
 import stat
 from pathlib import Path
 
-from core_helpers import (
+from tests.helpers import (
     drop,
     ingest,
     make_jpeg,

@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FULL, size
-from core_helpers import (
+
+from intake.chronology.canonical import canonical_bytes
+from intake.chronology.verify import verify_chronology
+from tests.helpers import (
+    FULL,
     drop,
     ingest,
     make_jpeg,
@@ -31,10 +34,8 @@ from core_helpers import (
     ok,
     replica,
     run_intake,
+    size,
 )
-
-from intake.chronology.canonical import canonical_bytes
-from intake.chronology.verify import verify_chronology
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from core_helpers import (
+from tests.helpers import (
     custody_records,
     drop,
     ingest,
@@ -26,6 +26,7 @@ from core_helpers import (
     sha256,
     status,
     verify,
+    with_plugins,
 )
 
 # Loads fine in the main process; kills the fresh interpreter of every worker, as a
@@ -43,10 +44,7 @@ if multiprocessing.parent_process() is not None:
 def test_a_worker_that_cannot_start_leaves_the_item_not_extracted_and_it_is_retried(
         tmp_path: Path) -> None:
     case = new_case(tmp_path / "case")
-    (case / "plugins.local").mkdir()
-    broken = case / "plugins.local" / "broken_in_worker.py"
-    broken.write_text(BROKEN_IN_WORKER)
-    set_config(case, "folders = []", 'folders = ["plugins.local"]')
+    broken = with_plugins(case, {"broken_in_worker.py": BROKEN_IN_WORKER}) / "broken_in_worker.py"
     set_config(case, 'language = "nl"', 'language = "en"')
     photo = make_jpeg(exif_time="2024:03:01 20:00:00")
     drop(case, "photo.jpg", photo)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from core_helpers import drop, ingest, new_case, ok, run_intake
+from tests.helpers import drop, ingest, new_case, ok, run_intake
 
 ATTACK = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -43,8 +43,9 @@ def test_comment_before_doctype_does_not_expand_entities(tmp_path):
 
 def test_entity_inside_the_root_is_not_expanded(tmp_path):
     """No DOCTYPE at all: an entity reference is an error, never a lookup."""
+    from intake.builtin import sms_backup
+
     from intake.testing import run_plugin
-    from plugins import sms_backup
 
     path = tmp_path / "b.xml"
     path.write_text('<smses count="1"><sms address="1" date="1730000000000" type="1" '

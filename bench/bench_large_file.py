@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import (
+from bench_common import (
     INTAKE,
     OUT,
     Figure,

@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import CORPUS, INTAKE, OUT, Figure, Series, log, new_case, rm, timed_run, verdict
+from bench_common import CORPUS, INTAKE, OUT, Figure, Series, log, new_case, rm, timed_run, verdict
 
 R6 = re.compile(rb"/R\s*6(?![0-9.])")
 

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from core_helpers import custody_records, replica, stored_objects
+from .case import custody_records, replica, stored_objects
 
 SKIP = {"MANIFEST.tsv", "README.md"}
 

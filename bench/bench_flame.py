@@ -1,6 +1,6 @@
 """Summarise a py-spy raw (collapsed) profile, recorded with --idle --subprocesses.
 
-    python bench/flame.py PROFILE.txt RATE [TOP]
+    python bench/bench_flame.py PROFILE.txt RATE [TOP]
 
 Prints, per process, its wall time (samples / rate), the functions with the
 most self time, and for the CLI process the time inside each pipeline stage

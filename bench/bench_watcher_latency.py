@@ -26,8 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from common import INTAKE, OUT, Figure, Series, log, new_case, percentile, rm, verdict
-from small_files import CORPUS, corpus_files, distinct_tail
+from bench_common import INTAKE, OUT, Figure, Series, log, new_case, percentile, rm, verdict
+from bench_small_files import CORPUS, corpus_files, distinct_tail
 
 
 def _one_run(case: Path, files: list[Path], offset: int, extra: list[str],

@@ -16,7 +16,7 @@ distinct pairs are linked (the false-link rate). Corpus pairs that fall
 within the threshold are named so that a person can judge them (the corpus
 holds a few copies of one photo, e.g. a camera file and its re-import).
 
-    .venv/bin/python bench/phash_threshold.py [--corpus ../shared/corpus]
+    .venv/bin/python bench/bench_phash_threshold.py [--corpus ../shared/corpus]
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from intake.builtin._imaging import perceptual_hash  # noqa: E402  (the plugins' own hash)
+
 from intake.chronology.build import PHASH_MAX_DISTANCE  # noqa: E402
-from plugins._imaging import perceptual_hash  # noqa: E402  (the plugins' own hash)
 
 
 def _bytes(im: Image.Image) -> bytes:

@@ -1,6 +1,6 @@
 """Peak memory of the commands on big inputs (issue 9, point 10).
 
-    python bench/memory.py [--messages N] [--members N] [--files N] [--only ingest,pdf,watch]
+    python bench/bench_memory.py [--messages N] [--members N] [--files N] [--only ingest,pdf,watch]
 
 The inputs are written here, in code: a mailbox of tiny messages (the
 ``mailbox``/``email`` packages), a WhatsApp export zip with a chat and many
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import INTAKE, OUT, _tree_rss_kib, isolated_maxrss, rm  # noqa: E402
+from bench_common import INTAKE, OUT, _tree_rss_kib, isolated_maxrss, rm  # noqa: E402
 
 LIMIT_MIB = 500  # no command over this peak RSS (issue 9, point 10)
 WATCH_FLAT_MIB = 20  # the watcher's growth allowed after 20,000 files

@@ -1,4 +1,4 @@
-"""Helpers for the core tests: real cases in tmp_path, the real CLI as a subprocess.
+"""Real cases in tmp_path, driven by the real CLI as a subprocess.
 
 Every case made here uses ``settle_seconds = 0.2`` so that the suite stays
 fast; plugins run in-process (``ingest --in-process``) unless a test is about
@@ -7,15 +7,13 @@ plugin isolation.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,87 +146,24 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, poll: float = 
         time.sleep(poll)
 
 
-def make_jpeg(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 30, 30),
-              exif_time: str | None = None) -> bytes:
-    import io
-
-    from PIL import Image
-
-    image = Image.new("RGB", (width, height), color)
-    buf = io.BytesIO()
-    if exif_time:
-        exif = Image.Exif()
-        exif[0x8769] = {0x9003: exif_time}  # ExifIFD: DateTimeOriginal
-        image.save(buf, "JPEG", exif=exif)
-    else:
-        image.save(buf, "JPEG")
-    return buf.getvalue()
-
-
-class WatcherThread:
-    """The real `intake.watcher.Watcher` on a case, in a thread of this process.
-
-    SQLite connections belong to the thread that made them, so the thread
-    opens the Case and the Pipeline itself; everything else is the real thing.
-    """
-
-    def __init__(self, case_dir: Path, *, rescan: float = 1.0, poll: float = 0.05) -> None:
-        self.case_dir = case_dir
-        self.rescan = rescan
-        self.poll = poll
-        self.tasks: list[Any] = []
-        self.error: BaseException | None = None
-        self.watcher: Any = None
-        self._ready = threading.Event()
-        self.thread = threading.Thread(target=self._main, name="watcher", daemon=True)
-
-    def _main(self) -> None:
-        from intake.case import Case
-        from intake.pipeline import Pipeline
-        from intake.watcher import Watcher
-
-        try:
-            with Case.open(self.case_dir) as case, Pipeline(case, sandbox=False) as pipeline:
-                self.watcher = Watcher(case, pipeline, rescan_seconds=self.rescan,
-                                       poll_seconds=self.poll, on_task=self.tasks.append)
-                self._ready.set()
-                self.watcher.run()
-        except BaseException as exc:  # reported by stop()
-            self.error = exc
-            self._ready.set()
-
-    def start(self) -> WatcherThread:
-        self.thread.start()
-        assert self._ready.wait(30), "the watcher did not start"
-        if self.error:
-            raise self.error
-        return self
-
-    def stop(self) -> None:
-        if self.watcher is not None:
-            self.watcher.stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive(), "the watcher did not stop within 30 s"
-        if self.error:
-            raise self.error
-
-    @property
-    def alive(self) -> bool:
-        return self.thread.is_alive()
-
-
-@contextlib.contextmanager
-def watching(case_dir: Path, **kwargs: Any) -> Iterator[WatcherThread]:
-    w = WatcherThread(case_dir, **kwargs).start()
-    try:
-        yield w
-    finally:
-        w.stop()
-
-
 def ingested(case: Path) -> list[str]:
     """Paths (relative to inbox/ingested) of every original that left the inbox."""
     base = case / "inbox" / "ingested"
     if not base.is_dir():
         return []
     return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
+
+
+def with_plugins(case: Path, files: dict[str, str], *, timeout: int | None = None) -> Path:
+    """Plugin files in the case's ``plugins.local`` folder, named in its config; returns it.
+
+    `timeout`: the plugins' ``timeout_seconds`` (60 when not given).
+    """
+    folder = case / "plugins.local"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    set_config(case, "folders = []", 'folders = ["plugins.local"]')
+    if timeout is not None:
+        set_config(case, "timeout_seconds = 60", f"timeout_seconds = {timeout}")
+    return folder

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import INTAKE, OUT, Figure, Series, log, new_case, rm, timed_run
+from bench_common import INTAKE, OUT, Figure, Series, log, new_case, rm, timed_run
 
 
 def objects(case: Path) -> list[Path]:

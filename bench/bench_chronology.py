@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import OUT, ROOT, Figure, Series, log, rm, verdict  # noqa: E402
+from bench_common import OUT, ROOT, Figure, Series, log, rm, verdict  # noqa: E402
 
 PER_ITEM = 500
 T0 = 1_600_000_000  # 2020-09-13

@@ -1,13 +1,13 @@
 """Profile the two ingest figures with py-spy and summarise where the time goes.
 
     .venv/bin/pip install py-spy        # a profiling tool, not a dependency of intake
-    .venv/bin/python bench/profile.py [--files N] [--mib N]
+    .venv/bin/python bench/bench_profile.py [--files N] [--mib N]
 
 Records ``intake ingest`` (the real CLI, with its plugin worker:
 ``py-spy record --idle --subprocesses``) on the replicated corpus and on one
 large file, then prints, per process, the functions with the most self time
 and, for the CLI process, the time inside each pipeline stage and store step
-(bench/flame.py). It also counts the system calls that make a file durable
+(bench/bench_flame.py). It also counts the system calls that make a file durable
 (fsync, rename, mkdir) with ``strace -f -c`` when strace is there.
 Output and raw profiles go to bench/out/profile/.
 """
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import INTAKE, OUT, VENV_BIN, log, make_random_file, new_case, rm  # noqa: E402
-from small_files import corpus_files, link_tree, make_set  # noqa: E402
+from bench_common import INTAKE, OUT, VENV_BIN, log, make_random_file, new_case, rm  # noqa: E402
+from bench_small_files import corpus_files, link_tree, make_set  # noqa: E402
 
 RATE = 100
 
@@ -39,7 +39,7 @@ def record(name: str, case: Path, work: Path) -> None:
                     "-o", str(raw), "--", INTAKE, "ingest", "--case", str(case), "--json"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     print(f"\n##### {name}: {time.perf_counter() - start:.1f} s under py-spy")
-    subprocess.run([sys.executable, str(Path(__file__).with_name("flame.py")), str(raw),
+    subprocess.run([sys.executable, str(Path(__file__).with_name("bench_flame.py")), str(raw),
                     str(RATE), "12"], check=True)
 
 

@@ -1,0 +1,107 @@
+"""Meta-tests, as datasette has them: the house keeps its own rules.
+
+Every hook has a test, every config key is documented, every reason the core
+gives about a replica has Dutch and French words, and every built-in plugin
+is listed in ``DEFAULT_PLUGINS`` and installed as ``intake.builtin``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+import intake.builtin
+from intake import messages
+from intake.config import _ALLOWED
+from intake.hookspecs import HOOK_NAMES
+from intake.plugins import DEFAULT_PLUGINS
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+
+def test_every_builtin_plugin_is_a_default_plugin_installed_as_intake_builtin() -> None:
+    on_disk = sorted(p.stem for p in (ROOT / "plugins").glob("*.py") if not p.stem.startswith("_"))
+    assert sorted(name.rsplit(".", 1)[-1] for name in DEFAULT_PLUGINS) == on_disk
+    assert Path(intake.builtin.__file__).parent == ROOT / "plugins"
+    for name in DEFAULT_PLUGINS:
+        assert importlib.import_module(name).__name__ == name
+
+
+def _test_sources() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in TESTS.rglob("test_*.py")
+                     if p.resolve() != Path(__file__).resolve())
+
+
+@pytest.mark.parametrize("hook", HOOK_NAMES)
+def test_every_hook_has_a_test(hook: str) -> None:
+    """A test outside this file implements or calls the hook by name."""
+    assert hook in _test_sources(), f"no test mentions {hook}: write one (tests/core/test_hooks.py)"
+
+
+def test_every_config_key_is_documented() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = []
+    for section, keys in _ALLOWED.items():
+        if not section:
+            continue
+        for key in keys:
+            wanted = f"`[[{section}]]` `{key}`" if section == "replicas" else f"`{section}.{key}`"
+            if wanted not in doc:
+                missing.append(wanted)
+    assert missing == [], f"keys not in docs/configuration.md: {missing}"
+
+
+def _sample(node: ast.expr) -> str | None:
+    """The text a string or f-string gives, with each {value} as "X"; None for other nodes."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "X" for v in node.values)
+    return None
+
+
+def _replica_reasons() -> list[tuple[str, str]]:
+    """Every literal reason the core gives for a replica it cannot use or whose log lags."""
+    found = []
+    for path in sorted((ROOT / "intake").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            texts: list[ast.expr] = []
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "ReplicaUnavailable" and node.args):
+                texts.append(node.args[0])
+            elif isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Subscript) and isinstance(t.value, (ast.Name, ast.Attribute))
+                    and getattr(t.value, "attr", getattr(t.value, "id", "")) in (
+                        "unavailable", "damaged") for t in node.targets):
+                texts.append(node.value)
+            elif isinstance(node, ast.FunctionDef) and node.name == "_plain_reason":
+                for inner in ast.walk(node):  # the errno table's words and the fallback
+                    if isinstance(inner, ast.Dict):
+                        texts += [v for v in inner.values if v is not None]
+                    elif isinstance(inner, ast.JoinedStr):
+                        texts.append(inner)
+            for text in texts:
+                sample = _sample(text)
+                if sample is not None:
+                    found.append((f"{path.relative_to(ROOT)}:{text.lineno}", sample))
+    return found
+
+
+def test_the_reason_finder_finds_the_known_ones() -> None:
+    said = {text for _, text in _replica_reasons()}
+    assert "the replica's device is gone" in said
+    assert "it belongs to another case (X)" in said
+    assert "could not be written (X)" in said
+    assert len(said) >= 10
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_every_replica_reason_has_words_in_both_languages(lang: str) -> None:
+    untranslated = [f"{where}: {text}" for where, text in _replica_reasons()
+                    if messages.translate(text, lang) == text]
+    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"

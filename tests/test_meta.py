@@ -11,9 +11,9 @@ import ast
 import importlib
 from pathlib import Path
 
+import intake.builtin
 import pytest
 
-import intake.builtin
 from intake import messages
 from intake.config import _ALLOWED
 from intake.hookspecs import HOOK_NAMES

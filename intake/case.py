@@ -7,7 +7,6 @@ case lock, so two intake processes never write to one case at once.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import secrets
 import time
@@ -20,7 +19,8 @@ from .custody import CustodyLog
 from .errors import CaseLockedError, ConfigError, CustodyRollback, IntakeError
 from .index import Index
 from .plugins import get_plugin_manager, list_plugins, merged_mapping
-from .store import FolderReplica, ReplicaUnavailable
+from .reindex import reindex
+from .replica import Replica, ReplicaUnavailable
 from .types import CaseInfo
 
 #: Case folders this process opened: where to look when a disk may be full.
@@ -31,8 +31,8 @@ OPENED: list[Path] = []
 class Case:
     config: Config
     case_id: str
-    replicas: list[FolderReplica]
-    available: list[FolderReplica]
+    replicas: list[Replica]
+    available: list[Replica]
     unavailable: dict[str, str]
     log: CustodyLog
     index: Index
@@ -88,7 +88,8 @@ class Case:
                              live_writer=not write and _writer_at_work(config))
             rollback = heads.contradictions(
                 log.lines, heads.read(case_id, config.case_dir,
-                                      {r.name: r.root for r in available}))
+                                      # head records beside a folder replica's log
+                                      {r.name: r.root for r in available if hasattr(r, "root")}))
             if rollback and write and not accept_rollback:
                 raise CustodyRollback(
                     "the custody log was cut short or rewritten: " + "; ".join(rollback)
@@ -119,8 +120,6 @@ class Case:
         if write and int(index.state("custody_seq", "0") or 0) != log.seq:
             # The index is a cache that fell behind the log (a crash, or a
             # replica restored): rebuild it before anything relies on it.
-            from .checks import reindex
-
             reindex(case)
         return case
 
@@ -156,17 +155,18 @@ class Case:
         if self._lock_fd is not None:
             _still_locked(self.config, self._lock_fd)
 
-    def replica(self, name: str) -> FolderReplica | None:
+    def replica(self, name: str) -> Replica | None:
         return next((r for r in self.replicas if r.name == name), None)
 
-    def refresh_replicas(self) -> list[FolderReplica]:
+    def refresh_replicas(self) -> list[Replica]:
         """Look again for absent replicas (a USB stick plugged back in)."""
         back = []
         for rep in self.replicas:
             if rep in self.available:
-                if not rep.root.is_dir():
+                gone = rep.health()
+                if gone:
                     self.available.remove(rep)
-                    self.unavailable[rep.name] = "its folder disappeared (unplugged?)"
+                    self.unavailable[rep.name] = gone
                 continue
             try:
                 rep.open(self.case_id, create=not rep.external)
@@ -183,10 +183,15 @@ class Case:
     def object_path(self, sha256: str) -> Path | None:
         """A stored copy of an item in an available replica (first that has it)."""
         for rep in self.available:
-            path = rep.object_path(sha256)
-            if path.is_file():
+            path = rep.object_file(sha256)
+            if path is not None:
                 return path
         return None
+
+    @property
+    def writing(self) -> bool:
+        """Opened to write (holding the writer's lock), not read-only."""
+        return self._lock_fd is not None
 
 
 def _lock(config: Config) -> int:
@@ -234,14 +239,12 @@ def _writer_at_work(config: Config) -> bool:
     return False
 
 
-def _case_id(config: Config, replicas: list[FolderReplica], write: bool = True) -> str:
+def _case_id(config: Config, replicas: list[Replica], write: bool = True) -> str:
     """The case's identity: kept in every replica's REPLICA.json and in the state folder."""
     for rep in replicas:
-        marker = rep.root / "REPLICA.json"
-        try:
-            return str(json.loads(marker.read_text(encoding="utf-8"))["case_id"])
-        except (OSError, ValueError, KeyError):
-            continue
+        case_id = rep.case_of()
+        if case_id:
+            return case_id
     hint = config.state_dir / "case_id"
     if hint.is_file():
         return hint.read_text(encoding="utf-8").strip()

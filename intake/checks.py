@@ -12,19 +12,21 @@ rebuilds the SQLite index from one replica alone.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import verified
-from .case import Case
-from .custody import check_chain, records, segments
+from .custody import records
 from .inbox import left_in_inbox
-from .index import Index
-from .store import FolderReplica, hash_file
+from .reindex import reindex
+from .replica import Replica, copy_object, verified_copy, verified_meta
 from .verified import expected_meta, log_items
+
+if TYPE_CHECKING:
+    from .case import Case
+
+__all__ = ["Problem", "repair", "reindex", "status", "verify"]
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,12 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
     for rep in case.available:
         ok = 0
         for sha in items:
-            path = rep.object_path(sha)
-            if not path.is_file():  # every available replica should hold every item
+            held = rep.hash_object(sha)
+            if held is None:  # every available replica should hold every item
                 problems.append(Problem("missing-copy", f"replica {rep.name}: item "
                                                         f"{_label(case, sha)} is missing",
                                         rep.name, sha))
-            elif hash_file(path) != sha:
+            elif held != sha:
                 problems.append(Problem("damaged-copy", f"replica {rep.name}: item "
                                                         f"{_label(case, sha)} is damaged (its "
                                                         "SHA-256 no longer matches)", rep.name, sha))
@@ -108,14 +110,14 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
             if progress:
                 progress(done, total)
         for rel, digest in meta.items():
-            path = rep.meta_path(rel)
+            data = rep.read_meta(rel)
             sha = rel.split("/")[1] if "/" in rel else ""
-            if not path.is_file():
+            if data is None:
                 # reported even when the object is gone too: restoring the object alone
                 # would leave the replica unable to rebuild the index on its own
                 problems.append(Problem("missing-meta", f"replica {rep.name}: metadata file "
                                                         f"meta/{rel} is missing", rep.name, sha))
-            elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            elif hashlib.sha256(data).hexdigest() != digest:
                 problems.append(Problem("damaged-meta", f"replica {rep.name}: metadata file "
                                                         f"meta/{rel} was altered or damaged",
                                         rep.name, sha))
@@ -126,7 +128,7 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
         good = [r for r in case.available if not any(p.sha256 == sha and p.replica == r.name
                                                      and p.what in ("missing-copy", "damaged-copy")
                                                      for p in problems)
-                and r.object_path(sha).is_file()]
+                and r.has_object(sha)]
         if len(good) < case.config.min_copies:
             problems.append(Problem("too-few-copies", f"item {_label(case, sha)} has "
                                                       f"{len(good)} good copies; "
@@ -160,23 +162,25 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
         if p.what in ("missing-copy", "damaged-copy"):
             rep = case.replica(p.replica)
             assert rep is not None
-            source = _good_object(case, p.sha256, exclude=rep)
+            source = verified_copy(case.available, p.sha256, exclude=rep)
             if source is None:
                 continue
-            rep.restore_object(p.sha256, source)
+            copy_object(source, rep, p.sha256)  # a damaged copy in the way is set aside
             case.index.set_copy(p.sha256, rep.name)
             case.log.event("repaired", sha256=p.sha256, replica=rep.name,
                            what="missing copy" if p.what == "missing-copy" else "damaged copy",
-                           source=str(source.parent.parent.parent.name))
+                           source=source.name)
             actions.append(f"replica {rep.name}: item {_label(case, p.sha256)} restored")
         elif p.what in ("missing-meta", "damaged-meta"):
             rep = case.replica(p.replica)
             assert rep is not None
             rel = p.message.split("meta/", 1)[1].split(" ", 1)[0]
-            data = _good_meta(case, rel, exclude=rep, digest=expected.get(rel))
+            data = verified_meta(case.available, rel, expected.get(rel), exclude=rep)
             if data is None:
                 continue
-            rep.restore_meta(rel, data)
+            if rep.read_meta(rel) is not None:
+                rep.set_aside_meta(rel)  # the damaged one is kept, never deleted
+            rep.write_meta(rel, data)
             case.log.event("repaired", replica=rep.name, meta=rel, what=p.what)
             actions.append(f"replica {rep.name}: metadata meta/{rel} restored")
     if any(p.what == "index" for p in problems):
@@ -189,85 +193,26 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
     return actions, left
 
 
-def _good_object(case: Case, sha: str, exclude: FolderReplica) -> Path | None:
-    for rep in case.available:
-        if rep is exclude:
-            continue
-        path = rep.object_path(sha)
-        if path.is_file() and hash_file(path) == sha:
-            return path
-    return None
-
-
-def _good_meta(case: Case, rel: str, exclude: FolderReplica,
-               digest: str | None = None) -> bytes | None:
-    """A copy of a metadata file from another replica whose hash matches the log's."""
-    digest = digest or case.index.meta_hashes(rel).get(rel)
-    for rep in case.available:
-        if rep is exclude:
-            continue
-        path = rep.meta_path(rel)
-        if path.is_file():
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() == digest:
-                return data
-    return None
-
-
-def _repair_log(case: Case, rep: FolderReplica) -> None:
+def _repair_log(case: Case, rep: Replica) -> None:
     """Make a replica's log segments identical to the healthy log's; set bad ones aside."""
-    best = case.log.best
-    if best is None or best == rep.custody_path:
+    best = next((r for r in case.available if r.custody_path == case.log.best), None)
+    if best is None or best is rep:
         return
-    folder = rep.custody_path
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    wanted = {seg.name: seg.read_bytes() for seg in segments(best)}
-    for seg in segments(folder):
-        data = seg.read_bytes()
-        good = wanted.get(seg.name)
+    wanted = dict(best.read_custody())
+    have = dict(rep.read_custody())
+    for name, data in list(have.items()):
+        good = wanted.get(name)
         if good is None or not good.startswith(data):
-            rep._set_aside(seg)
+            rep.set_aside_custody(name)
+            have.pop(name)
     for name, data in wanted.items():
-        target = folder / name
-        have = target.read_bytes() if target.is_file() else b""
-        if have != data:
-            with open(target, "ab") as f:
-                f.write(data[len(have):])
-                f.flush()
-                os.fsync(f.fileno())
+        held = have.get(name, b"")
+        if held != data:
+            rep.append_custody(name, data[len(held):])
+    folder = rep.custody_path
     case.log.damaged.pop(folder, None)
     if folder not in case.log.writable:
         case.log.writable.append(folder)
-
-
-def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
-    """Rebuild the index from one replica alone (the first healthy one by default)."""
-    candidates = [r for r in case.available if replica in (None, r.name)]
-    if not candidates:
-        raise ValueError(f"replica {replica!r} is not available" if replica
-                         else "no replica is available")
-    source = None
-    for rep in candidates:
-        if not check_chain(rep.custody_path).problem:
-            source = rep
-            break
-    source = source or candidates[0]
-    chain = check_chain(source.custody_path)
-    recs = records(chain.lines)
-    path = case.index.path
-    case.index.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    case.index = idx = Index(path)
-    # Only metadata files whose SHA-256 the log recorded are read: the source replica's
-    # copy first, another replica's matching copy when that one was altered.
-    readers = [source] + ([r for r in case.available if r is not source] if replica is None
-                          else [])
-    unverified = verified.fill(idx, recs, readers, list(case.available))
-    counts = idx.counts()
-    counts["source_replica"] = source.name  # type: ignore[assignment]
-    counts["unverified"] = unverified  # type: ignore[assignment]
-    return counts
 
 
 def status(case: Case) -> dict[str, Any]:
@@ -283,17 +228,15 @@ def status(case: Case) -> dict[str, Any]:
                             "missing_in": [r.name for r in case.replicas if r.name not in copies]})
     replicas = []
     for rep in case.replicas:
-        entry = {"name": rep.name, "path": str(rep.root),
+        entry = {"name": rep.name, "path": rep.describe(),
                  "available": rep in case.available,
                  "reason": case.unavailable.get(rep.name, "")}
         if rep in case.available:
-            entry["items"] = sum(1 for _ in rep.iter_objects())
+            entry["items"] = sum(1 for _ in rep.list_objects())
         replicas.append(entry)
     cfg = case.config
     inbox_rel = cfg.rel(cfg.inbox) + "/"
-    inbox_waiting = [r[0] for r in idx.db.execute(
-        "SELECT source FROM receipts WHERE settled_to IS NULL ORDER BY source")
-        if r[0].startswith(inbox_rel)]
+    inbox_waiting = idx.unsettled_sources(inbox_rel)
     left = left_in_inbox(cfg.inbox, cfg.ignore, cfg.temporary_seconds, idx.settled_to_paths(),
                          {p["source"] for p in idx.problems()} | set(inbox_waiting), cfg.rel)
     return {

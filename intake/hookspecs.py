@@ -81,9 +81,11 @@ def intake_storage_backends() -> Mapping[str, Callable[..., Any]]:
     """Offer kinds of replica, by the ``kind`` name used in the config.
 
     Each value is called as ``factory(name: str, location: str, options:
-    dict)`` and must return an object with the interface of
-    ``intake.store.FolderReplica``. Results of all plugins are merged; the
-    built-in kind is ``"folder"``.
+    dict)`` and must return an object implementing the ``intake.replica.Replica``
+    protocol (put an object from a stream, open, list, stat, hash, metadata
+    files, the custody log's segments, set aside, health); the test suite
+    ``intake.conformance.ReplicaConformance`` says whether it does. Results of
+    all plugins are merged; the built-in kind is ``"folder"``.
 
     :return: a mapping of kind name to factory.
     """

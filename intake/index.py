@@ -198,6 +198,30 @@ class Index:
             "SELECT DISTINCT source FROM receipts WHERE settled_to IS NOT NULL")
             if r[0].startswith(prefix)}
 
+    def unsettled_sources(self, prefix: str) -> list[str]:
+        """Inbox paths under `prefix` of drops whose original was not (yet) moved, in order."""
+        return [r[0] for r in self.db.execute(
+            "SELECT source FROM receipts WHERE settled_to IS NULL ORDER BY source")
+            if r[0].startswith(prefix)]
+
+    def first_receipt(self, sha256: str) -> tuple[str, dict[str, Any]]:
+        """When an item was first received, and the file system times it had then."""
+        row = self.db.execute("SELECT received_at, fs_times FROM receipts WHERE sha256=? "
+                              "ORDER BY received_at LIMIT 1", (sha256,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else ("", {})
+
+    def table_rows(self, table: str, key: str, cols: str) -> dict[tuple, tuple]:
+        """A whole table as {key columns: other columns} (verify compares two indexes so)."""
+        nkey = len(key.split(","))
+        return {row[:nkey]: row[nkey:]
+                for row in self.db.execute(f"SELECT {key}, {cols} FROM {table}")}  # noqa: S608
+
+    @staticmethod
+    def remove_files(path: Path) -> None:
+        """Delete an index's files (it is a cache, rebuilt from a replica by reindex)."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
     def settled_to_paths(self) -> set[str]:
         return {r[0] for r in self.db.execute(
             "SELECT settled_to FROM receipts WHERE settled_to IS NOT NULL")}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import stat
 from collections.abc import Callable
@@ -31,9 +30,10 @@ from .case import Case
 from .extract import ExtractionResult, ParallelExtractor, extract_in_process
 from .inbox import HALF_MADE
 from .names import candidates, raw_hex, readable
+from .put import Digests, PutResult, commit, discard, put_stream
+from .replica import verified_meta
 from .serialize import dumps, to_plain
 from .sniff import sniff_bytes
-from .store import Digests, PutResult, commit, discard, put_stream
 from .types import ItemView
 
 MAX_DEPTH = 8  # derived items inside derived items
@@ -274,14 +274,12 @@ class Pipeline:
 
     def _copy_meta_to(self, sha256: str, rep_name: str) -> None:
         """Give a replica that just got an item's object the item's metadata files too."""
-        from .checks import _good_meta  # the same rule as repair: only verified copies
-
         target = self.case.replica(rep_name)
         if target is None:
             return
         for rel, digest in self.case.index.meta_hashes(f"{meta_dir(sha256)}/").items():
-            if not target.meta_path(rel).is_file():
-                data = _good_meta(self.case, rel, exclude=target, digest=digest)
+            if target.read_meta(rel) is None:  # the same rule as repair: only verified copies
+                data = verified_meta(self.case.available, rel, digest, exclude=target)
                 if data is not None:
                     target.write_meta(rel, data)
 
@@ -418,14 +416,11 @@ class Pipeline:
         item = self.case.index.item(sha256) or {}
         with open(path, "rb") as f:
             head = f.read(8192)
-        receipts = list(self.case.index.db.execute(
-            "SELECT received_at, fs_times FROM receipts WHERE sha256=? ORDER BY received_at",
-            (sha256,)))
-        fs_times = json.loads(receipts[0][1]) if receipts else {}
+        received_at, fs_times = self.case.index.first_receipt(sha256)
         return ItemView(sha256=sha256, path=path, name=name, size=item.get("size", 0),
                         mime=item.get("mime", ""), head=head, parent_sha256=parent,
                         relation=relation, fs_times=fs_times,
-                        received_at=receipts[0][0] if receipts else "")
+                        received_at=received_at)
 
     def _finish_extraction(self, sha256: str, name: str, depth: int,
                            result: ExtractionResult) -> None:

@@ -19,11 +19,10 @@ from typing import Any
 import tomlkit
 
 from .case import Case
-from .checks import _good_meta, _good_object
 from .config import CONFIG_NAME, load_config
 from .custody import check_chain
 from .errors import ConfigError, IntakeError
-from .store import hash_file
+from .replica import copy_object, verified_copy, verified_meta
 
 
 def prepare_folder(path: Path) -> tuple[Path, bool]:
@@ -96,12 +95,12 @@ def fill(case: Case, rep: Any, advance: Callable[[], None] = lambda: None) -> di
     """Copy every item and metadata file the replica lacks, each verified by its hash."""
     copied = {"items": 0, "meta": 0}
     for sha in case.index.all_items():
-        if not (rep.has_object(sha) and hash_file(rep.object_path(sha)) == sha):
-            source = _good_object(case, sha, exclude=rep)
+        if rep.hash_object(sha) != sha:
+            source = verified_copy(case.available, sha, exclude=rep)
             if source is None:
                 raise IntakeError(f"no verified copy of item {sha[:12]}… to copy from; "
                                   "run 'intake verify' and 'intake repair' first")
-            rep.restore_object(sha, source)
+            copy_object(source, rep, sha)
             case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
                            reason="copied to a new replica", meta={})
             copied["items"] += 1
@@ -109,13 +108,15 @@ def fill(case: Case, rep: Any, advance: Callable[[], None] = lambda: None) -> di
         advance()
     expected = case.index.meta_hashes()
     for rel, digest in sorted(expected.items()):
-        path = rep.meta_path(rel)
-        if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest):
-            data = _good_meta(case, rel, exclude=rep, digest=digest)
+        held = rep.read_meta(rel)
+        if held is None or hashlib.sha256(held).hexdigest() != digest:
+            data = verified_meta(case.available, rel, digest, exclude=rep)
             if data is None:
                 raise IntakeError(f"no verified copy of meta/{rel} to copy from; "
                                   "run 'intake verify' and 'intake repair' first")
-            rep.restore_meta(rel, data) if path.exists() else rep.write_meta(rel, data)
+            if held is not None:
+                rep.set_aside_meta(rel)  # kept, never deleted
+            rep.write_meta(rel, data)
             case.log.event("stored", replica=rep.name, meta={rel: digest},
                            reason="metadata copied to a new replica")
             copied["meta"] += 1
@@ -127,12 +128,11 @@ def completeness(case: Case, rep: Any) -> list[str]:
     """What the replica lacks, by hash: items, metadata files, custody lines (empty: all)."""
     lacking = []
     for sha in case.index.all_items():
-        path = rep.object_path(sha)
-        if not path.is_file() or hash_file(path) != sha:
+        if rep.hash_object(sha) != sha:
             lacking.append(f"item {sha}")
     for rel, digest in sorted(case.index.meta_hashes().items()):
-        path = rep.meta_path(rel)
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        held = rep.read_meta(rel)
+        if held is None or hashlib.sha256(held).hexdigest() != digest:
             lacking.append(f"meta/{rel}")
     chain = check_chain(rep.custody_path)
     if chain.problem or chain.lines != case.log.lines:

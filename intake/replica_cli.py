@@ -110,7 +110,7 @@ def replica_list(case_dir: Path, as_json: bool) -> None:
         for rep in case.replicas:
             place = place_of(rep, case.config.case_dir)
             available = rep in case.available
-            held = set(rep.iter_objects()) if available else set()
+            held = set(rep.list_objects()) if available else set()
             log_problem = case.log.damaged.get(getattr(rep, "custody_path", None), "")
             if not available:
                 health = (case.unavailable.get(rep.name, "not available"), {})
@@ -121,7 +121,7 @@ def replica_list(case_dir: Path, as_json: bool) -> None:
                           {"missing": len(items - held), "n": len(items)})
             else:
                 health = (N_("holds all {n} items"), {"n": len(items)})
-            rows.append({"name": rep.name, "path": str(getattr(rep, "root", "")),
+            rows.append({"name": rep.name, "path": rep.describe(),
                          "available": available, "device": place.where,
                          "this_computer": place.this_computer, "free_bytes": place.free_bytes,
                          "items": len(held & items), "missing_items": len(items - held),

@@ -21,7 +21,7 @@ from .chronology.context import ReportContext
 from .errors import IntakeError
 from .index import Index
 from .plugins import merged_mapping
-from .store import hash_file
+from .replica import verified_copy
 from .types import ItemView
 
 
@@ -35,11 +35,8 @@ def _context(case: Case, language: str, index: Index) -> ReportContext:
     def object_path(sha256: str) -> Path | None:
         if sha256 not in verified:
             verified[sha256] = None
-            for rep in case.available:
-                path = rep.object_path(sha256)
-                if path.is_file() and hash_file(path) == sha256:
-                    verified[sha256] = path
-                    break
+            source = verified_copy(case.available, sha256)
+            verified[sha256] = source.object_file(sha256) if source is not None else None
         return verified[sha256]
 
     def thumbnail(sha256: str, size: int) -> bytes | None:
@@ -118,7 +115,7 @@ def _write(case: Case, doc: dict, out_dir: Path, formats: list[str], writers: di
     for fmt in formats:
         paths = writers[fmt](doc, out_dir, context)
         written.extend(paths)
-        if case._lock_fd is not None:
+        if case.writing:
             case.log.event("report-made", format=fmt, root_hash=doc.get("root_hash"),
                            files={p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                                   for p in paths})

@@ -14,22 +14,22 @@ from pathlib import Path
 from .case import Case
 from .inbox import is_settled, is_temporary, scan, settle_time
 from .pipeline import Pipeline, Task, first_ingested
+from .replica import copy_object, verified_copy, verified_meta
 
 
 def catch_up(case: Case) -> int:
     """Copy items to replicas that lack them (a replica came back, or was full)."""
-    from .checks import _good_object  # the same rule as repair: only from verified copies
-
     n = 0
     for rep in case.available:
         for sha in case.index.all_items():
-            if rep.object_path(sha).is_file():
+            if rep.has_object(sha):
                 continue
-            source = _good_object(case, sha, exclude=rep)
+            # the same rule as repair: only from a copy re-hashed just now
+            source = verified_copy(case.available, sha, exclude=rep)
             if source is None:
                 continue
             try:
-                rep.restore_object(sha, source)
+                copy_object(source, rep, sha)
             except OSError as exc:
                 case.log.event("warned", sha256=sha, replica=rep.name,
                                reason=f"could not catch up ({exc.strerror})")
@@ -42,14 +42,12 @@ def catch_up(case: Case) -> int:
             n += 1
     # metadata files a replica lacks (it was full or pulled out between the object and
     # its metadata): copied from a replica whose copy matches the hash in the custody log
-    from .checks import _good_meta
-
     expected = case.index.meta_hashes()
     for rep in case.available:
         for rel in sorted(expected):
-            if rep.meta_path(rel).is_file():
+            if rep.read_meta(rel) is not None:
                 continue
-            data = _good_meta(case, rel, exclude=rep, digest=expected[rel])
+            data = verified_meta(case.available, rel, expected[rel], exclude=rep)
             if data is None:
                 continue
             try:

@@ -1,10 +1,9 @@
-"""The redundant, content-addressed store: every replica holds the exact bytes.
+"""The folder replica: the built-in kind of ``intake.replica.Replica``.
 
-One read pass over a file computes SHA-256, SHA-512 and MD5 and feeds a
-temporary copy in every available replica. Each copy is then fsynced,
-re-read and verified, renamed to ``objects/<aa>/<sha256>`` and made
-read-only. A replica that is absent (unplugged), full or failing is left out
-of this write with its reason; the item waits for it (see `pending`).
+Every copy is written to a temporary name, fsynced, re-read and verified,
+renamed to ``objects/<aa>/<sha256>`` and made read-only (``intake/put.py``
+feeds every folder in one read pass). A replica that is absent (unplugged),
+full or failing is left out of a write with its reason.
 
 Replica layout (plain files, so any one replica rebuilds everything)::
 
@@ -27,37 +26,13 @@ import os
 import secrets
 import stat
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-CHUNK = 1 << 20
+from .replica import CHUNK, ReplicaUnavailable
+
 REPLICA_FORMAT = "intake-replica/1"
-
-
-@dataclass
-class Digests:
-    sha256: str
-    sha512: str
-    md5: str
-    size: int
-
-
-@dataclass
-class PutResult:
-    """The outcome of storing one file: its digests and each replica's fate."""
-
-    digests: Digests | None = None
-    stored: list[str] = field(default_factory=list)  # replicas that now hold it, verified
-    written: list[str] = field(default_factory=list)  # of those, newly written this time
-    repaired: list[str] = field(default_factory=list)  # held a bad copy, now good
-    failed: dict[str, str] = field(default_factory=dict)  # replica -> reason
-    temps: dict[str, tuple[FolderReplica, Path]] = field(default_factory=dict)  # not yet committed
-
-
-class ReplicaUnavailable(Exception):
-    """The replica cannot be used now (absent, read-only, full)."""
+SEGMENT_GLOB = "*.jsonl"  # the custody log's segments (as intake.custody names them)
 
 
 def hash_file(path: Path) -> str:
@@ -77,7 +52,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _plain_reason(exc: OSError) -> str:
+def plain_reason(exc: OSError) -> str:
+    """What an OSError on a replica means, in words people read (messages.py translates)."""
     reasons = {
         errno.ENOSPC: "the replica is full",
         errno.EDQUOT: "the replica's quota is used up",
@@ -92,7 +68,13 @@ def _plain_reason(exc: OSError) -> str:
 
 
 class FolderReplica:
-    """One complete copy of the store in a folder (local disk, USB stick, share)."""
+    """One complete copy of the store in a folder (local disk, USB stick, share).
+
+    The built-in kind of ``intake.replica.Replica``. Beside that interface it
+    offers the pipeline's fast path (`temp_file`, `commit_object`: one read
+    pass feeds every folder at once) and, for the custody log's writer,
+    `custody_path`.
+    """
 
     def __init__(self, name: str, location: str | Path, options: dict | None = None,
                  external: bool = False) -> None:
@@ -118,7 +100,7 @@ class FolderReplica:
             try:
                 self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
-                raise ReplicaUnavailable(_plain_reason(exc)) from exc
+                raise ReplicaUnavailable(plain_reason(exc)) from exc
         marker = self.root / "REPLICA.json"
         if marker.is_file():
             try:
@@ -136,7 +118,7 @@ class FolderReplica:
                     {"format": REPLICA_FORMAT, "case_id": case_id, "replica": self.name},
                     sort_keys=True).encode() + b"\n")
             except OSError as exc:
-                raise ReplicaUnavailable(_plain_reason(exc)) from exc
+                raise ReplicaUnavailable(plain_reason(exc)) from exc
         if not os.access(self.root, os.W_OK):
             raise ReplicaUnavailable("the replica is read-only")
         for sub in ("objects", "meta", "tmp"):
@@ -158,7 +140,37 @@ class FolderReplica:
     def has_object(self, sha256: str) -> bool:
         return self.object_path(sha256).is_file()
 
-    def iter_objects(self) -> Iterable[str]:
+    def object_size(self, sha256: str) -> int | None:
+        try:
+            return self.object_path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def hash_object(self, sha256: str) -> str | None:
+        path = self.object_path(sha256)
+        return hash_file(path) if path.is_file() else None
+
+    def open_object(self, sha256: str) -> BinaryIO:
+        return open(self.object_path(sha256), "rb")
+
+    def object_file(self, sha256: str) -> Path | None:
+        path = self.object_path(sha256)
+        return path if path.is_file() else None
+
+    def health(self) -> str | None:
+        return None if self.root.is_dir() else "its folder disappeared (unplugged?)"
+
+    def case_of(self) -> str | None:
+        try:
+            info = json.loads((self.root / "REPLICA.json").read_text(encoding="utf-8"))
+            return str(info["case_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def list_objects(self) -> Iterable[str]:
         base = self.root / "objects"
         if not base.is_dir():
             return
@@ -168,7 +180,7 @@ class FolderReplica:
                     if p.is_file():
                         yield p.name
 
-    def iter_meta(self) -> Iterable[str]:
+    def list_meta(self) -> Iterable[str]:
         base = self.root / "meta"
         if not base.is_dir():
             return
@@ -227,33 +239,62 @@ class FolderReplica:
     def write_meta(self, rel: str, data: bytes) -> None:
         self._atomic_write(self.meta_path(rel), data)
 
-    def read_meta(self, rel: str) -> bytes:
-        return self.meta_path(rel).read_bytes()
+    def read_meta(self, rel: str) -> bytes | None:
+        try:
+            return self.meta_path(rel).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
 
-    def restore_object(self, sha256: str, source: Path) -> None:
-        """Put a good copy (from another replica) in place of a missing or bad one."""
+    def put_object(self, sha256: str, source: BinaryIO) -> str:
+        """Copy a stream in, fsynced and re-read; a damaged copy in the way is set aside."""
         path, f = self.temp_file()
-        with f, open(source, "rb") as src:
-            while chunk := src.read(CHUNK):
-                f.write(chunk)
+        try:
+            with f:
+                while chunk := source.read(CHUNK):
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+            if hash_file(path) != sha256:
+                raise OSError(errno.EIO, "the copy read back differs from what was written")
+            final = self.object_path(sha256)
+            outcome = "written"
+            if final.exists():
+                if final.is_file() and hash_file(final) == sha256:
+                    return "present"
+                self._set_aside(final)
+                outcome = "repaired"
+            final.parent.mkdir(exist_ok=True, mode=0o700)
+            os.chmod(path, stat.S_IRUSR)
+            os.replace(path, final)
+            _fsync_dir(final.parent)
+            return outcome
+        finally:
+            path.unlink(missing_ok=True)
+
+    def set_aside_object(self, sha256: str) -> None:
+        self._set_aside(self.object_path(sha256))
+
+    def set_aside_meta(self, rel: str) -> None:
+        self._set_aside(self.meta_path(rel))
+
+    # --- the custody log's segments -------------------------------------------
+
+    def append_custody(self, segment: str, data: bytes) -> None:
+        self._mkdirs(self.custody_path)
+        with open(self.custody_path / segment, "ab") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        final = self.object_path(sha256)
-        if hash_file(path) != sha256:
-            path.unlink(missing_ok=True)
-            raise OSError(errno.EIO, "the restored copy read back wrong")
-        final.parent.mkdir(exist_ok=True, mode=0o700)
-        if final.exists():
-            self._set_aside(final)
-        os.chmod(path, stat.S_IRUSR)
-        os.replace(path, final)
-        _fsync_dir(final.parent)
 
-    def restore_meta(self, rel: str, data: bytes) -> None:
-        final = self.meta_path(rel)
-        if final.exists():
-            self._set_aside(final)
-        self._atomic_write(final, data)
+    def read_custody(self) -> list[tuple[str, bytes]]:
+        folder = self.custody_path
+        if not folder.is_dir():
+            return []
+        return [(p.name, p.read_bytes())
+                for p in sorted(folder.glob(SEGMENT_GLOB)) if p.is_file()]
+
+    def set_aside_custody(self, segment: str) -> None:
+        self._set_aside(self.custody_path / segment)
 
     def _set_aside(self, path: Path) -> None:
         """Keep a damaged copy for inspection instead of deleting it."""
@@ -281,125 +322,3 @@ class FolderReplica:
                 p.unlink(missing_ok=True)
                 n += 1
         return n
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _io_pool() -> ThreadPoolExecutor:
-    """Threads for digests, copies and read-backs of big files (one pool per process)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="intake-io")
-    return _POOL
-
-
-def put_stream(source: BinaryIO, replicas: list[FolderReplica]) -> PutResult:
-    """Read `source` once: digests, plus a verified copy in each replica.
-
-    A replica that fails mid-way is dropped with its reason; the others go on.
-    """
-    result = PutResult()
-    sha256, sha512, md5 = hashlib.sha256(), hashlib.sha512(), hashlib.md5(usedforsecurity=False)
-    size = 0
-    temps: dict[str, tuple[FolderReplica, Path, BinaryIO]] = {}
-    for rep in replicas:
-        try:
-            path, f = rep.temp_file()
-            temps[rep.name] = (rep, path, f)
-        except OSError as exc:
-            result.failed[rep.name] = _plain_reason(exc)
-
-    def drop(name: str, exc: OSError) -> None:
-        rep, path, f = temps.pop(name)
-        result.failed[name] = _plain_reason(exc)
-        try:
-            f.close()
-        except OSError:
-            pass
-        path.unlink(missing_ok=True)
-
-    try:
-        while chunk := source.read(CHUNK):
-            size += len(chunk)
-            if len(chunk) < CHUNK and size == len(chunk):  # a small file: no threads needed
-                sha256.update(chunk)
-                sha512.update(chunk)
-                md5.update(chunk)
-                for name in list(temps):
-                    try:
-                        temps[name][2].write(chunk)
-                    except OSError as exc:
-                        drop(name, exc)
-                continue
-            # hashlib and file writes release the GIL: the other digests and the
-            # copies proceed on the other cores while this thread does SHA-256
-            pool = _io_pool()
-            extra = [pool.submit(sha512.update, chunk), pool.submit(md5.update, chunk)]
-            writes = {name: pool.submit(temps[name][2].write, chunk) for name in temps}
-            sha256.update(chunk)
-            for job in extra:
-                job.result()
-            for name, job in writes.items():
-                try:
-                    job.result()
-                except OSError as exc:
-                    drop(name, exc)
-        for name in list(temps):
-            try:
-                f = temps[name][2]
-                f.flush()
-                os.fsync(f.fileno())
-                f.close()
-            except OSError as exc:
-                drop(name, exc)
-    except BaseException:
-        for name in list(temps):
-            rep, path, f = temps.pop(name)
-            f.close()
-            path.unlink(missing_ok=True)
-        raise
-    result.digests = Digests(sha256.hexdigest(), sha512.hexdigest(), md5.hexdigest(), size)
-    result.temps = {name: (rep, path) for name, (rep, path, _f) in temps.items()}
-    return result
-
-
-def commit(result: PutResult) -> PutResult:
-    """Second half of a put: verify and rename each replica's temporary copy."""
-    assert result.digests is not None
-    sha = result.digests.sha256
-    if result.digests.size >= CHUNK and len(result.temps) > 1:
-        # read back and verify the copies side by side
-        jobs = {name: _io_pool().submit(_commit_one, rep, path, sha)
-                for name, (rep, path) in result.temps.items()}
-        outcomes = {name: job.result() for name, job in jobs.items()}
-    else:
-        outcomes = {name: _commit_one(rep, path, sha) for name, (rep, path) in result.temps.items()}
-    for name, (_rep, path) in result.temps.items():
-        outcome = outcomes[name]
-        if isinstance(outcome, OSError):
-            path.unlink(missing_ok=True)
-            result.failed[name] = (_plain_reason(outcome) if outcome.errno != errno.EIO
-                                   else str(outcome.strerror))
-            continue
-        result.stored.append(name)
-        if outcome == "written":
-            result.written.append(name)
-        elif outcome == "repaired":
-            result.repaired.append(name)
-    result.temps = {}
-    return result
-
-
-def _commit_one(rep: FolderReplica, path: Path, sha256: str) -> str | OSError:
-    try:
-        return rep.commit_object(path, sha256)
-    except OSError as exc:
-        return exc
-
-
-def discard(result: PutResult) -> None:
-    """Throw away the temporary copies of a put that must not be kept."""
-    for _name, (_rep, path) in result.temps.items():
-        path.unlink(missing_ok=True)
-    result.temps = {}

@@ -11,7 +11,6 @@ where the case's index says something else.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .index import Index
-from .store import FolderReplica
+from .replica import Replica, verified_meta
 
 
 def expected_meta(recs: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -50,20 +49,12 @@ class Built:
     unverified: dict[str, str] = field(default_factory=dict)
 
 
-def _read_verified(replicas: list[FolderReplica], rel: str, digest: str) -> bytes | None:
-    for rep in replicas:
-        path = rep.meta_path(rel)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if hashlib.sha256(data).hexdigest() == digest:
-            return data
-    return None
+def _read_verified(replicas: list[Replica], rel: str, digest: str) -> bytes | None:
+    return verified_meta(replicas, rel, digest)
 
 
-def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[FolderReplica],
-         copies_in: list[FolderReplica]) -> dict[str, str]:
+def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
+         copies_in: list[Replica]) -> dict[str, str]:
     """Load the verified facts into an empty index; returns the files left out, with why."""
     expected = expected_meta(recs)
     settled: dict[str, str | None] = {}
@@ -107,7 +98,7 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[FolderReplica],
             for _, ex in kinds.get("extraction.json", []):
                 idx.set_extraction(sha, ex)
             for rep in copies_in:
-                if rep.object_path(sha).is_file():
+                if rep.has_object(sha):
                     idx.set_copy(sha, rep.name)
         for rec in recs:
             if rec.get("event") == "override":
@@ -150,9 +141,7 @@ _TABLES: dict[str, tuple[str, str, str]] = {
 
 
 def _rows(idx: Index, table: str, key: str, cols: str) -> dict[tuple, tuple]:
-    nkey = len(key.split(","))
-    return {row[:nkey]: row[nkey:]
-            for row in idx.db.execute(f"SELECT {key}, {cols} FROM {table}")}  # noqa: S608
+    return idx.table_rows(table, key, cols)
 
 
 def _json_paths(a: Any, b: Any, path: str = "") -> Iterator[str]:

@@ -79,7 +79,7 @@ def _replica_reasons() -> list[tuple[str, str]]:
                     and getattr(t.value, "attr", getattr(t.value, "id", "")) in (
                         "unavailable", "damaged") for t in node.targets):
                 texts.append(node.value)
-            elif isinstance(node, ast.FunctionDef) and node.name == "_plain_reason":
+            elif isinstance(node, ast.FunctionDef) and node.name == "plain_reason":
                 for inner in ast.walk(node):  # the errno table's words and the fallback
                     if isinstance(inner, ast.Dict):
                         texts += [v for v in inner.values if v is not None]

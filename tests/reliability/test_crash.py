@@ -138,7 +138,7 @@ _WRITES = (
     ("intake.store", "FolderReplica", "_atomic_write"),
     ("intake.store", "FolderReplica", "commit_object"),
     ("intake.store", "FolderReplica", "temp_file"),
-    ("intake.store", "FolderReplica", "restore_object"),
+    ("intake.store", "FolderReplica", "put_object"),
     ("intake.custody", None, "_append_bytes"),
     ("intake.index", "_Tx", "__exit__"),
     ("os", None, "rename"),

@@ -1,0 +1,204 @@
+"""Putting one file into every replica: one read pass, every copy verified.
+
+One read pass over a file computes SHA-256, SHA-512 and MD5 and feeds a
+temporary copy in every available folder replica (their fast path); any other
+kind of replica is fed from one spooled local copy through
+``Replica.put_object``. Each copy is fsynced, re-read and verified before it
+counts; a replica that fails is left out with its reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from .replica import CHUNK, Replica
+from .store import FolderReplica, plain_reason
+
+
+@dataclass
+class Digests:
+    sha256: str
+    sha512: str
+    md5: str
+    size: int
+
+
+@dataclass
+class PutResult:
+    """The outcome of storing one file: its digests and each replica's fate."""
+
+    digests: Digests | None = None
+    stored: list[str] = field(default_factory=list)  # replicas that now hold it, verified
+    written: list[str] = field(default_factory=list)  # of those, newly written this time
+    repaired: list[str] = field(default_factory=list)  # held a bad copy, now good
+    failed: dict[str, str] = field(default_factory=dict)  # replica -> reason
+    temps: dict[str, tuple[FolderReplica, Path]] = field(default_factory=dict)  # not yet committed
+    # other kinds of replica (no local temporary file): fed from one spooled copy at commit
+    later: list[Replica] = field(default_factory=list)
+    spool: BinaryIO | None = None
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _io_pool() -> ThreadPoolExecutor:
+    """Threads for digests, copies and read-backs of big files (one pool per process)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="intake-io")
+    return _POOL
+
+
+def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
+    """Read `source` once: digests, plus a verified copy in each replica.
+
+    Folder replicas get their temporary copy in the same read pass; any other
+    kind (``Replica.put_object``) is fed at `commit` from one spooled local copy.
+    A replica that fails mid-way is dropped with its reason; the others go on.
+    """
+    result = PutResult()
+    sha256, sha512, md5 = hashlib.sha256(), hashlib.sha512(), hashlib.md5(usedforsecurity=False)
+    size = 0
+    temps: dict[str, tuple[FolderReplica, Path, BinaryIO]] = {}
+    result.later = [rep for rep in replicas if not isinstance(rep, FolderReplica)]
+    if result.later:
+        result.spool = tempfile.TemporaryFile()
+
+    def spool(chunk: bytes) -> None:
+        if result.spool is None:
+            return
+        try:
+            result.spool.write(chunk)
+        except OSError as exc:
+            for rep in result.later:
+                result.failed[rep.name] = plain_reason(exc)
+            result.later = []
+            result.spool.close()
+            result.spool = None
+
+    for rep in replicas:
+        if not isinstance(rep, FolderReplica):
+            continue
+        try:
+            path, f = rep.temp_file()
+            temps[rep.name] = (rep, path, f)
+        except OSError as exc:
+            result.failed[rep.name] = plain_reason(exc)
+
+    def drop(name: str, exc: OSError) -> None:
+        rep, path, f = temps.pop(name)
+        result.failed[name] = plain_reason(exc)
+        try:
+            f.close()
+        except OSError:
+            pass
+        path.unlink(missing_ok=True)
+
+    try:
+        while chunk := source.read(CHUNK):
+            size += len(chunk)
+            if len(chunk) < CHUNK and size == len(chunk):  # a small file: no threads needed
+                sha256.update(chunk)
+                sha512.update(chunk)
+                md5.update(chunk)
+                spool(chunk)
+                for name in list(temps):
+                    try:
+                        temps[name][2].write(chunk)
+                    except OSError as exc:
+                        drop(name, exc)
+                continue
+            # hashlib and file writes release the GIL: the other digests and the
+            # copies proceed on the other cores while this thread does SHA-256
+            pool = _io_pool()
+            extra = [pool.submit(sha512.update, chunk), pool.submit(md5.update, chunk)]
+            writes = {name: pool.submit(temps[name][2].write, chunk) for name in temps}
+            spool(chunk)
+            sha256.update(chunk)
+            for job in extra:
+                job.result()
+            for name, job in writes.items():
+                try:
+                    job.result()
+                except OSError as exc:
+                    drop(name, exc)
+        for name in list(temps):
+            try:
+                f = temps[name][2]
+                f.flush()
+                os.fsync(f.fileno())
+                f.close()
+            except OSError as exc:
+                drop(name, exc)
+    except BaseException:
+        if result.spool is not None:
+            result.spool.close()
+        for name in list(temps):
+            rep, path, f = temps.pop(name)
+            f.close()
+            path.unlink(missing_ok=True)
+        raise
+    result.digests = Digests(sha256.hexdigest(), sha512.hexdigest(), md5.hexdigest(), size)
+    result.temps = {name: (rep, path) for name, (rep, path, _f) in temps.items()}
+    return result
+
+
+def commit(result: PutResult) -> PutResult:
+    """Second half of a put: verify and rename each replica's temporary copy."""
+    assert result.digests is not None
+    sha = result.digests.sha256
+    if result.digests.size >= CHUNK and len(result.temps) > 1:
+        # read back and verify the copies side by side
+        jobs = {name: _io_pool().submit(_commit_one, rep, path, sha)
+                for name, (rep, path) in result.temps.items()}
+        outcomes = {name: job.result() for name, job in jobs.items()}
+    else:
+        outcomes = {name: _commit_one(rep, path, sha) for name, (rep, path) in result.temps.items()}
+    for name, (_rep, path) in result.temps.items():
+        if isinstance(outcomes[name], OSError):
+            path.unlink(missing_ok=True)
+    if result.spool is not None:  # the other kinds, from the spooled copy
+        with result.spool:
+            for rep in result.later:
+                result.spool.seek(0)
+                try:
+                    outcomes[rep.name] = rep.put_object(sha, result.spool)
+                except OSError as exc:
+                    outcomes[rep.name] = exc
+        result.spool = None
+    for name, outcome in outcomes.items():
+        if isinstance(outcome, OSError):
+            result.failed[name] = (plain_reason(outcome) if outcome.errno != errno.EIO
+                                   else str(outcome.strerror))
+            continue
+        result.stored.append(name)
+        if outcome == "written":
+            result.written.append(name)
+        elif outcome == "repaired":
+            result.repaired.append(name)
+    result.temps = {}
+    return result
+
+
+def _commit_one(rep: FolderReplica, path: Path, sha256: str) -> str | OSError:
+    try:
+        return rep.commit_object(path, sha256)
+    except OSError as exc:
+        return exc
+
+
+def discard(result: PutResult) -> None:
+    """Throw away the temporary copies of a put that must not be kept."""
+    for _name, (_rep, path) in result.temps.items():
+        path.unlink(missing_ok=True)
+    result.temps = {}
+    if result.spool is not None:
+        result.spool.close()
+        result.spool = None

@@ -143,7 +143,7 @@ def pdf_child(n: int) -> None:
     import typst
 
     from intake.chronology.build import build_chronology
-    from intake.chronology.context import ReportContext
+    from intake.reports.context import ReportContext
     from intake.reports.pdf_report import write_pdf
 
     out = OUT / "pdf"

@@ -25,7 +25,7 @@ STEPS = [
     ("stage settle", "Pipeline.settle"),
     ("all metadata files (_write_meta, fsync x2 + dir fsync x2)", "Pipeline._write_meta"),
     ("all custody lines (fsync per line per replica)", "CustodyLog.event"),
-    ("all fsync of directories (_fsync_dir)", "_fsync_dir"),
+    ("all fsync of directories (fsync_dir)", "fsync_dir"),
     ("all index transactions (_Tx.__exit__ = COMMIT)", "_Tx.__exit__"),
     ("catch_up (start)", "catch_up "),
     ("Case.open (start)", "Case.open"),

@@ -374,8 +374,7 @@ def _entries_against_case(case: Any, data: bytes) -> list[str]:
 
 def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file: Path | None,
                        merkle_root: str | None, as_json: bool) -> None:
-    from .chronology.build import verify_proof
-    from .chronology.verify import verify_chronology
+    from .chronology.verify import verify_chronology, verify_proof
 
     problems: list[str] = []
     if chronology_file:

@@ -20,7 +20,6 @@ the log itself records.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import platformdirs
 
 from .custody import line_hash
+from .files import atomic_write
 
 REPLICA_FILE = "custody-head.json"
 
@@ -101,12 +101,8 @@ def contradictions(lines: list[bytes], records: list[Head]) -> list[str]:
     return out
 
 
-def _atomic_write(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner only, like the store
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data, sort_keys=True, indent=1) + "\n")
-    os.replace(tmp, path)
+def _write_record(path: Path, data: dict) -> None:
+    atomic_write(path, (json.dumps(data, sort_keys=True, indent=1) + "\n").encode("utf-8"))
 
 
 def write(case_id: str, case_dir: Path, replica_roots: list[Path], seq: int, head: str) -> None:
@@ -115,7 +111,7 @@ def write(case_id: str, case_dir: Path, replica_roots: list[Path], seq: int, hea
     record = {"seq": seq, "head": head, "at": at}
     for root in replica_roots:
         try:
-            _atomic_write(root / REPLICA_FILE, {**record, "case_id": case_id})
+            _write_record(root / REPLICA_FILE, {**record, "case_id": case_id})
         except OSError:
             pass  # the replica's own trouble is reported by the custody log itself
     path = machine_file(case_id)
@@ -123,6 +119,6 @@ def write(case_id: str, case_dir: Path, replica_roots: list[Path], seq: int, hea
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         mine = _load(path)
         mine[str(case_dir)] = record
-        _atomic_write(path, mine)
+        _write_record(path, mine)
     except OSError:
         pass  # a read-only home: the replicas' records still hold

@@ -99,7 +99,7 @@ def intake_report_formats() -> Mapping[str, Callable[..., Any]]:
     """Offer output formats for ``intake chronology --format``.
 
     Each value is called as ``writer(chronology: dict, out_dir: Path,
-    context: intake.chronology.ReportContext) -> list[Path]`` and returns
+    context: intake.reports.context.ReportContext) -> list[Path]`` and returns
     the files it wrote. Results of all plugins are merged; later plugins do
     not replace a built-in format of the same name.
 

@@ -29,6 +29,7 @@ event's facts (plus ``who`` and ``to``); the report translates it.
 from __future__ import annotations
 
 import gettext as _gettext
+import re
 import string
 from collections.abc import Mapping
 from datetime import date
@@ -70,8 +71,16 @@ def _plain(value: Any) -> Any:
     return "" if value is None else value
 
 
-def format_params(text: str, params: Mapping[str, Any] | None) -> str:
-    """Fill the ``{name}`` parameters of `text`; unknown or bad ones show as ``…``."""
+#: French "de" before a value that starts with a vowel is written "d'" ("d'Anna").
+_DE_BEFORE = re.compile(r"(^|[\s(«\u00a0])([Dd])e $")
+_VOWEL = re.compile(r"[AEIOUYÀÂÄÆÉÈÊËÎÏÔÖŒÙÛÜaeiouyàâäæéèêëîïôöœùûü]")
+
+
+def format_params(text: str, params: Mapping[str, Any] | None, *, elide: bool = False) -> str:
+    """Fill the ``{name}`` parameters of `text`; unknown or bad ones show as ``…``.
+
+    :param elide: French: "de {who}" becomes "d'Anna" when the value starts with a vowel.
+    """
     if not params and "{" not in text:
         return text
     values = _Params({str(k): _plain(v) for k, v in (params or {}).items()})
@@ -86,9 +95,12 @@ def format_params(text: str, params: Mapping[str, Any] | None) -> str:
             try:
                 if conv == "r":
                     value = repr(value)
-                out.append(format(value, spec or ""))
+                filled = format(value, spec or "")
             except (ValueError, TypeError):
-                out.append(str(value))
+                filled = str(value)
+            if elide and literal and _VOWEL.match(filled):
+                out[-1] = _DE_BEFORE.sub(r"\1\2'", literal)
+            out.append(filled)
     except ValueError:  # a stray brace: show the text as it is
         return text
     return "".join(out)
@@ -108,20 +120,24 @@ class Translator:
         key = f"{context}\x04{msgid}" if context else msgid
         return key in getattr(self._cat, "_catalog", {})
 
+    def fill(self, text: str, params: Mapping[str, Any] | None) -> str:
+        """`text` of this language with its parameters (French elision included)."""
+        return format_params(text, params, elide=self.lang == "fr")
+
     def gettext(self, msgid: str, **params: Any) -> str:
-        return format_params(self._cat.gettext(msgid), params) if params else \
+        return self.fill(self._cat.gettext(msgid), params) if params else \
             self._cat.gettext(msgid)
 
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
-        return format_params(self._cat.ngettext(singular, plural, n), {"n": n, **params})
+        return self.fill(self._cat.ngettext(singular, plural, n), {"n": n, **params})
 
     def pgettext(self, context: str, msgid: str, **params: Any) -> str:
         text = self._cat.pgettext(context, msgid)
-        return format_params(text, params) if params else text
+        return self.fill(text, params) if params else text
 
     def message(self, msgid: str, params: Mapping[str, Any] | None = None) -> str:
         """A plugin's message id, translated, its parameters filled from `params`."""
-        return format_params(self._cat.gettext(msgid), params or {})
+        return self.fill(self._cat.gettext(msgid), params or {})
 
     def date(self, iso: str | date | None, style: str = "short") -> str:
         """A date as Belgians write it: ``27/10/2024`` (short) or ``27 oktober 2024``

@@ -12,7 +12,6 @@ it is stored at once.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 from .case import Case
 from .config import load_config
 from .errors import CaseLockedError, IntakeError
+from .files import atomic_write
 from .logentry import default_entry_id, entry_file_name, render_entry
 from .logtime import read_when
 from .messages import translate
@@ -89,12 +89,7 @@ def add_entry(case_dir: Path, *, when: str, what: str, place: str = "",
                         written_at=written_at, entry_id=entry_id, supersedes=supersedes,
                         language=config.language, zone=config.timezone)
     path = folder / name
-    temp = folder / f"{name}.part"  # skipped by the watcher until renamed
-    with open(temp, "x", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
+    atomic_write(path, text.encode("utf-8"), suffix=".part")  # .part: skipped until renamed
     try:
         with Case.open(case_dir) as case, Pipeline(case, sandbox=False) as pipeline:
             task = pipeline.process(path, from_inbox=True)

@@ -10,7 +10,6 @@ replica holds all of it.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from .case import Case
 from .config import CONFIG_NAME, load_config
 from .custody import check_chain
 from .errors import ConfigError, IntakeError
+from .files import atomic_write
 from .replica import copy_object, verified_copy, verified_meta
 
 
@@ -86,9 +86,7 @@ def add_to_config(case_dir: Path, name: str, path: Path) -> str:
 
 
 def write_config(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.new")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text.encode("utf-8"))
 
 
 def fill(case: Case, rep: Any, advance: Callable[[], None] = lambda: None) -> dict[str, int]:

@@ -7,7 +7,6 @@ whose SHA-256 does not match is never put in a report.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,11 +16,12 @@ from . import __version__, verified
 from .case import Case
 from .chronology.build import build_chronology, inclusion_proof_for
 from .chronology.canonical import canonical_bytes
-from .chronology.context import ReportContext
 from .errors import IntakeError
+from .files import sha256_file
 from .index import Index
 from .plugins import merged_mapping
 from .replica import verified_copy
+from .reports.context import ReportContext
 from .types import ItemView
 
 
@@ -117,8 +117,7 @@ def _write(case: Case, doc: dict, out_dir: Path, formats: list[str], writers: di
         written.extend(paths)
         if case.writing:
             case.log.event("report-made", format=fmt, root_hash=doc.get("root_hash"),
-                           files={p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                                  for p in paths})
+                           files={p.name: sha256_file(p) for p in paths})
             case.index.set_state("custody_seq", str(case.log.seq))
         if advance:
             advance()

@@ -20,7 +20,6 @@ Replica layout (plain files, so any one replica rebuilds everything)::
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import secrets
@@ -29,27 +28,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from .files import atomic_write, fsync_dir, sha256_file
 from .replica import CHUNK, ReplicaUnavailable
 
 REPLICA_FORMAT = "intake-replica/1"
 SEGMENT_GLOB = "*.jsonl"  # the custody log's segments (as intake.custody names them)
-
-
-def hash_file(path: Path) -> str:
-    """SHA-256 of a file, read in chunks."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def plain_reason(exc: OSError) -> str:
@@ -148,7 +131,7 @@ class FolderReplica:
 
     def hash_object(self, sha256: str) -> str | None:
         path = self.object_path(sha256)
-        return hash_file(path) if path.is_file() else None
+        return sha256_file(path) if path.is_file() else None
 
     def open_object(self, sha256: str) -> BinaryIO:
         return open(self.object_path(sha256), "rb")
@@ -202,20 +185,20 @@ class FolderReplica:
         :return: "written", "present" (a good copy was already there) or
             "repaired" (a damaged copy was there and was replaced).
         """
-        if hash_file(temp) != sha256:
+        if sha256_file(temp) != sha256:
             temp.unlink(missing_ok=True)
             raise OSError(errno.EIO, "the copy read back differs from what was written")
         final = self.object_path(sha256)
         outcome = "written"
         if final.is_file():
-            if hash_file(final) == sha256:
+            if sha256_file(final) == sha256:
                 temp.unlink(missing_ok=True)
                 return "present"
             outcome = "repaired"
         final.parent.mkdir(exist_ok=True, mode=0o700)
         os.chmod(temp, stat.S_IRUSR)
         os.replace(temp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return outcome
 
     def _mkdirs(self, folder: Path) -> None:
@@ -227,14 +210,7 @@ class FolderReplica:
 
     def _atomic_write(self, path: Path, data: bytes) -> None:
         self._mkdirs(path.parent)
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, stat.S_IRUSR)
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        atomic_write(path, data, read_only=True)
 
     def write_meta(self, rel: str, data: bytes) -> None:
         self._atomic_write(self.meta_path(rel), data)
@@ -254,19 +230,19 @@ class FolderReplica:
                     f.write(chunk)
                 f.flush()
                 os.fsync(f.fileno())
-            if hash_file(path) != sha256:
+            if sha256_file(path) != sha256:
                 raise OSError(errno.EIO, "the copy read back differs from what was written")
             final = self.object_path(sha256)
             outcome = "written"
             if final.exists():
-                if final.is_file() and hash_file(final) == sha256:
+                if final.is_file() and sha256_file(final) == sha256:
                     return "present"
                 self._set_aside(final)
                 outcome = "repaired"
             final.parent.mkdir(exist_ok=True, mode=0o700)
             os.chmod(path, stat.S_IRUSR)
             os.replace(path, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return outcome
         finally:
             path.unlink(missing_ok=True)

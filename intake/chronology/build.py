@@ -32,7 +32,7 @@ from ..timeclaims import (
 )
 from ..types import DEFAULT_ZONE, GRANULARITIES
 from .canonical import canonical_bytes, is_fast, sha256_hex
-from .merkle import inclusion_proof, merkle_root, verify_inclusion
+from .merkle import inclusion_proof, merkle_root
 
 FORMAT = "intake-chronology/1"
 PROOF_FORMAT = "intake-chronology-proof/1"
@@ -796,28 +796,3 @@ def inclusion_proof_for(doc: Mapping[str, Any], entry_number: int) -> dict:
         "proof": [p.hex() for p in inclusion_proof(index, leaves)],
         "merkle_root": doc["merkle_root"],
     }
-
-
-def verify_proof(proof_doc: Mapping[str, Any]) -> list[str]:
-    """Problems with an inclusion proof, in plain words; empty = it holds."""
-    try:
-        entry = proof_doc["entry"]
-        index, size = proof_doc["index"], proof_doc["size"]
-        number = entry.get("number")
-        where = f"entry {number}"
-        problems = []
-        if number != index + 1:
-            problems.append(f"{where}: its number does not match its position {index + 1}.")
-        actual = entry_hash(entry)
-        if actual != entry.get("entry_hash"):
-            problems.append(f"{where}: its contents do not match its entry_hash: "
-                            "it was changed after the chronology was made.")
-        proof = [bytes.fromhex(p) for p in proof_doc["proof"]]
-        root = bytes.fromhex(proof_doc["merkle_root"])
-        if not verify_inclusion(index, size, bytes.fromhex(actual), proof, root):
-            problems.append(f"{where}: the proof does not lead to merkle_root "
-                            f"{proof_doc['merkle_root']}: the entry is not part of that "
-                            "chronology as shown.")
-        return problems
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return [f"the proof is incomplete or malformed ({exc.__class__.__name__}: {exc})."]

@@ -15,16 +15,18 @@ The zip is deterministic: entries in sorted order, fixed timestamps
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
 
-from intake.chronology.context import ReportContext
+from intake.chronology.canonical import canonical_bytes
+from intake.files import sha256_file
+from intake.reports.context import ReportContext
 
 from .labels import labels, language
-from .pdf_report import JSON_NAME, canonical_bytes, exhibit_filename, write_pdf
+from .pdf_report import write_pdf  # the bundle holds the PDF: it makes one
+from .typesetting import JSON_NAME, exhibit_filename
 
 ZIP_NAME = "evidence-bundle.zip"
 TOP = "evidence-bundle"
@@ -32,14 +34,9 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 20
 
 
-def _sha256_file(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def sha256sums(files: dict[str, Path]) -> bytes:
     """The SHA256SUMS text for `files` (relative path -> file), sorted by path."""
-    lines = [f"{_sha256_file(files[rel])}  {rel}\n" for rel in sorted(files)]
+    lines = [f"{sha256_file(files[rel])}  {rel}\n" for rel in sorted(files)]
     return "".join(lines).encode("utf-8")
 
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from intake.chronology.context import ReportContext
+from intake.files import atomic_write
+from intake.reports.context import ReportContext
 from intake.types import DEFAULT_ZONE
 
 from . import entryview as view
@@ -94,7 +94,7 @@ def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
             category_name(str(e.get("category") or ""), lang),
             ", ".join(cur["tags"]), cur["note"], source,
             ", ".join(names), exhibits[0] if exhibits else "",
-            ", ".join(e.get("witnesses", ())), ", ".join(view.flag_words(e, lang)),
+            ", ".join(view.witnesses(e)), ", ".join(view.flag_words(e, lang)),
         )])
     return rows
 
@@ -120,7 +120,5 @@ def write_csv(chronology: dict, out_dir: Path, context: ReportContext) -> list[P
     out_dir.mkdir(parents=True, exist_ok=True)
     lang = context.language or chronology.get("case", {}).get("language", "nl")
     path = out_dir / FILE_NAME
-    tmp = out_dir / (FILE_NAME + ".tmp")
-    tmp.write_bytes(csv_bytes(chronology, lang))
-    os.replace(tmp, path)
+    atomic_write(path, csv_bytes(chronology, lang))
     return [path]

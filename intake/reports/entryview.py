@@ -231,3 +231,16 @@ def curation(entry: dict) -> dict:
     c = entry.get("curation") or {}
     return {"note": str(c.get("note") or ""), "tags": [str(t) for t in c.get("tags") or []],
             "star": bool(c.get("star"))}
+
+
+def witnesses(entry: dict) -> list[str]:
+    """The witnesses of an entry as people read them: "An (0470 12 34 56)", one per item."""
+    out = []
+    raw = entry.get("witnesses") or (entry.get("facts") or {}).get("witnesses") or []
+    for w in raw:
+        if isinstance(w, dict):
+            name, contact = str(w.get("name") or ""), str(w.get("contact") or "")
+            out.append(f"{name} ({contact})" if name and contact else name or contact)
+        elif w:
+            out.append(str(w))
+    return [visible(w) for w in out]

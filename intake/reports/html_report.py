@@ -9,14 +9,14 @@ prints well: ``@media print`` styles, table headers repeat on every page.
 from __future__ import annotations
 
 import base64
-import os
 import re
 from collections import Counter
 from html import escape
 from pathlib import Path
 
-from intake.chronology.context import ReportContext
+from intake.files import atomic_write
 from intake.messages import translate
+from intake.reports.context import ReportContext
 
 from . import entryview as view
 from . import incidents as inc
@@ -133,9 +133,9 @@ def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str) 
     if x.get("to"):
         what.append(f'<div class="small">{e(t["col_to"])}{e(t["colon"])}'
                     f'{e(", ".join(x["to"]))}</div>')
-    if x.get("witnesses"):
+    if view.witnesses(x):
         what.append(f'<div class="small">{e(t["col_witnesses"])}{e(t["colon"])}'
-                    f'{e(", ".join(x["witnesses"]))}</div>')
+                    f'{e(", ".join(view.witnesses(x)))}</div>')
     cur = view.curation(x)
     if cur["star"]:
         what.append(f'<div class="small">{e(curation_lines(x, lang)[0])}</div>')
@@ -301,7 +301,5 @@ def write_html(chronology: dict, out_dir: Path, context: ReportContext) -> list[
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILE_NAME
-    tmp = out_dir / (FILE_NAME + ".tmp")
-    tmp.write_text(html_text(chronology, context), encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
+    atomic_write(path, html_text(chronology, context).encode("utf-8"))
     return [path]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from intake.chronology.canonical import canonical_bytes
-from intake.chronology.context import ReportContext
+from intake.files import atomic_write
+from intake.reports.context import ReportContext
 
 FILE_NAME = "chronology.json"
 
@@ -16,10 +16,5 @@ def write_json(chronology: dict, out_dir: Path, context: ReportContext) -> list[
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILE_NAME
-    tmp = out_dir / (FILE_NAME + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(canonical_bytes(chronology))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, canonical_bytes(chronology))
     return [path]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from intake.i18n import DEFAULT, LANGUAGES, format_params, translator
+from intake.i18n import DEFAULT, LANGUAGES, translator
 from intake.i18n import language as _language
 
 __all__ = ["LANGUAGES", "DEFAULT", "LABELS", "KINDS", "CATEGORY_NAMES", "FLAGS", "MEANINGS",
@@ -92,15 +92,6 @@ LABELS: dict[str, str] = {
     'missing_exhibit': 'not available',
     'attach_exhibit': 'Exhibit',
     'attach_json': 'Complete chronology (canonical JSON)',
-    'omb_title': 'List of unwanted calls and messages',
-    'omb_for': 'For the Belgian Ombudsman for Telecommunications',
-    'omb_intro': 'Incoming, missed, rejected and blocked calls and received messages, in chronological order. Local times, with the UTC offset.',
-    'omb_official': "The ombudsman's official languages are Dutch and French: this English version is for information; submit the nl or fr version.",
-    'omb_count_calls': 'Calls',
-    'omb_count_msgs': 'Messages',
-    'omb_count_withheld': 'From a withheld number',
-    'omb_empty': 'No unwanted calls or messages in the chronology.',
-    'omb_exhibits_note': 'Exhibit labels refer to the index in the chronology (chronology.pdf / chronology.json).',
     'col_utc_offset': 'UTC offset',
     'col_kind': 'Type',
     'col_number': 'Number',
@@ -207,7 +198,7 @@ LABELS: dict[str, str] = {
 }
 
 #: Labels with no Dutch or French form (they say the English version is not the official one).
-EN_ONLY = frozenset({'omb_official'})
+EN_ONLY: frozenset[str] = frozenset()
 
 #: What kind of event, as a reader calls it (context ``kind``).
 KINDS: dict[str, str] = {
@@ -454,7 +445,7 @@ def source_name(source: str, lang: str | None) -> str:
     for rx, pattern in _SOURCE_RX:
         m = rx.match(source or "")
         if m:
-            return format_params(t.pgettext("source", SOURCE_PATTERNS[pattern]), m.groupdict())
+            return t.fill(t.pgettext("source", SOURCE_PATTERNS[pattern]), m.groupdict())
     return source
 
 

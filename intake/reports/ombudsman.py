@@ -34,13 +34,13 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from intake.chronology.context import ReportContext
 from intake.phones import e164
+from intake.reports.context import ReportContext
 
 from .csv_report import belgian_csv
 from .labels import format_date, language, split_local
 from .ombudsman_words import words
-from .pdf_report import compile_typst, report_timestamp
+from .typesetting import compile_typst, report_timestamp
 
 CSV_NAME = "ombudsman.csv"
 PDF_NAME = "ombudsman.pdf"

@@ -18,34 +18,37 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import mimetypes
 import re
 import shutil
 import tempfile
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from intake.chronology.canonical import canonical_bytes
-from intake.chronology.context import ReportContext
 from intake.i18n import N_, translator
+from intake.reports.context import ReportContext
 
 from . import entryview as view
 from . import incidents as inc
 from .curated import curation_lines, for_police, left_out
 from .labels import format_date, kind_name, labels, language, split_local
 from .ombudsman_words import words
+from .typesetting import (
+    FONTS,
+    JSON_NAME,
+    ReportError,
+    compile_typst,
+    exhibit_filename,
+    parse_instant,
+    report_timestamp,
+    safe_text,
+)
 
 __all__ = ["write_pdf", "build_data", "compile_typst", "exhibit_filename", "safe_text",
            "incidents_chart", "canonical_bytes", "ReportError"]
 
-TEMPLATES = Path(__file__).resolve().parent / "typst"
 PDF_NAME = "chronology.pdf"
-JSON_NAME = "chronology.json"
 THUMB_SIZE = 320
 #: At most this many entries are printed in full, and this many exhibits listed
 #: and attached: a PDF of 100,000 entries is no document anyone reads, and
@@ -62,155 +65,7 @@ _LIMIT_ENTRIES = N_("This PDF prints the first {shown} of {total} entries in ful
 _LIMIT_EXHIBITS = N_("Exhibits {first} to {last} of {total} are listed and attached here (at "
                      "most {limit} per PDF); the other {more} are listed in the attached "
                      "chronology.json and are in the evidence bundle.")
-FONTS = ("Libertinus Serif", "DejaVu Sans Mono", "New Computer Modern")
-
-# Code points the fonts bundled with typst (Libertinus Serif, DejaVu Sans
-# Mono, New Computer Modern) can show, found by compiling every candidate
-# as PDF/A with typst 0.15. Anything else is written as [U+XXXX].
-_SUPPORTED = (
-    (0x0020, 0x007E), (0x00A0, 0x00AC), (0x00AE, 0x0377), (0x037A, 0x037F),
-    (0x0384, 0x038A), (0x038C, 0x038C), (0x038E, 0x03A1), (0x03A3, 0x0482),
-    (0x048A, 0x04FF), (0x0510, 0x0513), (0x051A, 0x051D), (0x0531, 0x0556),
-    (0x0559, 0x058A), (0x058D, 0x058F), (0x05D0, 0x05EA), (0x10D0, 0x10FF),
-    (0x1E00, 0x1EFF), (0x2000, 0x200A), (0x2010, 0x2027), (0x202F, 0x2040),
-    (0x2042, 0x2042), (0x2044, 0x2052), (0x2054, 0x205F), (0x20A0, 0x20C0),
-    (0x2100, 0x211E), (0x2120, 0x2120), (0x2122, 0x2122), (0x2124, 0x2124),
-    (0x2126, 0x214F), (0x2190, 0x23FF), (0x2500, 0x262F), (0x2638, 0x268B),
-    (0x2690, 0x269C), (0x26A0, 0x26A7), (0x26AA, 0x26B2), (0x2701, 0x2704),
-    (0x2706, 0x2709), (0x270C, 0x2727), (0x2729, 0x274B), (0x274D, 0x274D),
-    (0x274F, 0x2752), (0x2756, 0x2756), (0x2758, 0x275E), (0x2761, 0x277F),
-    (0x2794, 0x2794), (0x2798, 0x27AF), (0x27B1, 0x27BF), (0xFB00, 0xFB06),
-)
-_SUPPORTED_SET = frozenset(c for a, b in _SUPPORTED for c in range(a, b + 1))
-# Invisible joiners and variation selectors: dropped, they carry no text.
-_INVISIBLE = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFE0E, 0xFE0F, 0x00AD})
-
-_MIME_EXT = {
-    "image/jpeg": "jpg", "image/png": "png", "image/heic": "heic", "image/heif": "heif",
-    "image/gif": "gif", "image/webp": "webp", "image/tiff": "tif",
-    "application/pdf": "pdf", "message/rfc822": "eml", "application/vnd.ms-outlook": "msg",
-    "text/plain": "txt", "text/csv": "csv", "text/html": "html", "application/json": "json",
-    "application/zip": "zip", "application/xml": "xml", "text/xml": "xml",
-    "audio/mpeg": "mp3", "audio/mp4": "m4a", "video/mp4": "mp4", "video/quicktime": "mov",
-    "application/octet-stream": "bin",
-}
-
-
-class ReportError(RuntimeError):
-    """The PDF could not be made; the message says why, in plain words."""
-
-
-# --- small helpers shared with the ombudsman list and the bundle -----------
-
-
-def exhibit_extension(mime: str, names: Iterable[str] = ()) -> str:
-    """A file extension for an exhibit: from its MIME type, else its first name."""
-    mime = (mime or "").split(";")[0].strip().lower()
-    ext = _MIME_EXT.get(mime)
-    if ext is None and mime:
-        guessed = mimetypes.guess_extension(mime, strict=False)
-        ext = guessed.lstrip(".") if guessed else None
-    if ext is None:
-        for name in names:
-            suffix = Path(str(name)).suffix.lstrip(".").lower()
-            if re.fullmatch(r"[a-z0-9]{1,10}", suffix):
-                ext = suffix
-                break
-    return ext or "bin"
-
-
-def exhibit_filename(exhibit: dict) -> str:
-    """``<label>-<sha256>.<ext>``: the name of an exhibit's file in the PDF and the bundle."""
-    label = re.sub(r"[^A-Za-z0-9_.-]", "_", str(exhibit.get("label") or exhibit.get("number")))
-    return f"{label}-{exhibit['sha256']}.{exhibit_extension(exhibit.get('mime', ''), exhibit.get('names', []))}"
-
-
-def safe_text(value: str, unsupported: frozenset[str] = frozenset()) -> str:
-    """Text the PDF fonts can show: NFC, controls and missing glyphs as [U+XXXX]."""
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFC", value):
-        cp = ord(ch)
-        if ch == "\n":
-            out.append(ch)
-        elif ch in "\t\r":
-            out.append(" ")
-        elif cp in _INVISIBLE:
-            continue
-        elif cp in _SUPPORTED_SET and ch not in unsupported:
-            out.append(ch)
-        else:
-            out.append(f"[U+{cp:04X}]")
-    return "".join(out)
-
-
-def _sanitize(value: Any, unsupported: frozenset[str]) -> Any:
-    if isinstance(value, str):
-        return safe_text(value, unsupported)
-    if isinstance(value, dict):
-        return {k: _sanitize(v, unsupported) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_sanitize(v, unsupported) for v in value]
-    return value
-
-
-def _parse_instant(text: str) -> datetime | None:
-    try:
-        dt = datetime.fromisoformat((text or "").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def report_timestamp(chronology: dict, context: ReportContext) -> datetime:
-    """The PDF's creation date: when the report is made, else the latest instant."""
-    dt = _parse_instant(context.generated_at)
-    if dt is None:
-        instants = [e.get("instant", "") for e in chronology.get("entries", [])]
-        dt = _parse_instant(max(instants)) if instants else None
-    return (dt or datetime(1980, 1, 1, tzinfo=UTC)).astimezone(UTC).replace(microsecond=0)
-
-
-def compile_typst(template: str, root: Path, data: dict) -> bytes:
-    """Compile ``typst/<template>`` as PDF/A-3b with ``data`` as root/data.json.
-
-    If a font lacks a glyph our table thought it had, that character is
-    replaced too and the document compiled again (a few times at most).
-    """
-    import typst
-
-    shutil.copyfile(TEMPLATES / template, root / "report.typ")
-    ts = data.get("_timestamp")
-    unsupported: set[str] = set()
-    for _attempt in range(12):
-        clean = _sanitize({k: v for k, v in data.items() if k != "_timestamp"},
-                          frozenset(unsupported))
-        (root / "data.json").write_text(json.dumps(clean, ensure_ascii=False), encoding="utf-8")
-        try:
-            return typst.compile(str(root / "report.typ"), root=str(root),
-                                 pdf_standards=["a-3b"], ignore_system_fonts=True,
-                                 timestamp=ts)
-        except typst.TypstError as exc:
-            m = re.search(r'the text `"(.*?)"` could not be displayed', exc.message, re.S)
-            missing = set(m.group(1)) - unsupported - {" ", "\\"} if m else set()
-            if not missing:
-                raise ReportError(f"the PDF could not be typeset: {exc.message}") from exc
-            unsupported |= missing
-    raise ReportError("the PDF could not be typeset: too many characters the fonts cannot show")
-
-
 # --- the data the template shows ---------------------------------------------
-
-
-def _witnesses(entry: dict) -> list[str]:
-    out = []
-    raw = entry.get("witnesses") or (entry.get("facts") or {}).get("witnesses") or []
-    for w in raw:
-        if isinstance(w, dict):
-            name, contact = str(w.get("name") or ""), str(w.get("contact") or "")
-            out.append(f"{name} ({contact})" if name and contact else name or contact)
-        elif w:
-            out.append(str(w))
-    return [view.visible(w) for w in out]
 
 
 def is_incident(entry: dict) -> bool:
@@ -241,7 +96,7 @@ def _entry_row(entry: dict, sha_label: dict[str, str], lang: str, zone: str) -> 
         "flags": ", ".join(view.flag_words(entry, lang)),
         "source": source,
         "exhibits": ", ".join(labels_),
-        "witnesses": _witnesses(entry),
+        "witnesses": view.witnesses(entry),
     }
 
 
@@ -385,7 +240,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         first_last = (f"{format_date(span[0].isoformat(), lang, 'long')} – "
                       f"{format_date(span[1].isoformat(), lang, 'long')}")
     kinds = Counter(kind_name(str(e.get("kind") or ""), lang) for e in entries + undated)
-    gen = _parse_instant(context.generated_at)
+    gen = parse_instant(context.generated_at)
     root_hash = str(chronology.get("root_hash") or "")
     case_name = str(case.get("name") or context.case_name)
     chart = inc.chart(chronology, lang)

@@ -13,11 +13,11 @@ SHA-256.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from intake.chronology.context import ReportContext
+from intake.files import atomic_write
+from intake.reports.context import ReportContext
 
 from . import entryview as view
 from .csv_report import entry_rows
@@ -90,7 +90,5 @@ def write_xlsx(chronology: dict, out_dir: Path, context: ReportContext) -> list[
     out_dir.mkdir(parents=True, exist_ok=True)
     lang = context.language or chronology.get("case", {}).get("language", "nl")
     path = out_dir / FILE_NAME
-    tmp = out_dir / (FILE_NAME + ".tmp")
-    tmp.write_bytes(workbook_bytes(chronology, lang, context.generated_at))
-    os.replace(tmp, path)
+    atomic_write(path, workbook_bytes(chronology, lang, context.generated_at))
     return [path]

@@ -18,10 +18,10 @@ from intake.chronology.build import (
     entry_hash,
     inclusion_proof_for,
     root_hash,
-    verify_proof,
 )
 from intake.chronology.canonical import canonical_bytes
 from intake.chronology.merkle import merkle_root
+from intake.chronology.verify import verify_proof
 from tests.helpers.samples import CONTENT, SHA, build, sample_records
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from intake.chronology.canonical import canonical_bytes
-from intake.chronology.context import ReportContext
 from intake.chronology.verify import verify_chronology
+from intake.reports.context import ReportContext
 from intake.reports.csv_report import csv_bytes, guard, write_csv
 from intake.reports.html_report import write_html
 from intake.reports.json_report import write_json

@@ -21,9 +21,9 @@ from PIL import Image
 
 from intake.chronology.build import seal
 from intake.chronology.canonical import canonical_bytes
-from intake.chronology.context import ReportContext
 from intake.chronology.verify import verify_chronology
 from intake.reports import pdf_report
+from intake.reports.context import ReportContext
 from intake.reports.labels import split_local
 from intake.reports.pdf_report import (
     build_data,

@@ -129,3 +129,14 @@ def _source_literals() -> set[str]:
 def test_every_time_source_in_the_plugins_has_words() -> None:
     missing = sorted(s for s in _source_literals() if not L.has_source(s))
     assert missing == [], "add these to SOURCES or SOURCE_PATTERNS in intake/reports/labels.py"
+
+
+def test_french_de_is_elided_before_a_vowel_and_nowhere_else() -> None:
+    fr, nl = translator("fr"), translator("nl")
+    msg = "WhatsApp message from {who}"
+    assert fr.message(msg, {"who": "Anna"}) == "Message WhatsApp d'Anna"
+    assert fr.message(msg, {"who": "Émile"}) == "Message WhatsApp d'Émile"
+    assert fr.message(msg, {"who": "Kevin"}) == "Message WhatsApp de Kevin"
+    assert fr.message(msg, {"who": "+32468990123"}) == "Message WhatsApp de +32468990123"
+    assert nl.message(msg, {"who": "Anna"}) == "WhatsApp-bericht van Anna"
+    assert translator("en").message(msg, {"who": "Anna"}) == "WhatsApp message from Anna"

@@ -28,9 +28,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from intake.chronology.context import ReportContext
 from intake.custody import CustodyLog, check_chain, line_hash
 from intake.reports import pdf_report
+from intake.reports.context import ReportContext
 from tests.helpers import FULL, ingest, ok, run_intake, status
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"

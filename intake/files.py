@@ -1,0 +1,57 @@
+"""Writing and hashing files, one way for every writer.
+
+A file is written whole or not at all: to a temporary name beside it
+(``.<name>.<random>.tmp``, which ``intake repair`` and a writer's start clean
+up in a replica), fsynced, then renamed over the final name, and the folder is
+fsynced so the rename survives a power cut. Readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import stat
+from pathlib import Path
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, read_only: bool = False,
+                 suffix: str = ".tmp") -> None:
+    """Write `data` to `path` whole or not at all (owner-only; read-only if asked).
+
+    :param suffix: the temporary name's ending (``.part`` in an inbox, which the
+        watcher skips until the rename).
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{suffix}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if read_only:
+            os.chmod(tmp, stat.S_IRUSR)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in chunks (a file may be a 4 GB video)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

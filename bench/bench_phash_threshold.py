@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 from intake.builtin._imaging import perceptual_hash  # noqa: E402  (the plugins' own hash)
 
-from intake.chronology.build import PHASH_MAX_DISTANCE  # noqa: E402
+from intake.chronology.links import PHASH_MAX_DISTANCE  # noqa: E402
 
 
 def _bytes(im: Image.Image) -> bytes:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chronology.build import all_entries
+from .chronology.hashing import all_entries
 from .custody import line_hash, records
 from .errors import IntakeError
 from .verified import log_items

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from . import __version__, verified
 from .case import Case
-from .chronology.build import build_chronology, inclusion_proof_for
+from .chronology.build import build_chronology
 from .chronology.canonical import canonical_bytes
+from .chronology.hashing import inclusion_proof_for
 from .errors import IntakeError
 from .files import sha256_file
 from .index import Index

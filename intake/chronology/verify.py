@@ -20,8 +20,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .build import ZERO_HASH, all_entries, entry_hash, exhibit_ranks, parse_instant, root_hash
+from .build import exhibit_ranks
 from .canonical import canonical_bytes
+from .claims import parse_instant
+from .hashing import ZERO_HASH, all_entries, entry_hash, root_hash
 from .merkle import merkle_root, verify_inclusion
 from .schema import schema_errors
 

@@ -13,13 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from intake.chronology.build import (
-    ZERO_HASH,
-    entry_hash,
-    inclusion_proof_for,
-    root_hash,
-)
 from intake.chronology.canonical import canonical_bytes
+from intake.chronology.hashing import ZERO_HASH, entry_hash, inclusion_proof_for, root_hash
 from intake.chronology.merkle import merkle_root
 from intake.chronology.verify import verify_proof
 from tests.helpers.samples import CONTENT, SHA, build, sample_records

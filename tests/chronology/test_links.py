@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
-from intake.chronology.build import PHASH_MAX_DISTANCE, _near_pictures, _phash_distance
+from intake.chronology.links import PHASH_MAX_DISTANCE
+from intake.chronology.links import near_pictures as _near_pictures
+from intake.chronology.links import phash_distance as _phash_distance
 
 
 def brute(entries: list[dict]) -> list[tuple[int, int]]:

@@ -19,8 +19,8 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from intake.chronology.build import seal
 from intake.chronology.canonical import canonical_bytes
+from intake.chronology.hashing import seal
 from intake.chronology.verify import verify_chronology
 from intake.reports import pdf_report
 from intake.reports.context import ReportContext

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.chronology.build import entry_hash, seal
 from intake.chronology.canonical import canonical_bytes
+from intake.chronology.hashing import entry_hash, seal
 from intake.chronology.verify import locate, schema_errors, verify_chronology
 
 _spec = importlib.util.spec_from_file_location("_chronology_samples",

@@ -249,7 +249,7 @@ def test_the_threshold_separates_copies_from_lookalike_screenshots():
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     import bench_phash_threshold as bench
 
-    from intake.chronology.build import PHASH_MAX_DISTANCE
+    from intake.chronology.links import PHASH_MAX_DISTANCE
 
     result = bench.measure(bench.fixtures(n_screens=16, n_photos=4), max_bits=8)
     row = result["table"][PHASH_MAX_DISTANCE]

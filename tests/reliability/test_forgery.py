@@ -142,8 +142,8 @@ def test_extraction_json_edited_in_every_replica_and_its_hash_in_the_index(tmp_p
 def test_a_resealed_chronology_with_a_forged_date_fails_verify_with_the_case(
         tmp_path: Path) -> None:
     """What the forged index used to give: a chronology whose hashes are all its own."""
-    from intake.chronology.build import seal
     from intake.chronology.canonical import canonical_bytes
+    from intake.chronology.hashing import seal
     from intake.chronology.verify import verify_chronology
 
     case, sha = _case(tmp_path)

@@ -17,49 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .cli_common import case_option, console, errors, json_option  # shared by every command module
+from .cli_common import open_case as _open
+from .cli_common import print_json as _print_json
+from .cli_common import progress as _progress
 from .devices import where_copies_are
 from .errors import IntakeError, VerifyFailed
 from .messages import translate
 from .types import CATEGORIES
-
-console = Console(stderr=False, highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _resolve_case(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
-    """The repository checkout points to the default case in the user's data folder."""
-    from .home import resolve_case_dir
-
-    case_dir, notes = resolve_case_dir(value)
-    for note in notes:
-        errors.print(note, markup=False)
-    return case_dir
-
-
-case_option = click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
-                           default=Path("."), show_default=True, callback=_resolve_case,
-                           help="The case folder (holding config/intake.toml).")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-
-
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
-
-
-def _progress(enabled: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=errors, transient=True,
-                    disable=not enabled or not errors.is_terminal)
-
-
-def _open(case_dir: Path, write: bool = True):
-    from .case import Case
-
-    return Case.open(case_dir, write=write)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

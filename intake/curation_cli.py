@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from .cli_common import console, open_case, print_json
 from .curation import (
     REPORTS,
     ROLES,
@@ -31,12 +32,6 @@ def register(cli: click.Group) -> None:
     cli.add_command(entry)
 
 
-def _shared():
-    from . import cli as main
-
-    return main
-
-
 def case_option(f):
     return click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
                         default=Path("."), show_default=True,
@@ -48,15 +43,15 @@ def json_option(f):
 
 
 def _open(case_dir: Path, write: bool = True):
-    return _shared()._open(case_dir, write=write)
+    return open_case(case_dir, write=write)
 
 
 def _echo(value: Any) -> None:
-    _shared()._print_json(value)
+    print_json(value)
 
 
 def _say(text: str) -> None:
-    _shared().console.print(text, markup=False)
+    console.print(text, markup=False)
 
 
 # --------------------------------------------------------------------------- persons

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from .cli import _print_json, _progress, case_option, cli, console, json_option
+from .cli import cli
+from .cli_common import case_option, console, json_option
+from .cli_common import print_json as _print_json
+from .cli_common import progress as _progress
 from .devices import place_of, where_copies_are
 from .errors import IntakeError, VerifyFailed
 from .i18n import N_, translator

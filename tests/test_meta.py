@@ -105,3 +105,16 @@ def test_every_replica_reason_has_words_in_both_languages(lang: str) -> None:
     untranslated = [f"{where}: {text}" for where, text in _replica_reasons()
                     if messages.translate(text, lang) == text]
     assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    """``from .checks import _good_meta`` is how the house got untidy: public names only."""
+    found = []
+    for path in sorted((ROOT / "intake").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(
+                    "intake")):
+                found += [f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name}"
+                          for alias in node.names
+                          if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert found == []

@@ -1,0 +1,53 @@
+"""What every command module shares: the consoles, --case and --json, JSON output, progress.
+
+Kept apart from ``cli.py`` (the commands) so that ``replica_cli`` and
+``curation_cli`` use public names, never the command module's private ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+console = Console(stderr=False, highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _resolve_case(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """The repository checkout points to the default case in the user's data folder."""
+    from .home import resolve_case_dir
+
+    case_dir, notes = resolve_case_dir(value)
+    for note in notes:
+        errors.print(note, markup=False)
+    return case_dir
+
+
+case_option = click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+                           default=Path("."), show_default=True, callback=_resolve_case,
+                           help="The case folder (holding config/intake.toml).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+
+
+def print_json(value: Any) -> None:
+    """An answer for scripts (--json): indented, sorted, UTF-8 as is."""
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def progress(enabled: bool) -> Progress:
+    """A progress bar on the terminal (never in a pipe or a log)."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=errors, transient=True,
+                    disable=not enabled or not errors.is_terminal)
+
+
+def open_case(case_dir: Path, write: bool = True):
+    """Open the case a command names (read-only when `write` is False)."""
+    from .case import Case
+
+    return Case.open(case_dir, write=write)

@@ -93,7 +93,7 @@ def _summarise(tasks: list, as_json: bool, language: str = "en") -> int:
 @click.option("--in-process", is_flag=True, hidden=True, help="Run plugins without a worker.")
 def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: bool) -> None:
     """Take the inbox once (or the given files and folders, left where they are)."""
-    from .pipeline import Pipeline
+    from .ingest import Pipeline
     from .runner import ingest_inbox, ingest_paths
 
     for p in paths:
@@ -119,7 +119,7 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
 @click.option("--no-chronology", is_flag=True, help="Do not rebuild the chronology after new items.")
 def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
     """Watch the inbox and take every file dropped into it (Ctrl+C to stop)."""
-    from .pipeline import Pipeline
+    from .ingest import Pipeline
     from .watcher import Watcher
 
     with _open(case_dir) as case, Pipeline(case) as pipeline:

@@ -20,10 +20,10 @@ from .case import Case
 from .config import load_config
 from .errors import CaseLockedError, IntakeError
 from .files import atomic_write
+from .ingest import Pipeline
 from .logentry import default_entry_id, entry_file_name, render_entry
 from .logtime import read_when
 from .messages import translate
-from .pipeline import Pipeline
 from .timeclaims import BadTimeClaim, resolve
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .case import Case
 from .inbox import is_settled, is_temporary, scan, settle_time
-from .pipeline import Pipeline, Task, first_ingested
+from .ingest import Pipeline, Task, first_ingested
 from .replica import copy_object, verified_copy, verified_meta
 
 

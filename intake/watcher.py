@@ -20,7 +20,7 @@ from watchdog.observers import Observer
 
 from .case import Case
 from .inbox import is_settled, is_temporary, scan, settle_time
-from .pipeline import Pipeline, Task, first_ingested
+from .ingest import Pipeline, Task, first_ingested
 from .runner import catch_up
 
 

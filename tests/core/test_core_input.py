@@ -124,7 +124,7 @@ def test_same_bytes_twice_is_one_item_with_two_receipts(case: Path) -> None:
 
 def test_file_changing_while_copied_is_not_stored_until_stable(case: Path) -> None:
     from intake.case import Case
-    from intake.pipeline import Pipeline, Task
+    from intake.ingest import Pipeline, Task
 
     path = drop(case, "growing.txt", b"first part\n")
     with Case.open(case) as c, Pipeline(c, sandbox=False) as pipeline:

@@ -33,7 +33,7 @@ class WatcherThread:
 
     def _main(self) -> None:
         from intake.case import Case
-        from intake.pipeline import Pipeline
+        from intake.ingest import Pipeline
         from intake.watcher import Watcher
 
         try:

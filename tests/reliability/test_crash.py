@@ -171,7 +171,7 @@ def _child(case: Path, crash_at: int | None, report: Path) -> None:
                 owner = getattr(owner, cls)
             setattr(owner, name, wrap(getattr(owner, name)))
         from intake.case import Case
-        from intake.pipeline import Pipeline
+        from intake.ingest import Pipeline
         from intake.runner import ingest_inbox
 
         with Case.open(case) as c, Pipeline(c, sandbox=False) as pipeline:
@@ -262,9 +262,9 @@ def test_kill_right_after_the_move_is_settled_on_restart(tmp_path: Path) -> None
                 os._exit(137)
 
             os.rename = rename
-            importlib.import_module("intake.pipeline")
+            importlib.import_module("intake.ingest")
             from intake.case import Case
-            from intake.pipeline import Pipeline
+            from intake.ingest import Pipeline
             from intake.runner import ingest_inbox
 
             with Case.open(template) as c, Pipeline(c, sandbox=False) as p:

@@ -131,10 +131,10 @@ def test_pdf_lists_at_most_the_exhibit_limit(tmp_path):
 
 def test_embedded_files_over_the_limit_are_named_in_status(tmp_path, monkeypatch):
     """Over MAX_DERIVED members of one zip: "not taken: N of M", first in status."""
-    from intake import pipeline
     from intake.case import Case
+    from intake.ingest import Pipeline, extraction
 
-    monkeypatch.setattr(pipeline, "MAX_DERIVED", 5)  # the real limit is 20,000
+    monkeypatch.setattr(extraction, "MAX_DERIVED", 5)  # the real limit is 20,000
     case_dir = tmp_path / "case"
     ok(run_intake("init", case_dir))
     export = tmp_path / "export.zip"
@@ -143,7 +143,7 @@ def test_embedded_files_over_the_limit_are_named_in_status(tmp_path, monkeypatch
                     "01/02/2024, 10:00 - Alex: hello\n01/02/2024, 10:01 - Alex: again\n")
         for i in range(8):
             zf.writestr(f"IMG-{i}.txt", f"member {i}\n")
-    with Case.open(case_dir) as case, pipeline.Pipeline(case, sandbox=False) as p:
+    with Case.open(case_dir) as case, Pipeline(case, sandbox=False) as p:
         task = p.process(export, from_inbox=False)
     assert task.outcome == "stored"
     s = status(case_dir)

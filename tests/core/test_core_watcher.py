@@ -79,6 +79,9 @@ def test_slow_copy_is_taken_once_complete(case: Path) -> None:
         assert started.wait(5)
         t.join(10)
         wait_for(lambda: ingested(case) == ["slow video.mp4"], 20, what="the slow file")
+        # the task is reported just after the move: wait for the report, not only the move
+        wait_for(lambda: [t for t in w.tasks if t.source == "inbox/slow video.mp4"], 10,
+                 what="the task reported")
         taken = [task for task in w.tasks if task.source == "inbox/slow video.mp4"]
     assert [task.outcome for task in taken] == ["settled"]
     assert taken[0].sha256 == sha256(final)

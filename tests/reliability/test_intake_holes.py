@@ -151,6 +151,7 @@ def test_the_watcher_takes_a_name_that_is_not_utf8_and_goes_on(tmp_path: Path) -
         wait_for(lambda: len(os.listdir(os.fsencode(case / "inbox" / "ingested"))) == 3, 20,
                  what="all three settled")
         assert w.alive
+        wait_for(lambda: len(w.tasks) >= 3, 10, what="the three tasks reported")
         outcomes = sorted((t.source, t.outcome) for t in w.tasks)
     assert outcomes == [("inbox/\\xe9-second.txt", "settled"), (f"inbox/{READABLE}", "settled"),
                         ("inbox/zz-third.txt", "settled")]
@@ -261,6 +262,8 @@ def test_the_watcher_takes_a_temporary_looking_name_once_unchanged(tmp_path: Pat
         time.sleep(0.8)
         assert ingested(case) == []  # not yet: it may still be written
         wait_for(lambda: ingested(case) == ["threat.tmp"], 20, what="threat.tmp taken")
+        # the task is reported just after the move: wait for the report, not only the move
+        wait_for(lambda: w.tasks, 10, what="the task reported")
         assert [t.outcome for t in w.tasks] == ["settled"]
 
 

@@ -188,6 +188,8 @@ def entry_identifiers(entry: Mapping[str, Any]) -> set[tuple[str, str]]:
 
 def match_persons(entry: Mapping[str, Any], persons: list[Mapping[str, Any]]) -> list[str]:
     """Ids of the persons whose identifiers the entry names."""
+    if not persons:
+        return []
     ids = entry_identifiers(entry)
     return [p["id"] for p in persons
             if any((i["kind"], i["value"]) in ids for i in p.get("identifiers") or ())]

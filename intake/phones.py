@@ -9,6 +9,8 @@ numbering plan; numbers without a country code are read as Belgian
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 DEFAULT_REGION = "BE"
@@ -17,7 +19,14 @@ DEFAULT_REGION = "BE"
 def e164(text: str | None, region: str = DEFAULT_REGION) -> str | None:
     """The number in E.164 (``+32468990123``), or None if `text` is not a phone number."""
     raw = (text or "").strip()
-    if not raw or not any(ch.isdigit() for ch in raw) or "@" in raw:
+    if not raw or "@" in raw:
+        return None
+    return _e164(raw, region)
+
+
+@functools.lru_cache(maxsize=65536)  # a backup names the same numbers again and again
+def _e164(raw: str, region: str) -> str | None:
+    if not any(ch.isdigit() for ch in raw):
         return None
     try:
         number = phonenumbers.parse(raw, region)

@@ -33,6 +33,7 @@ from ..types import DEFAULT_ZONE
 from .claims import (
     CLAIM_FIELDS,
     because,
+    best_claim,
     claim_preference,
     claims_disagree,
     micros,
@@ -151,7 +152,7 @@ def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
         ))
     for ev in out:
         if ev.claims:
-            ev.best = min(ev.claims, key=lambda c, k=ev.kind: claim_preference(k, c))
+            ev.best = best_claim(ev.kind, ev.claims)
     return out
 
 
@@ -206,7 +207,8 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
     group = sorted(group, key=lambda e: (e.exhibit, e.plugin, e.key, e.idx))
     first = group[0]
     claims = [c for ev in group for c in ev.claims]
-    claims.sort(key=lambda c: claim_preference(first.kind, c))
+    if len(claims) > 1:
+        claims.sort(key=lambda c: claim_preference(first.kind, c))
     flags = [f for ev in group for f in ev.flags]
     disagree = False
     entry: dict[str, Any] = {"kind": first.kind}

@@ -6,7 +6,6 @@ claims that disagree; docs/chronology.md says the same for people."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -79,8 +78,17 @@ def claim_preference(kind: str, claim: Mapping[str, Any]) -> tuple:
         micros(parse_instant(claim["utc"])),
         claim["local"],
         claim["offset"],
-        json.dumps(claim, sort_keys=True, ensure_ascii=False, default=str),
+        # the rest of the claim, so that the order is total without serialising it
+        claim["meaning"], claim["zone"], claim["confidence"], claim["granularity"],
+        claim["note"], tuple(claim["flags"]), claim.get("plugin_version", ""),
     )
+
+
+def best_claim(kind: str, claims: list[dict]) -> dict:
+    """The chosen claim of an event (`claim_preference`); most events have one."""
+    if len(claims) == 1:
+        return claims[0]
+    return min(claims, key=lambda c: claim_preference(kind, c))
 
 
 def claims_disagree(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

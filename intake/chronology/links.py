@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from .claims import claim_preference
+from .claims import best_claim
 from .values import as_strings, as_text
 
 #: Perceptual hashes at most this many bits apart are the same picture. Chosen
@@ -80,7 +80,7 @@ def message_times(events: list[Any], by_sha: Mapping[str, Mapping[str, Any]]) ->
                         + (f"; {best['note']}" if best["note"] else ""),
             })
         if found:
-            ev.best = min(ev.claims, key=lambda c, k=ev.kind: claim_preference(k, c))
+            ev.best = best_claim(ev.kind, ev.claims)
 
 
 def base_name(name: str) -> str:

@@ -272,3 +272,19 @@ def test_every_kind_flag_source_and_message_of_the_case_has_words(reports):
             assert all(f in L.FLAGS for f in e["flags"]), e["flags"]
             assert all(L.has_source(c["source"]) for c in e["claims"]), e["claims"]
             assert e["message"] and t.has(e["message"]), e["message"]
+
+
+def test_chronology_bytes_equal_the_reference_jcs_writer(reports):
+    """The fast encoder (orjson) wrote exactly what the plain RFC 8785 writer writes,
+    for the document and for every entry whose hash is in the chain."""
+    from intake.chronology.build import entry_hash
+    from intake.chronology.canonical import _slow, sha256_hex
+
+    data = (reports["nl"] / "chronology.json").read_bytes()
+    doc = json.loads(data)
+    assert data == _slow(doc)
+    entries = doc["entries"] + doc["undated"]
+    assert len(entries) >= 20
+    for e in entries:
+        without = {k: v for k, v in e.items() if k != "entry_hash"}
+        assert e["entry_hash"] == entry_hash(e) == sha256_hex(_slow(without))

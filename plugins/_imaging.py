@@ -41,6 +41,8 @@ except Exception:  # pragma: no cover - depends on the installed wheel
 
 from intake import TimeClaim
 
+from . import _iptc as iptc
+from . import _jpeg as jpeg
 from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests)
     _EXIF_DT,
     _ISO_DT,
@@ -123,6 +125,7 @@ class ImageMeta:
     height: int | None = None
     image_format: str = ""
     user_comment: str = ""  # EXIF UserComment as Pillow reads it
+    iptc: list[TimeClaim] = field(default_factory=list)  # IPTC-IIM creation times (_iptc)
     warnings: list[str] = field(default_factory=list)
     opened: bool = False
 
@@ -268,24 +271,9 @@ def _jpeg_exif(data: bytes) -> bytes | None:
     Read here rather than left to exifread, which stops at an XMP APP1 that
     comes before the EXIF one.
     """
-    pos, end = 2, len(data)
-    while pos + 4 <= end and data[pos] == 0xFF:
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        if marker in (0xDA, 0xD9):
-            break
-        length = int.from_bytes(data[pos + 2:pos + 4], "big")
-        if length < 2:
-            break
-        body = data[pos + 4:pos + 2 + length]
+    for marker, body in jpeg.segments(data):
         if marker == 0xE1 and body[:6] == b"Exif\x00\x00":
             return body[6:]
-        pos += 2 + length
     return None
 
 
@@ -388,6 +376,7 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
         if data[:3] == b"\xff\xd8\xff":
             damage = _jpeg_damage(data)
             blob = _jpeg_exif(data) or data
+            meta.iptc = iptc.iptc_claims(data, meta.warnings)
         elif data[4:8] == b"ftyp":
             damage = _heif_damage(data)
         meta.exif, problem = _read_exif(blob)
@@ -682,6 +671,7 @@ def all_claims(meta: ImageMeta) -> list[TimeClaim]:
                 note=f"no offset in the file; {offset} derived from the GPS UTC time "
                      f"{gps.local} (camera time minus GPS time, rounded to 15 minutes)")
         claims.append(gps)
+    claims += meta.iptc
     claims += xmp_claims(meta)
     claims += png_claims(meta)
     return claims

@@ -331,6 +331,11 @@ SOURCES: dict[str, str] = {
     "EXIF CreateDate": "when the picture was digitised, per the camera (EXIF DateTimeDigitized)",
     "EXIF ModifyDate": "when the picture file was last changed (EXIF DateTime)",
     "EXIF GPS date and time (UTC)": "satellite time of the camera's GPS (EXIF GPS, UTC)",
+    "IPTC DateCreated + TimeCreated": "when the picture was taken, per the photographer's "
+                                      "software (IPTC DateCreated, TimeCreated)",
+    "IPTC DigitalCreationDate + DigitalCreationTime": "when the picture was digitised "
+                                                      "(IPTC DigitalCreationDate, "
+                                                      "DigitalCreationTime)",
     "XMP exif:DateTimeOriginal": "when the picture was taken (XMP exif:DateTimeOriginal)",
     "XMP exif:DateTimeDigitized": "when the picture was digitised (XMP exif:DateTimeDigitized)",
     "XMP xmp:CreateDate": "when the file was created (XMP xmp:CreateDate)",

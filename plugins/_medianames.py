@@ -28,6 +28,20 @@ KINDS = {"IMG": "photo", "VID": "video", "AUD": "audio", "PTT": "voice note", "D
          "GIF": "animation", "STICKER": "sticker", "DOCUMENT": "document"}
 
 
+#: Names phones' camera and recorder apps give (Android camera ``IMG_20241005_143012.jpg``,
+#: ``VID_…``, Pixel ``PXL_20241005_143012345.mp4``, Samsung ``20241005_143012.mp4``, recorders
+#: ``Recording_20241005_143012.m4a``, iOS Voice Memos in a backup ``20241005 143012-1A2B3C4D.m4a``).
+_DEVICE = re.compile(
+    r"^(?:(?P<prefix>IMG|VID|PXL|MVIMG|PANO|BURST\d*|AUD|REC|Recording|Voice|Sound"
+    r"|Audio)[_ -]?)?(?P<y>(?:19|20)\d{2})(?P<mo>\d{2})(?P<d>\d{2})[_ -]"
+    r"(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})(?!\d{4})", re.IGNORECASE)
+#: Samsung's call recorder: ``Call recording Kevin_241005_143012.m4a`` (two-digit year).
+_CALL = re.compile(r"^Call recording (?P<who>.+?)_(?P<yy>\d{2})(?P<mo>\d{2})(?P<d>\d{2})_"
+                   r"(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})\b", re.IGNORECASE)
+_AUDIO_PREFIXES = {"aud", "rec", "recording", "voice", "sound", "audio"}
+AUDIO_SUFFIXES = (".m4a", ".opus", ".ogg", ".mp3", ".aac", ".wav", ".amr", ".3ga", ".flac")
+
+
 def base_name(name: str) -> str:
     return re.split(r"[/\\]", name)[-1].strip()
 
@@ -63,3 +77,32 @@ def name_claim(name: str) -> TimeClaim | None:
                          note=f"as written in the name {m.group(0)!r}: the message's wall "
                               "time on the phone; no zone")
     return None
+
+
+def device_claim(name: str) -> TimeClaim | None:
+    """The wall time a camera or recorder app wrote into the file's name, or None.
+
+    Medium confidence, no zone: the app names the file from the phone's clock
+    when it starts recording; a time inside the file, when there is one, is
+    preferred. A copy keeps the name, so this is never a copy time.
+    """
+    base = base_name(name)
+    m = _DEVICE.match(base)
+    year = m and int(m.group("y"))
+    audio = bool(m and ((m.group("prefix") or "").lower() in _AUDIO_PREFIXES
+                        or base.lower().endswith(AUDIO_SUFFIXES)))
+    if m is None:
+        m = _CALL.match(base)
+        year = m and 2000 + int(m.group("yy"))
+        audio = True
+    if m is None:
+        return None
+    try:
+        moment = datetime(year, *(int(m.group(k)) for k in ("mo", "d", "h", "mi", "s")))
+    except ValueError:
+        return None
+    return TimeClaim(local=moment.isoformat(), source="camera or recorder file name",
+                     meaning="recorded" if audio else "taken", granularity="second",
+                     confidence="medium",
+                     note=f"as written in the name {m.group(0)!r} by the phone's camera or "
+                          "recorder app when it started; no zone")

@@ -124,7 +124,7 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     claims, facts, problem = read_media(item.path)
     video = item.mime.startswith("video/")
     named = medianames.media_kind(item.name)
-    name_claim = medianames.name_claim(item.name)
+    name_claim = medianames.name_claim(item.name) or medianames.device_claim(item.name)
     if name_claim:
         claims.append(name_claim)
     voice = named == "voice note" or (not video and item.mime == "audio/ogg"

@@ -41,7 +41,7 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     if not imaging.is_image(item.mime):
         return None
     claims, facts, warnings = read_photo(item)
-    name_claim = medianames.name_claim(item.name)
+    name_claim = medianames.name_claim(item.name) or medianames.device_claim(item.name)
     if name_claim:
         claims.append(name_claim)
     camera = imaging.camera_label(facts)

@@ -359,6 +359,8 @@ SOURCES: dict[str, str] = {
     "PDF Info CreationDate": "when the PDF was created (Info CreationDate)",
     "PDF Info ModDate": "when the PDF was last changed (Info ModDate)",
     "WhatsApp media file name": "the day in the WhatsApp media file's name",
+    "camera or recorder file name": "the time the phone's camera or recorder app wrote "
+                                    "into the file's name",
     "WhatsApp (iPhone) media file name": "the time in the WhatsApp (iPhone) media file's name",
     "MP4 movie header (mvhd creation time)": "when the recording was written, per its "
                                              "container (MP4 mvhd, UTC)",

@@ -257,3 +257,34 @@ def test_the_threshold_separates_copies_from_lookalike_screenshots():
     assert row["distinct_linked"] == 0
     nearest = min(d for *_, d in result["distinct"])
     assert nearest > 2 * PHASH_MAX_DISTANCE, nearest
+
+
+def test_camera_and_recorder_names_give_their_time_and_never_a_copy_time(tmp_path):
+    """Issue 14, points 3 and 4: phones name recordings after the clock when they start."""
+    case = new_case(tmp_path / "case")
+    inbox = case / "inbox"
+    (inbox / "Recording_20241005_211430.m4a").write_bytes(fx.mp4(None, seconds=31))
+    (inbox / "Call recording Kevin_241006_081502.m4a").write_bytes(fx.mp4(None, seconds=95))
+    (inbox / "20241007 223001-1A2B3C4D.m4a").write_bytes(fx.mp4(None, seconds=7))
+    (inbox / "VID_20241008_070512.mp4").write_bytes(fx.mp4(None, video=True, brand=b"isom"))
+    (inbox / "IMG_20241009_183000.jpg").write_bytes(jpeg(picture(3)))
+    (inbox / "20241010_120000.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    intake(case, "ingest", "--in-process")
+    doc = chronology(case)
+    want = {
+        "Recording_20241005_211430.m4a": ("2024-10-05T21:14:30+02:00", "recorded"),
+        "Call recording Kevin_241006_081502.m4a": ("2024-10-06T08:15:02+02:00", "recorded"),
+        "20241007 223001-1A2B3C4D.m4a": ("2024-10-07T22:30:01+02:00", "recorded"),
+        "VID_20241008_070512.mp4": ("2024-10-08T07:05:12+02:00", "taken"),
+        "IMG_20241009_183000.jpg": ("2024-10-09T18:30:00+02:00", "taken"),
+    }
+    for name, (local, meaning) in want.items():
+        entry = by_name(doc, name)
+        c = chosen(entry)
+        assert (entry["local"], c["meaning"], c["source"]) == (
+            local, meaning, "camera or recorder file name"), name
+        assert (c["confidence"], c["zone"]) == ("medium", "assumed"), name
+        assert "low-confidence-time" not in entry["flags"], name
+    # a document named like a recording is not given a recording time
+    pdf = by_name(doc, "20241010_120000.pdf")
+    assert all(c["source"] != "camera or recorder file name" for c in pdf["claims"])

@@ -40,6 +40,8 @@ REASONS: tuple[str, ...] = (
     "mutagen does not know)",
     "kept, not read: the text of an office document is not read yet; open it (only its "
     "properties are read: created, modified, author)",
+    "the movie header (mvhd) holds local time, not UTC as the MP4 standard says; the time "
+    "in Apple's creation date is used",
     'the file disappeared before it could be read',
     'the file cannot be looked at ({x})',
     'this is a shortcut (symbolic link) to another file; shortcuts are not followed: drop the file itself',

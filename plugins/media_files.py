@@ -21,6 +21,7 @@ from intake import N_, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 from . import _imaging as imaging
 from . import _medianames as medianames
+from . import _quicktime as quicktime
 
 __version__ = "0.1.0"
 
@@ -82,9 +83,32 @@ def _tag_dates(tags) -> list[tuple[str, str]]:
     return found
 
 
-def read_media(path: Path) -> tuple[list[TimeClaim], dict, str]:
-    """(claims, facts, problem) of an audio or video file."""
+def _apple_claim(path: Path, video: bool) -> TimeClaim | None:
+    """iPhone's ``com.apple.quicktime.creationdate``: the start, local, with its offset."""
+    text = quicktime.creation_date(path)
+    parsed = imaging.parse_iso(text) if text else None
+    if not parsed:
+        return None
+    local, offset, granularity = parsed
+    return TimeClaim(local=local, offset=offset,
+                     source="QuickTime com.apple.quicktime.creationdate", meaning="taken" if video else "recorded", granularity=granularity,
+                     confidence="high", note=f"as written: {text}")
+
+
+def _local_in_utc_field(mvhd: datetime, apple: TimeClaim) -> bool:
+    """True when the movie header holds the wall time of Apple's date (a device bug)."""
+    if not apple.offset or apple.offset in ("Z", "+00:00", "-00:00"):
+        return False
+    wall = datetime.fromisoformat(apple.local[:19]).replace(tzinfo=UTC)
+    return abs((mvhd - wall).total_seconds()) < 60
+
+
+def read_media(path: Path, video: bool = False,
+               problems: list[str] | None = None) -> tuple[list[TimeClaim], dict, str]:
+    """(claims, facts, problem) of an audio or video file; `problems` gets warnings."""
     import mutagen
+
+    problems = [] if problems is None else problems
 
     try:
         media = mutagen.File(path)
@@ -98,13 +122,23 @@ def read_media(path: Path) -> tuple[list[TimeClaim], dict, str]:
         facts["duration_seconds"] = int(round(length))
         facts["duration_ms"] = int(round(length * 1000))
     claims: list[TimeClaim] = []
-    created = _mvhd_created(path) if facts["container"] in ("MP4", "EasyMP4") else None
+    mp4 = facts["container"] in ("MP4", "EasyMP4")
+    created = _mvhd_created(path) if mp4 else None
+    apple = _apple_claim(path, video) if mp4 else None
+    if apple:
+        claims.append(apple)
     if created:
+        confidence, note = "medium", ("when the recording was written, in UTC by the MP4 "
+                                      "standard (some devices write local time here)")
+        if apple and _local_in_utc_field(created, apple):
+            confidence, note = "low", ("this device wrote its local time into the movie "
+                                       "header, which should hold UTC: the header is off by "
+                                       f"the offset {apple.offset}")
+            problems.append("the movie header (mvhd) holds local time, not UTC as the MP4 "
+                            "standard says; the time in Apple's creation date is used")
         claims.append(TimeClaim(local=created.replace(tzinfo=None).isoformat(), offset="Z",
                                 zone="utc", source="MP4 movie header (mvhd creation time)",
-                                meaning="created", confidence="medium",
-                                note="when the recording was written, in UTC by the MP4 "
-                                     "standard (some devices write local time here)"))
+                                meaning="created", confidence=confidence, note=note))
     for key, text in _tag_dates(media.tags):
         parsed = imaging.parse_iso(text.replace(" ", "T", 1) if len(text) > 10 else text)
         if parsed:
@@ -121,8 +155,9 @@ def read_media(path: Path) -> tuple[list[TimeClaim], dict, str]:
 def intake_extract(item: ItemView, case) -> Extraction | None:
     if not _is_media(item.mime):
         return None
-    claims, facts, problem = read_media(item.path)
     video = item.mime.startswith("video/")
+    problems: list[str] = []
+    claims, facts, problem = read_media(item.path, video, problems)
     named = medianames.media_kind(item.name)
     name_claim = medianames.name_claim(item.name) or medianames.device_claim(item.name)
     if name_claim:
@@ -132,7 +167,7 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     kind = "video" if video else "audio"
     facts["voice_note"] = voice
     facts["mime"] = item.mime
-    warnings = [problem or (NOT_READ_VIDEO if video else NOT_READ_AUDIO)]
+    warnings = [problem or (NOT_READ_VIDEO if video else NOT_READ_AUDIO), *problems]
     flags: tuple[str, ...] = ()
     if not claims:
         claims = imaging.fs_claims(dict(item.fs_times))

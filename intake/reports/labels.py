@@ -362,6 +362,9 @@ SOURCES: dict[str, str] = {
     "camera or recorder file name": "the time the phone's camera or recorder app wrote "
                                     "into the file's name",
     "WhatsApp (iPhone) media file name": "the time in the WhatsApp (iPhone) media file's name",
+    "QuickTime com.apple.quicktime.creationdate": "when the recording started, per the "
+                                                  "iPhone (QuickTime creationdate, with "
+                                                  "its offset)",
     "MP4 movie header (mvhd creation time)": "when the recording was written, per its "
                                              "container (MP4 mvhd, UTC)",
     "docProps/core.xml dcterms:created": "when the document was created, per its properties "

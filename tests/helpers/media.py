@@ -14,9 +14,21 @@ def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
+def apple_meta(creationdate: str) -> bytes:
+    """A QuickTime ``meta`` box (no version field) with Apple's creation date key."""
+    key = b"com.apple.quicktime.creationdate"
+    hdlr = _box(b"hdlr", b"\0" * 8 + b"mdta" + b"\0" * 13)
+    keys = _box(b"keys", struct.pack(">II", 0, 1) + _box(b"mdta", key))
+    value = creationdate.encode()
+    data = _box(b"data", struct.pack(">II", 1, 0) + value)
+    ilst = _box(b"ilst", struct.pack(">I", 8 + len(data)) + struct.pack(">I", 1) + data)
+    return _box(b"meta", hdlr + keys + ilst)
+
+
 def mp4(created: datetime | None, *, video: bool = False, brand: bytes = b"M4A ",
-        seconds: int = 12) -> bytes:
-    """An MP4 with one sound (or video) track and mvhd creation time (UTC)."""
+        seconds: int = 12, apple_created: str | None = None) -> bytes:
+    """An MP4 with one sound (or video) track and mvhd creation time (UTC); with
+    `apple_created`, an iPhone's ``com.apple.quicktime.creationdate`` too."""
     stamp = int((created - MAC_EPOCH).total_seconds()) if created else 0
     mvhd = _box(b"mvhd", struct.pack(">B3xIIII", 0, stamp, stamp, 1000, seconds * 1000)
                 + struct.pack(">I", 0x00010000) + struct.pack(">H", 0x0100) + b"\0" * 10
@@ -28,7 +40,8 @@ def mp4(created: datetime | None, *, video: bool = False, brand: bytes = b"M4A "
     hdlr = _box(b"hdlr", struct.pack(">B3xI", 0, 0) + handler + b"\0" * 12 + b"x\0")
     trak = _box(b"trak", _box(b"mdia", mdhd + hdlr))
     ftyp = _box(b"ftyp", brand + struct.pack(">I", 0) + brand + b"isom")
-    return ftyp + _box(b"moov", mvhd + trak) + _box(b"mdat", b"\0" * 64)
+    meta = apple_meta(apple_created) if apple_created else b""
+    return ftyp + _box(b"moov", mvhd + trak + meta) + _box(b"mdat", b"\0" * 64)
 
 
 def ogg_opus(tags: dict[str, str] | None = None) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -288,3 +289,36 @@ def test_camera_and_recorder_names_give_their_time_and_never_a_copy_time(tmp_pat
     # a document named like a recording is not given a recording time
     pdf = by_name(doc, "20241010_120000.pdf")
     assert all(c["source"] != "camera or recorder file name" for c in pdf["claims"])
+
+
+def test_an_iphone_video_takes_apples_creation_date_with_its_offset(tmp_path):
+    """Issue 14, point 3: ``com.apple.quicktime.creationdate`` beats the UTC movie header,
+    and a header that holds local time (a device bug) is said and not trusted."""
+    case = new_case(tmp_path / "case")
+    start = datetime(2024, 10, 5, 19, 14, 30, tzinfo=UTC)
+    good = fx.mp4(start, video=True, brand=b"qt  ", apple_created="2024-10-05T21:14:30+0200")
+    buggy = fx.mp4(start.replace(hour=21), video=True, brand=b"qt  ", seconds=20,
+                   apple_created="2024-10-05T21:14:30+0200")
+    (case / "inbox" / "IMG_0042.MOV").write_bytes(good)
+    (case / "inbox" / "clip.mp4").write_bytes(buggy)
+    intake(case, "ingest", "--in-process")
+    doc = chronology(case)
+    for name in ("IMG_0042.MOV", "clip.mp4"):
+        entry = by_name(doc, name)
+        c = chosen(entry)
+        assert (c["source"], c["local"], c["offset"], c["meaning"]) == (
+            "QuickTime com.apple.quicktime.creationdate", "2024-10-05T21:14:30", "+02:00",
+            "taken"), name
+        assert entry["instant"] == "2024-10-05T19:14:30Z"
+        mvhd = next(x for x in entry["claims"] if x["source"].startswith("MP4 movie header"))
+        assert mvhd["confidence"] == ("medium" if name == "IMG_0042.MOV" else "low")
+    status = json.loads(intake(case, "status", "--json").stdout)
+    said = json.dumps(status)
+    assert "holds local time, not UTC" in said
+    if shutil.which("exiftool"):  # the fixture is what ExifTool reads as an iPhone's video
+        path = case / "inbox" / "ingested" / "IMG_0042.MOV"
+        tags = json.loads(subprocess.run(["exiftool", "-time:all", "-G1", "-a", "-s", "-json",
+                                          str(path)], capture_output=True, text=True,
+                                         check=True).stdout)[0]
+        assert tags["Keys:CreationDate"] == "2024:10:05 21:14:30+02:00"
+        assert tags["QuickTime:CreateDate"] == "2024:10:05 19:14:30"

@@ -441,6 +441,11 @@ def exif_claims(meta: ImageMeta) -> list[TimeClaim]:
     claims: list[TimeClaim] = []
     for tag, sub_tag, off_tag, source, meaning, confidence in EXIF_TIMES:
         raw = _tag_text(meta.exif, tag)
+        in_ifd0 = False
+        if not raw and tag not in meta.exif and tag.startswith("EXIF "):
+            # some cameras of the 1990s wrote their capture time in IFD0 (ExifTool reads it)
+            tag, sub_tag = tag.replace("EXIF ", "Image "), sub_tag.replace("EXIF ", "Image ")
+            raw, in_ifd0 = _tag_text(meta.exif, tag), True
         if not raw and tag not in meta.exif:
             continue
         local = parse_exif_datetime(raw)
@@ -459,6 +464,9 @@ def exif_claims(meta: ImageMeta) -> list[TimeClaim]:
         offset = norm_offset(_tag_text(meta.exif, off_tag))
         flags: tuple[str, ...] = ()
         note = f"offset from {off_tag.split()[-1]}" if offset else ""
+        if in_ifd0:
+            note = "; ".join(n for n in (note, "written in IFD0, where some old cameras put it")
+                             if n)
         if is_placeholder(local):
             flags = ("placeholder",)
             confidence = "low"

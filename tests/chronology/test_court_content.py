@@ -277,8 +277,8 @@ def test_every_kind_flag_source_and_message_of_the_case_has_words(reports):
 def test_chronology_bytes_equal_the_reference_jcs_writer(reports):
     """The fast encoder (orjson) wrote exactly what the plain RFC 8785 writer writes,
     for the document and for every entry whose hash is in the chain."""
-    from intake.chronology.hashing import entry_hash
     from intake.chronology.canonical import _slow, sha256_hex
+    from intake.chronology.hashing import entry_hash
 
     data = (reports["nl"] / "chronology.json").read_bytes()
     doc = json.loads(data)

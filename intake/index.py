@@ -294,11 +294,17 @@ class _Tx:
 TIMELINE_SCHEMA = """
 CREATE TABLE timeline (
     pos INTEGER PRIMARY KEY, id TEXT NOT NULL, day TEXT, kind TEXT, persons TEXT,
-    tags TEXT, star INTEGER, police TEXT, ombudsman TEXT, flags TEXT, entry TEXT NOT NULL);
-CREATE INDEX timeline_id ON timeline(id);
-CREATE INDEX timeline_day ON timeline(day);
+    tags TEXT, star INTEGER, police TEXT, ombudsman TEXT, flags TEXT);
+CREATE TABLE timeline_entry (pos INTEGER PRIMARY KEY, entry TEXT NOT NULL);
 CREATE VIRTUAL TABLE timeline_text USING fts5(
     body, content='', tokenize='unicode61 remove_diacritics 2');
+"""
+#: Made once the rows are in (faster than keeping them up to date row by row).
+TIMELINE_INDEXES = """
+CREATE INDEX timeline_id ON timeline(id);
+CREATE INDEX timeline_day ON timeline(day);
+CREATE INDEX timeline_kind ON timeline(kind);
+CREATE INDEX timeline_star ON timeline(star) WHERE star = 1;
 """
 #: What the timeline can be filtered by (intake serve's Timeline page).
 TIMELINE_FILTERS = ("from", "to", "kind", "person", "tag", "starred", "police", "ombudsman",
@@ -316,6 +322,8 @@ class Timeline:
     def __init__(self) -> None:
         self.db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self.db.executescript(TIMELINE_SCHEMA)
+        self._choices: dict[str, list[str]] = {"kinds": [], "tags": [], "persons": [],
+                                               "flags": []}
 
     def fill(self, entries: Iterator[dict[str, Any]] | list[dict[str, Any]],
              texts: Any = None) -> int:
@@ -325,15 +333,20 @@ class Timeline:
         for n, e in enumerate(entries, start=1):
             c = e.get("curation") or {}
             self.db.execute(
-                "INSERT INTO timeline VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO timeline VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (n, e.get("id", ""), (e.get("local") or "")[:10] or None, e.get("kind", ""),
                  _words(e.get("persons")), _words(c.get("tags")), int(bool(c.get("star"))),
-                 c.get("police", ""), c.get("ombudsman", ""), _words(e.get("flags")),
-                 json.dumps(e, ensure_ascii=False)))
+                 c.get("police", ""), c.get("ombudsman", ""), _words(e.get("flags"))))
+            self.db.execute("INSERT INTO timeline_entry VALUES (?,?)",
+                            (n, json.dumps(e, ensure_ascii=False)))
             body = texts(e) if texts else ""
             if body:
                 self.db.execute("INSERT INTO timeline_text(rowid, body) VALUES (?,?)", (n, body))
+        for statement in TIMELINE_INDEXES.strip().split(";"):
+            if statement.strip():
+                self.db.execute(statement)
         self.db.execute("COMMIT")
+        self._choices = self._find_choices()
         return n
 
     def page(self, filters: dict[str, Any], offset: int = 0,
@@ -341,21 +354,27 @@ class Timeline:
         """(how many entries match, the entries of one page) in chronology order."""
         where, args = _timeline_where(filters)
         total = self.db.execute(f"SELECT COUNT(*) FROM timeline {where}", args).fetchone()[0]
-        rows = self.db.execute(f"SELECT entry FROM timeline {where} ORDER BY pos LIMIT ? OFFSET ?",
-                               (*args, limit, offset))
+        rows = self.db.execute(
+            f"SELECT e.entry FROM timeline_entry e WHERE e.pos IN (SELECT pos FROM timeline "
+            f"{where} ORDER BY pos LIMIT ? OFFSET ?) ORDER BY e.pos", (*args, limit, offset))
         return total, [json.loads(r[0]) for r in rows]
 
     def entry(self, entry_id: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT entry FROM timeline WHERE id=?", (entry_id,)).fetchone()
+        row = self.db.execute("SELECT entry FROM timeline_entry WHERE pos = "
+                              "(SELECT pos FROM timeline WHERE id=?)", (entry_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def entry_at(self, number: int) -> dict[str, Any] | None:
         """The entry with this number in the chronology the timeline was filled from."""
-        row = self.db.execute("SELECT entry FROM timeline WHERE pos=?", (number,)).fetchone()
+        row = self.db.execute("SELECT entry FROM timeline_entry WHERE pos=?",
+                              (number,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def choices(self) -> dict[str, list[str]]:
         """The kinds, tags, persons and flags that occur, for the filter menus."""
+        return self._choices
+
+    def _find_choices(self) -> dict[str, list[str]]:
         kinds = [r[0] for r in self.db.execute("SELECT DISTINCT kind FROM timeline ORDER BY kind")]
         out: dict[str, set[str]] = {"tags": set(), "persons": set(), "flags": set()}
         for col, key in (("tags", "tags"), ("persons", "persons"), ("flags", "flags")):

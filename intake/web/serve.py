@@ -73,7 +73,9 @@ def run(case_dir: Path, *, port: int = 0, host: str = LOOPBACK, browser: bool = 
     if browser:
         threading.Timer(0.5, webbrowser.open, args=(gate.url(),)).start()
     try:
-        server.run(sockets=[sock])  # Ctrl+C: uvicorn stops cleanly and returns
+        server.run(sockets=[sock])  # Ctrl+C: uvicorn finishes the open requests first
+    except KeyboardInterrupt:
+        pass  # uvicorn hands the Ctrl+C back once it has stopped: a clean stop
     finally:
         if watcher is not None:
             watcher.stop()

@@ -7,10 +7,15 @@ code and stored by the real CLI (module-scoped: built once).
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import time
 import warnings
 from pathlib import Path
 
+import httpx
 import pytest
 
 with warnings.catch_warnings():
@@ -20,7 +25,7 @@ with warnings.catch_warnings():
 from intake.web.app import create_app
 from intake.web.safety import CSP, Gate, safe_name
 
-from .web_case import intake, make_case
+from .web_case import INTAKE, intake, make_case
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -122,7 +127,7 @@ def test_csp_without_outside_sources_and_no_store_on_every_page(client, case):
         assert r.status_code == 200, path
         assert r.headers["content-security-policy"] == CSP, path
         assert r.headers["cache-control"] == "no-store", path
-        assert r.headers["referrer-policy"] == "no-referrer"
+        assert r.headers["referrer-policy"] == "same-origin"  # never to another site
     assert "http" not in CSP and "*" not in CSP and "default-src 'none'" in CSP
     for path in (*PAGES, entry):  # nothing is fetched from outside: no CDN, no font
         html = c.get(path).text
@@ -185,6 +190,12 @@ def test_names_are_never_paths(client, case, tmp_path):
     stored = {p.name: p.read_bytes() for p in (case / "inbox").rglob("*") if p.is_file()}
     assert stored["escaped.txt"] == body  # exactly as sent
     assert stored["notes.txt"] == b"same name\n" and stored["notes (2).txt"] == b"other bytes\n"
+    tickets = [f["ticket"] for f in r.json()["files"]]  # stored at once (no watcher here)
+    progress = c.post("/add/progress", json={"tickets": tickets},
+                      headers={"X-CSRF-Token": csrf}).json()["files"]
+    assert [p["state"] for p in progress] == ["done"] * 3
+    assert progress[0]["words"] == "Stored safely in 2 places."
+    assert (case / "inbox" / "ingested" / "escaped.txt").read_bytes() == body
 
 
 # ----------------------------------------------------------------- the pages
@@ -281,3 +292,30 @@ def test_reports_build_download_and_root_hash(client, case):
     assert files["chronology.pdf"].content.startswith(b"%PDF")
     assert json.loads(files["chronology.json"].content)["root_hash"] == root
     assert "intake verify --chronology chronology.json" in html
+
+
+def test_serve_prints_one_link_opens_the_browser_and_stops_on_ctrl_c(tmp_path, case):
+    """The real command: 127.0.0.1, a port of its own, the link handed to the browser."""
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf %s "$1" > {opened}\n')
+    browser.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(browser)}
+    proc = subprocess.Popen([str(INTAKE), "--case", str(case), "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        url = proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", url), url
+        deadline = time.monotonic() + 20
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text() == url
+        with httpx.Client() as web:
+            assert web.get(url.split("?")[0]).status_code == 403  # no token, no page
+            r = web.get(url, follow_redirects=True)
+            assert r.status_code == 200 and "<title>intake – Case</title>" in r.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.strip().endswith("Stopped.") and "Traceback" not in err

@@ -25,6 +25,7 @@ from ..errors import CaseLockedError, IntakeError
 from ..index import Timeline
 from ..reporting import build_doc
 
+#: Said when another program holds the case (a reason: translated by intake.messages).
 LOCKED = ("another intake program (the watcher?) is working on this case, so this cannot "
           "be saved from here; stop it, or start 'intake serve --watch' instead of both")
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..errors import IntakeError
 from ..index import receipt_for
-from ..logbook_cli import add_entry, check_when
+from ..logbook_cli import add_entry, when_problem
 from ..messages import translate
 from ..reports.entryview import ambiguous_offsets
 from ..reports.labels import category_name
@@ -55,7 +55,9 @@ def _when(values: dict, zone: str) -> tuple[str, bool]:
     """
     when = f"{values.get('date', '')} {values.get('time', '')}".strip()
     today = datetime.now(ZoneInfo(zone)).date()
-    ambiguous = bool(check_when(when, zone, today))
+    problem, ambiguous = when_problem(when, zone, today)
+    if problem:  # in words, without the CLI's option names
+        raise IntakeError(problem)
     if not ambiguous:
         return when, False
     both = ambiguous_offsets(f"{values.get('date')}T{values.get('time')}", zone)

@@ -15,6 +15,7 @@ from ..errors import IntakeError
 from ..i18n import N_, translator
 from ..messages import translate
 from ..reporting import make_reports, report_formats
+from .access import LOCKED
 from .app import access, back, lang, render
 
 #: The order formats are offered in (any a plugin adds follow).
@@ -63,7 +64,7 @@ def _build(request: Request, form) -> str:
     try:
         paths = a.write(make)
     except IntakeError as exc:
-        if "working on this case" not in str(exc):
+        if str(exc) != LOCKED:
             raise
         with a.read() as case:  # beside a watcher: built read-only, as the CLI does
             paths = make(case)

@@ -319,3 +319,22 @@ def test_serve_prints_one_link_opens_the_browser_and_stops_on_ctrl_c(tmp_path, c
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out.strip().endswith("Stopped.") and "Traceback" not in err
+
+
+def test_beside_a_watcher_in_another_program(client, case):
+    """Pages read the case read-only beside `intake watch`; a change says plainly why not."""
+    c, csrf = client
+    watch = subprocess.Popen([str(INTAKE), "--case", str(case), "watch", "--no-chronology"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "Watching" in watch.stdout.readline()
+        assert c.get("/").status_code == 200
+        tl = c.get("/timeline").text
+        entry = re.search(r'href="/entry/(e-[0-9a-f]+)"', tl).group(1)
+        html = c.post(f"/entry/{entry}", data={"csrf": csrf, "action": "star"}).text
+        assert "another intake program (the watcher?) is working on this case" in html
+        shown = json.loads(intake(case, "entry", "show", entry, "--json").stdout)
+        assert shown["curation"]["star"] is False  # nothing was kept
+    finally:
+        watch.send_signal(signal.SIGINT)
+        watch.communicate(timeout=30)

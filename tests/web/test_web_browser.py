@@ -196,6 +196,19 @@ def test_the_adviser_scenario(served):
     assert "safely in 2 places" in page.locator("main").inner_text()
     shot(page, "case")
 
+    # 200 % zoom (half the width, twice the pixels): no page scrolls sideways;
+    # the keyboard reaches the menu first (after the "skip to the page" link)
+    page.set_viewport_size({"width": 640, "height": 900})
+    for label, path in (("Timeline", "/timeline"), ("Logbook", "/logbook"),
+                        ("Add evidence", "/add"), ("Reports", "/reports"), ("Case", "/")):
+        go(page, base, label, path)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], (path, width)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "/"
+
     # Quick exit: Escape twice leaves for a neutral page and ends the session
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")

@@ -1,7 +1,8 @@
 # Two commands on a fresh machine with python3 (3.11+) and make:
-#   make run   - install into .venv and watch the default case: it lives in your data
-#                folder (e.g. ~/.local/share/intake/cases/default, printed at start),
-#                never in this checkout; ./inbox is a link to its inbox
+#   make run   - install into .venv, watch the default case and open the adviser's
+#                workspace in the browser (intake serve --watch; the link is printed).
+#                The case lives in your data folder (e.g. ~/.local/share/intake/cases/
+#                default, printed at start), never in this checkout; ./inbox links to it
 #   make test  - install with the test extras and run the whole suite
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/intake watch
+	$(BIN)/intake serve --watch
 
 # Test files run in parallel (pytest-xdist), each file on one worker so that a
 # module's shared fixture is built once; `pytest -q` alone runs them one by one.

@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/PERFORMANCE.md.
 
-    python bench/run.py [--quick] [--only large,small,watch,chronology,verify] [--runs N]
+    python bench/run.py [--quick] [--only large,small,watch,chronology,verify,web] [--runs N]
 
 ``make bench`` runs it in full. --quick uses small sizes (256 MiB / 512 MiB
 large files, ~300 small files, no 1M-event chronology) for development; its
@@ -21,6 +21,7 @@ import bench_large_file as large_file  # noqa: E402
 import bench_small_files as small_files  # noqa: E402
 import bench_verify as verify  # noqa: E402
 import bench_watcher_latency as watcher_latency  # noqa: E402
+import bench_web_timeline as web_timeline  # noqa: E402
 from bench_common import OUT, ROOT, Figure, log, machine, rm  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -62,7 +63,7 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
                       for d in f.details]
             lines.append("")
     lines += ["## How each figure is measured", ""]
-    for mod in (large_file, small_files, watcher_latency, chronology, verify):
+    for mod in (large_file, small_files, watcher_latency, chronology, verify, web_timeline):
         doc = (mod.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         lines += [f"**`bench/{Path(mod.__file__).name}`**: {title}", "", body.strip(), ""]
@@ -91,7 +92,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="large,small,watch,chronology,verify")
+    ap.add_argument("--only", default="large,small,watch,chronology,verify,web")
     ap.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
     args = ap.parse_args()
     if args.runs < 5:
@@ -115,6 +116,8 @@ def main() -> None:
             figs += chronology.measure(args.quick, args.runs)
         if "verify" in only:
             figs += verify.measure(args.quick, args.runs, keep)
+        if "web" in only:
+            figs += web_timeline.measure(args.quick, args.runs)
     finally:
         rm(OUT)
     for f in figs:
@@ -123,7 +126,7 @@ def main() -> None:
         cmd = "python bench/run.py" + (" --quick" if args.quick else "") + (
             f" --runs {args.runs}" if args.runs != 5 else "") + (
             f" --only {args.only}" if only != {"large", "small", "watch", "chronology",
-                                               "verify"} else "")
+                                               "verify", "web"} else "")
         write_doc(figs, info, args.quick, args.runs, time.monotonic() - started, cmd)
 
 

@@ -58,6 +58,22 @@ def code_messages() -> list[Msg]:
                 msgid, plural = message, None
             if msgid:
                 out.append(Msg(context, msgid, plural, f"{folder}/{fname}:{lineno}"))
+    out += template_messages()
+    return out
+
+
+def template_messages() -> list[Msg]:
+    """Every ``_()`` and ``ngettext()`` in the pages of ``intake serve`` (Jinja2)."""
+    from babel.messages.extract import extract_from_dir
+
+    base = ROOT / "intake" / "web" / "templates"
+    out = []
+    for fname, lineno, message, _comments, context in extract_from_dir(
+            str(base), method_map=[("**.html", "jinja2.ext:babel_extract")], keywords=KEYWORDS,
+            comment_tags=(), strip_comment_tags=True):
+        msgid, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
+        if msgid:
+            out.append(Msg(context, msgid, plural, f"intake/web/templates/{fname}:{lineno}"))
     return out
 
 

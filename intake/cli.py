@@ -131,10 +131,9 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
                               f"{translate(task.reason, case.config.language)}", markup=False)
 
         def rebuild() -> None:
-            from .reporting import make_reports
-            out = case.config.case_dir / "chronology"
+            from .reporting import rebuild_chronology
             try:
-                make_reports(case, out, ["json", "html", "csv"])
+                out = rebuild_chronology(case)
                 console.print(f"chronology updated in {out}")
             except Exception as exc:  # a report failure must not stop the watcher
                 errors.print(f"the chronology could not be rebuilt: {exc}")
@@ -556,6 +555,10 @@ from . import replica_cli  # noqa: E402,F401  (registers `intake replica`)
 from .curation_cli import register as _register_curation  # noqa: E402
 
 _register_curation(cli)
+
+from .web.serve import register as _register_serve  # noqa: E402
+
+_register_serve(cli, case_option)
 
 
 def _case_language() -> str:

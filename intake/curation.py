@@ -286,6 +286,29 @@ def store_record(case: Any, data: Mapping[str, Any]) -> dict[str, Any]:
     return {**rec, "rid": rid, "seq": seq}
 
 
+def decide(case: Any, refs: Iterable[str], data: Mapping[str, Any],
+           kinds: Iterable[str] | None = None) -> list[dict]:
+    """Keep one decision about entries (ids or numbers): ``intake entry`` and ``intake
+    serve`` both call this. Returns the entries as the chronology now shows them."""
+    from .reporting import build_doc
+
+    refs = list(refs)
+    if not refs:
+        raise IntakeError("name at least one entry (its id, e.g. e-3f9a1c2b7d01, or number)")
+    entries = resolve_entries(build_doc(case), refs)
+    if kinds:
+        wrong = [e for e in entries if e["kind"] not in tuple(kinds)]
+        if wrong:
+            raise IntakeError(f"entry {wrong[0]['number']} ({wrong[0]['id']}) is a "
+                              f"{wrong[0]['kind']}: the ombudsman request holds only "
+                              "calls, SMS and MMS")
+    for e in entries:
+        store_record(case, {"kind": "entry", **data, **entry_target(e)})
+    doc = build_doc(case)
+    after = {e["id"]: e for e in doc["entries"] + doc["undated"]}
+    return [after.get(e["id"], e) for e in entries]
+
+
 def next_person_id(records: Iterable[Mapping[str, Any]]) -> str:
     used = [_person_order(str(r.get("person") or ""))[0] for r in records
             if r.get("kind") == "person"]

@@ -16,7 +16,7 @@ from .cli_common import console, open_case, print_json
 from .curation import (
     REPORTS,
     ROLES,
-    entry_target,
+    decide,
     fold_persons,
     identifier,
     next_person_id,
@@ -176,23 +176,8 @@ def _entry_line(e: dict) -> str:
 
 def _decide(case_dir: Path, refs: tuple[str, ...], data: dict, as_json: bool,
             kinds: tuple[str, ...] | None = None) -> None:
-    from .reporting import build_doc
-
-    if not refs:
-        raise IntakeError("name at least one entry (its id, e.g. e-3f9a1c2b7d01, or number)")
     with _open(case_dir) as case:
-        entries = resolve_entries(build_doc(case), refs)
-        if kinds:
-            wrong = [e for e in entries if e["kind"] not in kinds]
-            if wrong:
-                raise IntakeError(f"entry {wrong[0]['number']} ({wrong[0]['id']}) is a "
-                                  f"{wrong[0]['kind']}: the ombudsman request holds only "
-                                  "calls, SMS and MMS")
-        for e in entries:
-            store_record(case, {"kind": "entry", **data, **entry_target(e)})
-        doc = build_doc(case)
-        after = {e["id"]: e for e in doc["entries"] + doc["undated"]}
-    done = [after.get(e["id"], e) for e in entries]
+        done = decide(case, refs, data, kinds)
     if as_json:
         _echo([_summary(e) for e in done])
     else:

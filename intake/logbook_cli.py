@@ -32,12 +32,11 @@ def _witness(text: str) -> tuple[str, str]:
     return name.strip(), contact.strip()
 
 
-def check_when(when: str, zone: str, today) -> list[str]:
-    """Notes for the adviser about a readable --when; raises IntakeError when it is
-    unreadable or impossible (then nothing is written: no file, no custody line)."""
+def when_problem(when: str, zone: str, today) -> tuple[str, bool]:
+    """(why `when` cannot be used, '' if it can; whether its hour happened twice)."""
     claims, problem = read_when(when, today=today)
+    flags: set[str] = set()
     if not problem:
-        flags: set[str] = set()
         try:
             for claim in claims:
                 flags.update(resolve(claim, zone).flags)
@@ -46,10 +45,17 @@ def check_when(when: str, zone: str, today) -> list[str]:
         if "dst-gap" in flags:
             problem = ("that clock time does not exist in the case's zone (the clocks "
                        "jumped forward that night)")
+    return problem, not problem and "dst-ambiguous" in flags
+
+
+def check_when(when: str, zone: str, today) -> list[str]:
+    """Notes for the adviser about a readable --when; raises IntakeError when it is
+    unreadable or impossible (then nothing is written: no file, no custody line)."""
+    problem, ambiguous = when_problem(when, zone, today)
     if problem:
         raise IntakeError(f"--when {when.strip()!r} cannot be used: {problem}; write it like "
                           f"2024-03-01 21:15 or 1/3/2024 21:15; nothing was written")
-    if "dst-ambiguous" in flags:
+    if ambiguous:
         return [f"{when.strip()!r} happened twice that night (summer and winter time); the "
                 f"entry is recorded as ambiguous; add +02:00 (the first) or +01:00 (the "
                 f"second) to say which"]

@@ -31,6 +31,9 @@ REASONS: tuple[str, ...] = (
     "{x} happened twice that night (summer and winter time); the entry is recorded as "
     "ambiguous; add +02:00 (the first) or +01:00 (the second) to say which",
     "say what happened (--what); nothing was written",
+    # intake serve: a change while another program (the watcher) holds the case
+    "another intake program (the watcher?) is working on this case, so this cannot "
+    "be saved from here; stop it, or start 'intake serve --watch' instead of both",
     # files kept but not read (plugins media_files and office_documents)
     "kept, not read: the sound of a recording is not transcribed; listen to it (only its "
     "length and times are read)",

@@ -41,19 +41,7 @@ def _context(case: Case, language: str, index: Index) -> ReportContext:
         return verified[sha256]
 
     def thumbnail(sha256: str, size: int) -> bytes | None:
-        path = object_path(sha256)
-        item = index.item(sha256)
-        if path is None or item is None or not str(item["mime"]).startswith("image/"):
-            return None
-        with open(path, "rb") as f:
-            head = f.read(8192)
-        names = index.names(sha256)
-        view = ItemView(sha256=sha256, path=path, name=names[0] if names else sha256,
-                        size=item["size"], mime=item["mime"], head=head)
-        try:
-            return case.pm.hook.intake_thumbnail(item=view, size=size)
-        except Exception:  # a thumbnail is a courtesy: never let it break a report
-            return None
+        return make_thumbnail(case, index, object_path(sha256), sha256, size)
 
     custody = None
     if case.log.seq:  # the chain the case opened with: every replica's copy was checked
@@ -67,6 +55,32 @@ def _context(case: Case, language: str, index: Index) -> ReportContext:
         object_path=object_path, thumbnail=thumbnail, custody_log=custody,
         requester=dict(case.config.requester),
         custody_seq=case.log.seq, custody_head=case.log.head)
+
+
+def make_thumbnail(case: Case, index: Index, path: Path | None, sha256: str,
+                   size: int) -> bytes | None:
+    """A picture's thumbnail from a verified copy at `path`, by the plugins' hook
+    (the reports and ``intake serve`` show the same one); None for other items."""
+    item = index.item(sha256)
+    if path is None or item is None or not str(item["mime"]).startswith("image/"):
+        return None
+    with open(path, "rb") as f:
+        head = f.read(8192)
+    names = index.names(sha256)
+    view = ItemView(sha256=sha256, path=path, name=names[0] if names else sha256,
+                    size=item["size"], mime=item["mime"], head=head)
+    try:
+        return case.pm.hook.intake_thumbnail(item=view, size=size)
+    except Exception:  # a thumbnail is a courtesy: never let it break a report
+        return None
+
+
+def rebuild_chronology(case: Case) -> Path:
+    """What the watcher keeps up to date after new items: ``chronology/`` in the case
+    folder (JSON, HTML, CSV); ``intake watch`` and ``intake serve --watch`` both call it."""
+    out = case.config.case_dir / "chronology"
+    make_reports(case, out, ["json", "html", "csv"])
+    return out
 
 
 def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: str | None = None,

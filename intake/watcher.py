@@ -14,14 +14,24 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .case import Case
+from .errors import IntakeError
 from .inbox import is_settled, is_temporary, scan, settle_time
 from .ingest import Pipeline, Task, first_ingested
 from .runner import catch_up
+
+
+class _Job:
+    def __init__(self, fn: Callable[[Case], Any]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: Exception | None = None
 
 
 class _Handler(FileSystemEventHandler):
@@ -52,6 +62,29 @@ class Watcher:
         self.lock = threading.Lock()
         self._stop = threading.Event()
         self._observer: Observer | None = None
+        self._jobs: list[_Job] = []
+
+    def call(self, fn: Callable[[Case], Any], timeout: float = 600.0) -> Any:
+        """Run `fn(case)` on the watcher's own thread, the case's one writer (intake
+        serve --watch: a curation decision, a report) and return its result."""
+        job = _Job(fn)
+        with self.lock:
+            self._jobs.append(job)
+        if not job.done.wait(timeout):
+            raise IntakeError("the watcher did not answer in time; try again")
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _run_jobs(self) -> None:
+        with self.lock:
+            jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            try:
+                job.result = job.fn(self.case)
+            except Exception as exc:  # handed back to the caller, never stops the watcher
+                job.error = exc
+            job.done.set()
 
     def touch(self, path: Path) -> None:
         inbox = self.case.config.inbox
@@ -103,6 +136,7 @@ class Watcher:
                         catch_up(self.case)
                     self._rescan()
                     last_scan = time.monotonic()
+                self._run_jobs()
                 took = self._take_ready()
                 self.pipeline.drain(block=False)
                 new_items = new_items or any(t.outcome in ("settled", "stored") for t in took)
@@ -113,6 +147,11 @@ class Watcher:
                     self.on_settled()
                 self._stop.wait(self.poll)
         finally:
+            with self.lock:
+                jobs, self._jobs = self._jobs, []
+            for job in jobs:
+                job.error = IntakeError("the watcher stopped before it could do this")
+                job.done.set()
             self._observer.stop()
             self._observer.join(5)
 

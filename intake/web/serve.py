@@ -99,7 +99,7 @@ class _WatchThread(threading.Thread):
 
     def run(self) -> None:
         from ..case import Case
-        from ..pipeline import Pipeline
+        from ..ingest import Pipeline
         from ..reporting import rebuild_chronology
         from ..watcher import Watcher
 

@@ -16,10 +16,10 @@ from ..errors import IntakeError
 from ..i18n import translator
 from ..index import TIMELINE_FILTERS
 from ..messages import translate
+from ..replica import verified_copy
 from ..reporting import make_thumbnail, set_category
 from ..reports import entryview as ev
 from ..reports.labels import category_name, kind_name, labels, meaning_name
-from ..store import hash_file
 from ..types import CATEGORIES
 from .app import access, back, lang, render, session
 
@@ -174,11 +174,10 @@ def _preview(request: Request, sha: str) -> tuple[bytes, str] | None:
         return None
     mime = str(a.exhibits[sha].get("mime") or "")
     with a.read() as case:
-        path = next((r.object_path(sha) for r in case.available
-                     if r.object_path(sha).is_file() and hash_file(r.object_path(sha)) == sha),
-                    None)
-        if path is None:
+        rep = verified_copy(case.available, sha)  # only bytes re-hashed just now
+        if rep is None:
             return None
+        path = rep.object_path(sha)
         if mime.startswith("image/"):
             png = make_thumbnail(case, case.index, path, sha, 480)
             return (png, "image/png") if png else None

@@ -151,7 +151,7 @@ async def add_files(request: Request) -> Response:
 
 def _store(a, paths: list[Path]) -> None:
     """Without a watcher in this process: store the uploads now (as `intake ingest`)."""
-    from ..pipeline import Pipeline
+    from ..ingest import Pipeline
     from ..runner import ingest_paths
 
     def run(case) -> None:

@@ -18,7 +18,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.chronology.court_case import KEVIN, NIGHT_WA, SMS_1, SMS_2, _ms, _xml
+
+from tests.helpers.court_case import KEVIN, NIGHT_WA, SMS_1, SMS_2, _ms, _xml
 
 from .web_case import INTAKE, make_case
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.chronology.court_case import make_inbox
+from tests.helpers.court_case import make_inbox
 
 INTAKE = Path(sys.executable).with_name("intake")
 

@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/PERFORMANCE.md.
 
-    python bench/run.py [--quick] [--only large,small,watch,chronology,verify] [--runs N]
+    python bench/run.py [--quick] [--only large,small,watch,chronology,verify,ocr] [--runs N]
 
 ``make bench`` runs it in full. --quick uses small sizes (256 MiB / 512 MiB
 large files, ~300 small files, no 1M-event chronology) for development; its
@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chronology  # noqa: E402
 import large_file  # noqa: E402
+import ocr  # noqa: E402
 import small_files  # noqa: E402
 import verify  # noqa: E402
 import watcher_latency  # noqa: E402
@@ -62,7 +63,7 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
                       for d in f.details]
             lines.append("")
     lines += ["## How each figure is measured", ""]
-    for mod in (large_file, small_files, watcher_latency, chronology, verify):
+    for mod in (large_file, small_files, watcher_latency, chronology, verify, ocr):
         doc = (mod.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         lines += [f"**`bench/{Path(mod.__file__).name}`**: {title}", "", body.strip(), ""]
@@ -91,7 +92,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="large,small,watch,chronology,verify")
+    ap.add_argument("--only", default="large,small,watch,chronology,verify,ocr")
     ap.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
     args = ap.parse_args()
     if args.runs < 5:
@@ -115,6 +116,8 @@ def main() -> None:
             figs += chronology.measure(args.quick, args.runs)
         if "verify" in only:
             figs += verify.measure(args.quick, args.runs, keep)
+        if "ocr" in only:
+            figs += ocr.measure(args.quick, args.runs)
     finally:
         rm(OUT)
     for f in figs:
@@ -123,7 +126,7 @@ def main() -> None:
         cmd = "python bench/run.py" + (" --quick" if args.quick else "") + (
             f" --runs {args.runs}" if args.runs != 5 else "") + (
             f" --only {args.only}" if only != {"large", "small", "watch", "chronology",
-                                               "verify"} else "")
+                                               "verify", "ocr"} else "")
         write_doc(figs, info, args.quick, args.runs, time.monotonic() - started, cmd)
 
 

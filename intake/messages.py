@@ -31,6 +31,9 @@ REASONS: tuple[str, ...] = (
     "{x} happened twice that night (summer and winter time); the entry is recorded as "
     "ambiguous; add +02:00 (the first) or +01:00 (the second) to say which",
     "say what happened (--what); nothing was written",
+    # OCR missing (plugins screenshots, photos, pdf_letters: docs/plugins/ocr.md)
+    "the text in pictures is not read: the OCR program Tesseract is not installed (see "
+    "docs/plugins/ocr.md); everything else is kept and read",
     # files kept but not read (plugins media_files and office_documents)
     "kept, not read: the sound of a recording is not transcribed; listen to it (only its "
     "length and times are read)",

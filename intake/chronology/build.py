@@ -33,6 +33,7 @@ from ..timeclaims import (
 from ..types import GRANULARITIES
 from .canonical import canonical_bytes, is_fast, sha256_hex
 from .merkle import inclusion_proof, merkle_root, verify_inclusion
+from .textlinks import text_links
 
 FORMAT = "intake-chronology/1"
 PROOF_FORMAT = "intake-chronology-proof/1"
@@ -741,6 +742,14 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         if set(a["exhibits"]) & set(b["exhibits"]):
             continue
         rel = "same-screenshot" if "screenshot" in (a["kind"], b["kind"]) else "same-image"
+        a["links"].append({"relation": rel, "entry": b["number"]})
+        b["links"].append({"relation": rel, "entry": a["number"]})
+
+    # Links by text: a message and the screenshot that shows it, a letter and its photo.
+    for i, j, rel in text_links(entries):
+        a, b = entries[i], entries[j]
+        if set(a["exhibits"]) & set(b["exhibits"]):
+            continue
         a["links"].append({"relation": rel, "entry": b["number"]})
         b["links"].append({"relation": rel, "entry": a["number"]})
 

@@ -94,11 +94,15 @@ def read_picture(data: bytes, languages: Sequence[str], document_only: bool = Fa
         return OcrResult("off", "OCR is off for this case ([ocr] languages = [])")
     if engine() is None:
         return OcrResult("unavailable", NOT_INSTALLED)
+    if document_only:  # a quick look at a small decoding first: most photos stop here
+        small = open_picture(data, draft=(800, 800))
+        if small is None:
+            return OcrResult("failed", "the picture could not be decoded for OCR")
+        if not looks_like_paper(small):
+            return OcrResult("skipped", "the picture does not look like a page of text")
     grey = open_picture(data)
     if grey is None:
         return OcrResult("failed", "the picture could not be decoded for OCR")
-    if document_only and not looks_like_paper(grey):
-        return OcrResult("skipped", "the picture does not look like a page of text")
     return read(grey, languages)
 
 
@@ -139,11 +143,16 @@ def engine() -> tuple[str, tuple[str, ...]] | None:
     return f"tesseract {version}", languages
 
 
-def open_picture(data: bytes) -> Image.Image | None:
-    """The picture upright, in grey, light text on dark turned round; None if unreadable."""
+def open_picture(data: bytes, draft: tuple[int, int] | None = None) -> Image.Image | None:
+    """The picture upright, in grey, transparency on white; None if unreadable.
+
+    With `draft`, a JPEG is decoded at a reduced scale near that size (fast).
+    """
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.seek(0)
+            if draft:
+                im.draft("L", draft)
             im = ImageOps.exif_transpose(im)
             if im.mode in ("RGBA", "LA", "P"):
                 im = im.convert("RGBA")

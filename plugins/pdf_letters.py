@@ -22,7 +22,7 @@ from intake import N_, DerivedItem, Event, Extraction, ItemView, TimeClaim, hook
 from . import _medianames as medianames
 from . import _ocrdocs as ocrdocs
 
-__version__ = "0.2.0"
+__version__ = "0.1.0"
 
 PDF_MIME = "application/pdf"
 #: Earlier revisions handed on as derived items (a file with hundreds of

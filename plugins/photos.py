@@ -27,7 +27,7 @@ from . import _medianames as medianames
 from . import _ocr as ocr
 from . import _ocrdocs as ocrdocs
 
-__version__ = "0.2.0"
+__version__ = "0.1.0"
 
 
 def read_photo(item: ItemView) -> tuple[list, dict, list[str]]:

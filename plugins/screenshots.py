@@ -27,7 +27,7 @@ from . import _medianames as medianames
 from . import _ocr as ocr
 from . import _ocrtext as ocrtext
 
-__version__ = "0.2.0"
+__version__ = "0.1.0"
 
 _WORD = (r"(?:Screenshot|Screen Shot|Schermafbeelding|Schermopname|Schermafdruk"
          r"|Capture d'[ée]cran|Bildschirmfoto)")

@@ -45,7 +45,7 @@ class Case:
     @property
     def info(self) -> CaseInfo:
         return CaseInfo(name=self.config.name, timezone=self.config.timezone,
-                        language=self.config.language)
+                        language=self.config.language, ocr_languages=self.config.ocr_languages)
 
     @classmethod
     def open(cls, case_dir: Path, *, write: bool = True, pm: object = None,

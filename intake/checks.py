@@ -259,4 +259,19 @@ def status(case: Case) -> dict[str, Any]:
                           for sha, *_ in idx.items_without_extraction()],
         "items_with_warnings": [{"sha256": s, "names": idx.names(s), "warnings": w}
                                 for s, w in idx.items_with_warnings()],
+        "ocr_not_read": ocr_not_read(case),
     }
+
+
+def ocr_not_read(case: Case) -> dict[str, Any] | None:
+    """Pictures whose text the plugins could not read because OCR is missing: one line's worth.
+
+    Plugins record ``facts.ocr = "unavailable"`` with the reason on each such
+    item; people are told once, with the count, not once per picture.
+    """
+    rows = case.index.db.execute(
+        "SELECT json_extract(data, '$.facts.ocr_reason') FROM extractions "
+        "WHERE json_extract(data, '$.facts.ocr') = 'unavailable'").fetchall()
+    if not rows:
+        return None
+    return {"count": len(rows), "reason": str(rows[0][0] or "")}

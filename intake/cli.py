@@ -110,6 +110,7 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
             else:
                 tasks = ingest_inbox(case, pipeline, on_total=total)
         _warn_one_device(case)
+        _warn_ocr(case)
     sys.exit(_summarise(tasks, as_json, case.config.language))
 
 
@@ -179,6 +180,19 @@ def _warn_one_device(case: Any) -> None:
         errors.print(shown, markup=False)
 
 
+def _warn_ocr(case: Any) -> None:
+    """Pictures whose text was not read (no Tesseract): once, on stderr, with the count."""
+    from .checks import ocr_not_read
+    from .i18n import translator
+
+    missing = ocr_not_read(case)
+    if missing:
+        _ = translator(case.config.language).gettext
+        errors.print(_("{n} pictures whose text was not read: {reason}", n=missing["count"],
+                       reason=translate(missing["reason"], case.config.language)),
+                     markup=False)
+
+
 @cli.command()
 @case_option
 @json_option
@@ -238,6 +252,10 @@ def status(case_dir: Path, as_json: bool) -> None:
     for p in s["left_in_inbox"]:
         console.print(_("  left: {path}: {reason}", path=p["path"],
                         reason=translate(p["reason"], lang)), markup=False)
+    if s["ocr_not_read"]:
+        console.print(_("{n} pictures whose text was not read: {reason}",
+                        n=s["ocr_not_read"]["count"],
+                        reason=translate(s["ocr_not_read"]["reason"], lang)), markup=False)
     if s["items_with_warnings"]:
         console.print(_("{n} items with warnings:", n=len(s["items_with_warnings"])),
                       markup=False)

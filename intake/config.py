@@ -6,6 +6,7 @@ key and what is allowed. Paths in the config are relative to the case folder.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,9 @@ path = "store/b"
 [plugins]
 folders = []                   # folders with an adviser's plugin files (*.py)
 timeout_seconds = 60           # a plugin that takes longer on one file is stopped
+
+[ocr]
+languages = ["nld", "fra", "eng"]  # Tesseract languages for text in pictures; [] = no OCR
 
 # Who asks the telecom ombudsman to identify a caller (the ombudsman request).
 # Empty values are printed as lines to fill in by hand.
@@ -92,6 +96,7 @@ class Config:
     #: who asks the telecom ombudsman (name, address, phone, operator, pv, police_zone, place)
     requester: dict[str, str] = field(default_factory=dict)
     temporary_seconds: float = 600.0  # a temporary-looking name is taken once unchanged this long
+    ocr_languages: tuple[str, ...] = ("nld", "fra", "eng")  # [ocr] languages; () = no OCR
 
     @property
     def index_path(self) -> Path:
@@ -113,13 +118,14 @@ class Config:
 
 
 _ALLOWED: dict[str, tuple[str, ...]] = {
-    "": ("case", "inbox", "store", "replicas", "plugins", "requester"),
+    "": ("case", "inbox", "store", "replicas", "plugins", "requester", "ocr"),
     "case": ("name", "timezone", "language"),
     "inbox": ("path", "settle_seconds", "ignore", "temporary_seconds"),
     "store": ("min_copies", "one_device_ok"),
     "replicas": ("name", "kind", "path", "options"),
     "plugins": ("folders", "timeout_seconds"),
     "requester": REQUESTER_KEYS,
+    "ocr": ("languages",),
 }
 
 
@@ -259,12 +265,18 @@ def load_config(case_dir: Path) -> Config:
                                             "number (write it like \"0468 99 01 23\")")
         requester["phone"] = phone
 
+    ocr_t = r.table("ocr")
+    ocr_languages = r.get(ocr_t, "ocr", "languages", list, ["nld", "fra", "eng"])
+    if not all(isinstance(x, str) and re.fullmatch(r"[a-z_]{3,20}", x) for x in ocr_languages):
+        raise r.fail("ocr.languages", "must be a list of Tesseract language codes in quotes, "
+                                      "like [\"nld\", \"fra\", \"eng\"] ([] turns OCR off)")
+
     return Config(case_dir=case_dir, name=name, timezone=tz, language=lang, inbox=inbox,
                   settle_seconds=settle, ignore=tuple(ignore), min_copies=min_copies,
                   replicas=tuple(replicas), plugin_folders=folder_paths,
                   plugin_timeout=timeout, state_dir=case_dir / ".intake",
                   one_device_ok=one_device_ok, requester=requester,
-                  temporary_seconds=temporary)
+                  temporary_seconds=temporary, ocr_languages=tuple(ocr_languages))
 
 
 def _inside(inner: Path, outer: Path) -> bool:

@@ -183,6 +183,15 @@ def entry_identifiers(entry: Mapping[str, Any]) -> set[tuple[str, str]]:
             norm = e164(chunk)
             if norm:
                 out.add(("phone", norm))
+    # what OCR read in a picture: numbers, addresses and @handles as written
+    for written in facts.get("ocr_identifiers") or () if isinstance(facts, Mapping) else ():
+        written = str(written).strip()
+        if _EMAIL.fullmatch(written):
+            out.add(("email", written.lower()))
+        elif written.startswith("@") and len(written) > 1:
+            out.add(("handle", written[1:].casefold()))
+        elif e164(written):
+            out.add(("phone", str(e164(written))))
     return out
 
 

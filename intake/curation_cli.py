@@ -229,6 +229,11 @@ def entry_show(case_dir: Path, as_json: bool, ref: str) -> None:
         _echo({**e, "records": records})
         return
     _say(_entry_line(e))
+    from .reports import entryview
+
+    text = entryview.shown_text(e, case.config.language, "")
+    if text:
+        _say("   " + text.replace("\n", "\n   "))
     for r in records:
         _say(f"   {r['at']}  {r['action']} {r.get('value', '')}  (record {r['rid']}, custody "
              f"line {r['seq']})")

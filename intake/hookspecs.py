@@ -58,7 +58,7 @@ def intake_extract(item: ItemView, case: CaseInfo) -> Extraction | None:
     the wall time as written and the offset only if the source wrote one.
 
     :param item: the stored, read-only item (path, name, sniffed MIME, head).
-    :param case: the case's zone and language.
+    :param case: the case's zone, language and OCR languages.
     :return: an Extraction, or None for "not mine".
     """
 

@@ -34,6 +34,9 @@ REASONS: tuple[str, ...] = (
     # intake serve: a change while another program (the watcher) holds the case
     "another intake program (the watcher?) is working on this case, so this cannot "
     "be saved from here; stop it, or start 'intake serve --watch' instead of both",
+    # OCR missing (plugins screenshots, photos, pdf_letters: docs/plugins/ocr.md)
+    "the text in pictures is not read: the OCR program Tesseract is not installed (see "
+    "docs/plugins/ocr.md); everything else is kept and read",
     # files kept but not read (plugins media_files and office_documents)
     "kept, not read: the sound of a recording is not transcribed; listen to it (only its "
     "length and times are read)",

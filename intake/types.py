@@ -171,11 +171,13 @@ class ItemView:
 
 @dataclass(frozen=True)
 class CaseInfo:
-    """What a plugin may know of the case: its zone and language."""
+    """What a plugin may know of the case: its zone, language and OCR languages."""
 
     name: str = "case"
     timezone: str = DEFAULT_ZONE
     language: str = "nl"
+    #: Tesseract's language codes for reading pictures (``[ocr] languages``); () = no OCR
+    ocr_languages: tuple[str, ...] = ("nld", "fra", "eng")
 
 
 @dataclass(frozen=True)

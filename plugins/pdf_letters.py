@@ -5,7 +5,9 @@ One ``letter`` event (key ``document``) with the Info ``CreationDate`` and
 creator, page count, PDF version and encryption as facts. Earlier revisions
 left by incremental updates are evidence: they are counted, reported, and
 handed on as derived items. Encrypted files are read as far as the empty
-password allows; damaged files give a plain warning. See docs/plugins/pdf.md.
+password allows; damaged files give a plain warning. Pages without text of
+their own (a scan) are read by OCR: the date written in the letter becomes a
+claim. See docs/plugins/pdf.md and docs/plugins/ocr.md.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import xml.etree.ElementTree as ET
 from intake import N_, DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 from . import _medianames as medianames
+from . import _ocrdocs as ocrdocs
 
 __version__ = "0.1.0"
 
@@ -122,6 +125,9 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
         seen = list(dict.fromkeys(_plain(w) for w in repaired))
         warnings.append("the PDF has errors; they were repaired while reading: "
                         + "; ".join(seen[:5]) + (f" (and {len(seen) - 5} more)" if len(seen) > 5 else ""))
+    scan = ocrdocs.read_pdf(item.path, getattr(case, "ocr_languages", ()))
+    if scan is not None:  # pages without text of their own: a scan, read by OCR
+        ocrdocs.add_reading(scan, item, "document", claims, facts, derived, warnings)
     return _result(item, claims, flags, facts, warnings, derived)
 
 

@@ -11,6 +11,10 @@ derived from GPS (``zone="gps"``). A WhatsApp media name
 adds its own claim. The perceptual hash (``phash``) of every picture is kept
 so that the chronology links re-saved copies. See docs/plugins/photos.md.
 
+A picture that looks like a page (mostly light, with ink) is read by OCR; when
+it holds a letter's worth of text it becomes a ``letter`` event, and the date
+written in it a claim (docs/plugins/ocr.md).
+
 Screenshots are left to the ``screenshots`` plugin, which runs first.
 """
 
@@ -20,6 +24,8 @@ from intake import N_, Event, Extraction, ItemView, hookimpl
 
 from . import _imaging as imaging
 from . import _medianames as medianames
+from . import _ocr as ocr
+from . import _ocrdocs as ocrdocs
 
 __version__ = "0.1.0"
 
@@ -57,9 +63,20 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     taken = what == "Photo taken"
     message = ((N_("Photo taken with {camera}") if camera else N_("Photo taken")) if taken
                else (N_("Photo from {camera}") if camera else N_("Photo")))
-    event = Event(kind="photo", summary=summary, claims=tuple(claims), key="photo",
+    read = ocr.read_picture(item.read_bytes(), getattr(case, "ocr_languages", ()),
+                            document_only=True)
+    derived: list = []
+    kind = "photo"
+    if ocrdocs.is_letter(read):
+        kind, summary, message = "letter", "Letter (picture of a page)", N_("Letter (picture of "
+                                                                           "a page)")
+    ocrdocs.add_reading(read, item, "photo", claims, event_facts, derived, warnings,
+                        dated=kind == "letter")
+    facts.update({k: v for k, v in read.facts().items() if k != "ocr_text"})
+    event = Event(kind=kind, summary=summary, claims=tuple(claims), key="photo",
                   facts=event_facts, flags=flags, message=message)
-    return Extraction(events=(event,), warnings=tuple(warnings), facts=facts, kind="photo")
+    return Extraction(events=(event,), warnings=tuple(warnings), facts=facts, kind=kind,
+                      derived=tuple(derived))
 
 
 @hookimpl

@@ -7,8 +7,11 @@ KDE Spectacle, Firefox, the iOS Simulator; English, Dutch and French) or its
 metadata says it is one (PNG ``Software: gnome-screenshot``, EXIF/XMP
 ``UserComment: Screenshot`` as iPhones and Macs write). The name's time is
 the device's local wall time: no offset, read by the core in the case's
-zone. PNG/EXIF/XMP times are added side by side. See
-docs/plugins/screenshots.md.
+zone. PNG/EXIF/XMP times are added side by side. The text on the screen is
+read by OCR (Tesseract): the status-bar clock becomes a low-confidence claim
+on the name's day, phone numbers, addresses and @handles become identifiers,
+and the OCR record (text, word boxes, engine) is kept as a derived item. See
+docs/plugins/screenshots.md and docs/plugins/ocr.md.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from intake import N_, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 from . import _imaging as imaging
 from . import _medianames as medianames
+from . import _ocr as ocr
+from . import _ocrtext as ocrtext
 
 __version__ = "0.1.0"
 
@@ -144,6 +149,24 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     if phash:
         facts["phash"] = phash
     warnings = list(dict.fromkeys(meta.warnings))
+    read = ocr.read_picture(data, getattr(case, "ocr_languages", ()))
+    facts.update(read.facts())
+    derived = []
+    if read.status == "read":
+        clock = ocrtext.status_clock(read.lines, read.size)
+        if clock:
+            facts["status_bar_clock"] = clock
+            clock_claim = ocrtext.clock_claim(clock, claims)
+            if clock_claim:
+                claims.append(clock_claim)
+        found_ids = ocrtext.identifiers(read.text)
+        if found_ids:
+            facts["ocr_identifiers"] = found_ids
+        record = ocr.derived_record(read, item, "screenshot")
+        if record:
+            derived.append(record)
+    elif read.status == "failed":
+        warnings.append(f"the text in the picture could not be read: {read.reason}")
     flags: tuple[str, ...] = ()
     if not claims:
         claims = imaging.fs_claims(dict(item.fs_times))
@@ -162,4 +185,4 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     event = Event(kind="screenshot", summary=summary, claims=tuple(claims), key="screenshot",
                   facts=dict(facts), flags=flags, message=message)
     return Extraction(events=(event,), warnings=tuple(warnings), facts=facts,
-                      kind="screenshot")
+                      kind="screenshot", derived=tuple(derived))

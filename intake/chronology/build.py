@@ -43,6 +43,7 @@ from .claims import (
 from .hashing import seal
 from .links import logbook_links, message_times, near_pictures
 from .values import as_plain, as_strings, as_text, unique
+from .textlinks import text_links
 
 FORMAT = "intake-chronology/1"
 
@@ -425,6 +426,14 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         if set(a["exhibits"]) & set(b["exhibits"]):
             continue
         rel = "same-screenshot" if "screenshot" in (a["kind"], b["kind"]) else "same-image"
+        a["links"].append({"relation": rel, "entry": b["number"]})
+        b["links"].append({"relation": rel, "entry": a["number"]})
+
+    # Links by text: a message and the screenshot that shows it, a letter and its photo.
+    for i, j, rel in text_links(entries):
+        a, b = entries[i], entries[j]
+        if set(a["exhibits"]) & set(b["exhibits"]):
+            continue
         a["links"].append({"relation": rel, "entry": b["number"]})
         b["links"].append({"relation": rel, "entry": a["number"]})
 

@@ -39,6 +39,8 @@ from .labels import (
 TEXT_LIMIT = 6000
 #: Spreadsheet cells hold at most 32,767 characters (Excel).
 CELL_LIMIT = 32000
+#: Text OCR read from a picture is an excerpt in the PDF (whole in the HTML, CSV, entry show).
+OCR_EXCERPT = 600
 
 #: Bidirectional controls: shown as [U+XXXX], they would otherwise reorder text.
 BIDI = frozenset({0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)})
@@ -72,12 +74,37 @@ def full_text(entry: dict) -> str:
         if isinstance(value, str):
             return value
     value = facts.get("excerpt")
-    return value if isinstance(value, str) else ""
+    if isinstance(value, str) and value.strip():
+        return value
+    return ocr_text(entry)
 
 
-def shown_text(entry: dict, lang: str, label: str, limit: int = TEXT_LIMIT) -> str:
-    """The full text, or its first `limit` characters followed by where the rest is."""
-    text = full_text(entry)
+def ocr_text(entry: dict) -> str:
+    """The text OCR read from the entry's picture ('' if none): a machine's reading."""
+    value = (entry.get("facts") or {}).get("ocr_text")
+    return value if isinstance(value, str) and value.strip() else ""
+
+
+def machine_read(entry: dict) -> bool:
+    """True when the entry's text is what OCR read from a picture, not text a file holds."""
+    text = ocr_text(entry)
+    return bool(text) and full_text(entry) == text
+
+
+def shown_text(entry: dict, lang: str, label: str, limit: int = TEXT_LIMIT,
+               marker: str = "ocr_marker") -> str:
+    """The full text, or its first `limit` characters followed by where the rest is.
+
+    Text OCR read from a picture starts with the words `marker` names
+    ("(text read from the picture)"), so that no reader takes it for the file's own.
+    """
+    if machine_read(entry):
+        head = labels(lang)[marker] + " "
+        return head + _cut(entry, ocr_text(entry), lang, label, limit)
+    return _cut(entry, full_text(entry), lang, label, limit)
+
+
+def _cut(entry: dict, text: str, lang: str, label: str, limit: int) -> str:
     cut = (entry.get("facts") or {}).get("body_cut")
     rest = len(text) - limit if len(text) > limit else 0
     if isinstance(cut, int) and not isinstance(cut, bool):

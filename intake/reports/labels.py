@@ -114,6 +114,8 @@ LABELS: dict[str, str] = {
     'incidents_rule': 'Incidents count calls, messages, e-mails and letters from the other party (a suspect, or an unknown or withheld sender) and the facts in the logbook; not the victim\'s own messages, other people\'s messages, notices of the phone or app, corrected logbook entries or empty files. Undated facts are not in the chart.',
     'time_ambiguous': '{time}, {offset} or {other}',
     'continues': '… (the text goes on: {rest} more characters, complete in exhibit {label})',
+    'ocr_marker': '(text read from the picture)',
+    'ocr_marker_pdf': '(text read from the picture by a machine: OCR, may hold reading errors)',
     'legend': 'Legend',
     'legend_intro': 'What the remarks in the chronology mean:',
     'legend_none': 'No remarks.',
@@ -182,6 +184,8 @@ LABELS: dict[str, str] = {
     'html_see_also': 'see also',
     'html_same_screenshot': 'same screenshot',
     'html_same_image': 'same picture',
+    'html_message_in_picture': 'the message shown in a picture',
+    'html_same_letter': 'same letter',
     'html_exhibit_index': 'Exhibit index',
     'html_label': 'Exhibit',
     'html_preview': 'Preview',
@@ -374,6 +378,8 @@ SOURCES: dict[str, str] = {
     "meta.xml meta:creation-date": "when the document was created, per its properties "
                                    "(meta:creation-date)",
     "meta.xml dc:date": "when the document was last saved, per its properties (dc:date)",
+    "status-bar clock (OCR)": "the clock shown in the screenshot's status bar (read by OCR)",
+    "date written in the document (OCR)": "the date written in the document (read by OCR)",
 }
 
 #: Time sources with a variable part: English pattern -> words (context

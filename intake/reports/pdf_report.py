@@ -91,7 +91,9 @@ def _entry_row(entry: dict, sha_label: dict[str, str], lang: str, zone: str) -> 
         "time": view.time_text(entry, lang, zone),
         "kind": kind_name(str(entry.get("kind") or ""), lang),
         "what": view.headline(entry, lang),
-        "text": view.visible(view.shown_text(entry, lang, labels_[0] if labels_ else "")),
+        "text": view.visible(view.shown_text(
+            entry, lang, labels_[0] if labels_ else "",
+            view.OCR_EXCERPT if view.machine_read(entry) else view.TEXT_LIMIT, "ocr_marker_pdf")),
         "details": view.details(entry, lang) + curation_lines(entry, lang),
         "flags": ", ".join(view.flag_words(entry, lang)),
         "source": source,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,9 @@ def test_every_file_yields_an_extraction(corpus, manifest, rel):
     assert result.extraction.kind == ("screenshot" if rel.startswith("screenshots/") else "photo")
     event = result.events[0]
     assert event.kind == result.extraction.kind and event.key == event.kind
+    if rel.startswith("screenshots/") and shutil.which("tesseract"):
+        # OCR ran on every screenshot without error (issue 15): read, or too small/flat
+        assert event.facts["ocr"] in ("read", "skipped"), event.facts.get("ocr_reason")
     if "truncated" in row["notes"].lower():
         assert any("truncated" in w for w in result.warnings), result.warnings
     facts = result.facts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -25,6 +26,12 @@ pytestmark = pytest.mark.corpus
 _REF = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}'\d{2}'?)?")
 
 
+@functools.cache
+def _read(path: Path):
+    """The plugin's reading of one file, once per run (scans are read by OCR: seconds)."""
+    return run_plugin(plugin, path)
+
+
 def _is_pdf(path: Path) -> bool:
     return b"%PDF-" in path.read_bytes()[:1024]
 
@@ -43,7 +50,7 @@ def _raw(recorded: str, key: str) -> str | None:
 @pytest.mark.parametrize("rel", FILES)
 def test_every_pdf_file_yields_an_extraction(corpus, manifest, rel):
     path = corpus / rel
-    result = run_plugin(plugin, path)
+    result = _read(path)
     if not _is_pdf(path):
         # Not a PDF inside at all: not ours; the fallback still lists it.
         assert result.extraction is None
@@ -66,7 +73,7 @@ def test_info_dates_match_manifest(corpus, manifest, rel):
     if recorded.startswith("open failed") or "opened with password '(none)'" not in recorded \
             and "encrypted" in recorded:
         pytest.skip("not readable without a password or not openable")
-    result = run_plugin(plugin, corpus / rel)
+    result = _read(corpus / rel)
     claims = {c.source: c for c in result.events[0].claims}
     for key in ("CreationDate", "ModDate"):
         raw = _raw(recorded, key)
@@ -100,7 +107,7 @@ def test_xmp_create_date_matches_manifest(corpus, manifest, rel):
     if "opened with password" in recorded and "opened with password '(none)'" not in recorded:
         pytest.skip("the XMP of this file is encrypted with a user password")
     raw = _raw(recorded, "XMP xmp:CreateDate")
-    result = run_plugin(plugin, corpus / rel)
+    result = _read(corpus / rel)
     if result.extraction is None:
         return
     claims = {c.source: c for c in result.events[0].claims}
@@ -119,7 +126,7 @@ def test_xmp_create_date_matches_manifest(corpus, manifest, rel):
 @pytest.mark.parametrize("rel", FILES)
 def test_encryption_matches_manifest(corpus, manifest, rel):
     recorded = _recorded(manifest, rel)
-    result = run_plugin(plugin, corpus / rel)
+    result = _read(corpus / rel)
     if not result.events:
         return
     facts = result.events[0].facts

@@ -1,6 +1,6 @@
 """OCR: pictures read per second, intake with OCR on and off, the text-link thresholds.
 
-Three measurements on pictures drawn in code (``tests/plugins/ocr_pictures.py``):
+Three measurements on pictures drawn in code (``tests/helpers/ocr_pictures.py``):
 
 - **OCR speed**: the 1080×2400 chat screenshot read by the plugins' own
   function (Tesseract, nld+fra+eng, one core), pictures per second;
@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE.parent / "tests" / "plugins"))
+sys.path.insert(0, str(HERE.parent / "tests" / "helpers"))
 
 import ocr_pictures as pictures  # noqa: E402
 from bench_common import INTAKE, OUT, Figure, Series, log, new_case, rm, run  # noqa: E402

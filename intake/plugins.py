@@ -42,6 +42,7 @@ DEFAULT_PLUGINS = (
     "intake.builtin.fallback",
     "intake.builtin.logbook",
     "intake.builtin.media_files",
+    "intake.builtin.ocr_records",
     "intake.builtin.office_documents",
     "intake.builtin.pdf_letters",
     "intake.builtin.photos",

@@ -42,8 +42,8 @@ from .claims import (
 )
 from .hashing import seal
 from .links import logbook_links, message_times, near_pictures
-from .values import as_plain, as_strings, as_text, unique
 from .textlinks import text_links
+from .values import as_plain, as_strings, as_text, unique
 
 FORMAT = "intake-chronology/1"
 

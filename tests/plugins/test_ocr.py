@@ -3,7 +3,7 @@
 One case is built once for the module (OCR is slow): a chat screenshot, a
 second one whose status-bar clock disagrees with its name, a call list, a
 letter as a JPEG and as an image-only PDF, all drawn in code
-(``ocr_pictures.py``). Each picture is read once.
+(``tests/helpers/ocr_pictures.py``). Each picture is read once.
 """
 
 from __future__ import annotations
@@ -20,11 +20,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-
-import ocr_pictures as pictures  # noqa: E402
-from core_helpers import drop, ingest, new_case, ok, run_intake, status  # noqa: E402
+from tests.helpers import ocr_pictures as pictures
+from tests.helpers.case import drop, ingest, new_case, ok, run_intake, status
 
 # CI installs Tesseract (.ci/run): there, a missing one fails these tests
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None and not os.environ.get("CI"),

@@ -101,11 +101,11 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
             from .seal.chronology import for_reports
 
             context, seal = for_reports(case, doc, context, ask)
-            sealed += seal.problems
         written = _write(case, doc, out_dir, formats, writers, context, advance, proofs)
         if seal is not None:
             from .seal.chronology import record
 
+            sealed += seal.problems  # the PDF's signature is made while it is written
             written += record(case, doc, seal, out_dir, "json" in formats)
         return written
 

@@ -48,11 +48,11 @@ def seal_chronology(cfg: SealConfig, data: bytes, signer: object | None = None) 
         except (tsa.TsaError, token.TokenProblem) as exc:
             out.problems.append(f"{TSR} not written: {exc}")
     if signer is not None:
-        from .signing import sign_detached
+        from .signing import sign_detached, signer_name
 
         try:
             out.files[P7S] = sign_detached(signer, data, cfg)
-            out.signer = signer.signing_cert.subject.human_friendly  # type: ignore[attr-defined]
+            out.signer = signer_name(signer)
         except Exception as exc:  # a token pulled out, a wrong PIN: say it, keep the reports
             out.problems.append(f"{P7S} not written: {exc}")
     return out

@@ -57,14 +57,16 @@ def load(cfg: SealConfig, ask: Callable[[str], str] | None = None):
                               "passphrase, or not a PKCS#12 file)")
         return signer
     if cfg.pkcs11_module:
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
         pin = os.environ.get("INTAKE_PKCS11_PIN")
         if pin is None and ask is not None:
             pin = ask("PIN of the signing card or token")
         try:
-            session = open_pkcs11_session(cfg.pkcs11_module,
-                                          token_label=cfg.pkcs11_token or None, user_pin=pin)
+            criteria = TokenCriteria(label=cfg.pkcs11_token) if cfg.pkcs11_token else None
+            session = open_pkcs11_session(cfg.pkcs11_module, token_criteria=criteria,
+                                          user_pin=pin)
             return PKCS11Signer(session, key_label=cfg.pkcs11_key or None,
                                 cert_label=cfg.pkcs11_key or None)
         except Exception as exc:
@@ -82,17 +84,51 @@ def sign_detached(signer, data: bytes, cfg: SealConfig) -> bytes:
 
 def check_detached(p7s: bytes, data: bytes) -> list[str]:
     """Is the detached signature intact over `data`? (Trust in the signer is the reader's call.)"""
+    import logging
+
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
 
     try:
         signed = cms.ContentInfo.load(p7s)["content"]
-        status = asyncio.run(async_validate_detached_cms(data, signed))
+        own = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
+        logging.disable(logging.ERROR)  # pyHanko logs what we say in one line below
+        try:
+            status = asyncio.run(async_validate_detached_cms(
+                data, signed, signer_validation_context=ValidationContext(trust_roots=own)))
+        finally:
+            logging.disable(logging.NOTSET)
     except Exception as exc:
         return [f"not a readable signature ({type(exc).__name__})"]
     if not status.intact or not status.valid:
         return ["the signature does not match chronology.json (one of them was changed)"]
     return []
+
+
+def _box_pdf(text: str, target: Path) -> Path:
+    """The signature box's look, typeset by typst: its fonts are embedded, as PDF/A wants."""
+    import datetime as dt
+
+    import typst
+
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    literal = "\\n".join(t.replace("\\", "\\\\").replace('"', '\\"') for t in (text, when))
+    src = target.with_suffix(".typ")
+    src.write_text('#set page(width: 274pt, height: 70pt, margin: 8pt)\n'
+                   '#set text(font: "Libertinus Serif", size: 10pt)\n'
+                   f'#align(horizon, text("{literal}"))\n', encoding="utf-8")
+    try:
+        target.write_bytes(typst.compile(str(src)))
+    finally:
+        src.unlink(missing_ok=True)
+    return target
+
+
+def signer_name(signer) -> str:
+    """The signer's common name (else the whole subject), for the box and the report."""
+    subject = signer.signing_cert.subject
+    return subject.native.get("common_name") or subject.human_friendly
 
 
 def sign_pdf(signer, path: Path, cfg: SealConfig, box_text: str) -> None:
@@ -101,7 +137,7 @@ def sign_pdf(signer, path: Path, cfg: SealConfig, box_text: str) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import SigSeedSubFilter
-    from pyhanko.stamp import TextStampStyle
+    from pyhanko.stamp import StaticStampStyle
 
     with open(path, "rb") as f:
         pages = int(PdfFileReader(f).root["/Pages"]["/Count"])
@@ -109,11 +145,16 @@ def sign_pdf(signer, path: Path, cfg: SealConfig, box_text: str) -> None:
                                         subfilter=SigSeedSubFilter.PADES)
     spec = fields.SigFieldSpec("intake-signature", on_page=pages - 1,
                                box=(56, 56, 330, 126))
-    style = TextStampStyle(stamp_text=box_text + "\n%(ts)s", border_width=1)
-    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=_timestamper(cfg),
-                                   stamp_style=style, new_field_spec=spec)
+    box = _box_pdf(box_text, path.with_name(path.name + ".box.pdf"))
     tmp = path.with_name(path.name + ".signing")
-    with open(path, "rb") as inf, open(tmp, "wb") as outf:
-        writer = IncrementalPdfFileWriter(inf)
-        asyncio.run(pdf_signer.async_sign_pdf(writer, output=outf))
-    os.replace(tmp, path)
+    try:  # pyHanko reads the box's PDF while it signs
+        style = StaticStampStyle.from_pdf_file(str(box), border_width=1)
+        pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=_timestamper(cfg),
+                                       stamp_style=style, new_field_spec=spec)
+        with open(path, "rb") as inf, open(tmp, "wb") as outf:
+            writer = IncrementalPdfFileWriter(inf)
+            asyncio.run(pdf_signer.async_sign_pdf(writer, output=outf))
+        os.replace(tmp, path)
+    finally:
+        box.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)  # a signature that failed half-way leaves nothing

@@ -44,10 +44,12 @@ def _name(cn: str) -> x509.Name:
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "intake tests")])
 
 
-def make_pki(label: str = "Test", *, expired: bool = False) -> Pki:
+def make_pki(label: str = "Test", *, expired: bool = False, signer: str = "") -> Pki:
     """A CA and a TSA certificate it issued (EKU timeStamping, critical).
 
     `expired`: the TSA certificate ended yesterday (tokens made now are after it).
+    `signer`: instead, a person's signing certificate with this name (non-repudiation,
+    no EKU, as on a Belgian eID card).
     """
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = (x509.CertificateBuilder().subject_name(_name(f"{label} TSA CA"))
@@ -62,18 +64,19 @@ def make_pki(label: str = "Test", *, expired: bool = False) -> Pki:
           .sign(ca_key, hashes.SHA256()))
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     end = NOW - dt.timedelta(days=1) if expired else NOW + dt.timedelta(days=3650)
-    tsa = (x509.CertificateBuilder().subject_name(_name(f"{label} TSA"))
+    tsa = (x509.CertificateBuilder().subject_name(_name(signer or f"{label} TSA"))
            .issuer_name(ca.subject).public_key(tsa_key.public_key())
            .serial_number(x509.random_serial_number())
            .not_valid_before(NOW - dt.timedelta(days=10)).not_valid_after(end)
            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
                                         False), critical=True)
-           .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
-                          critical=True)
            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-               ca_key.public_key()), False)
-           .sign(ca_key, hashes.SHA256()))
+               ca_key.public_key()), False))
+    if not signer:
+        tsa = tsa.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                                critical=True)
+    tsa = tsa.sign(ca_key, hashes.SHA256())
     return Pki(ca, ca_key, tsa, tsa_key)
 
 

@@ -24,8 +24,14 @@ from . import __version__
 from .devices import where_copies_are
 from .errors import IntakeError, VerifyFailed
 from .messages import translate
-from .seal.background import Sealer
-from .seal.cli import after_ingest, ask_secret, stamping, status_of
+from .seal.cli import (
+    after_ingest,
+    ask_secret,
+    print_seal_summary,
+    seal_problems,
+    stamping,
+    status_of,
+)
 from .types import CATEGORIES
 
 console = Console(stderr=False, highlight=False, soft_wrap=True)
@@ -175,8 +181,11 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
             except Exception as exc:  # a report failure must not stop the watcher
                 errors.print(f"the chronology could not be rebuilt: {exc}")
 
-        sealer = Sealer(case, say=lambda s: console.print(s, markup=False)) \
-            if stamping(case) else None
+        sealer = None
+        if stamping(case):  # [seal]: timestamps beside the watcher (intake/seal/background.py)
+            from .seal.background import Sealer
+
+            sealer = Sealer(case, say=lambda s: console.print(s, markup=False))
         watcher = Watcher(case, pipeline, rescan_seconds=rescan, on_task=report,
                           on_settled=None if no_chronology else rebuild,
                           on_tick=sealer.tick if sealer else None)
@@ -327,12 +336,7 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
         bar = progress.add_task("Verifying", total=None)
         problems, summary = run_verify(case, lambda d, t: progress.update(bar, completed=d,
                                                                            total=t))
-        if case.config.seal is not None and case.config.seal.tsa_ca_files:
-            from .checks import Problem
-            from .seal.verify import check_case
-
-            seal_problems, summary["seal"] = check_case(case)
-            problems += [Problem("seal", m, repairable=False) for m in seal_problems]
+        problems += seal_problems(case, summary)
         if not problems:
             case_w = None
             try:
@@ -356,13 +360,7 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
         for p in problems:
             console.print(f"PROBLEM: {p.message}")
         if "seal" in summary:
-            sl = summary["seal"]
-            console.print(f"timestamps: {sl['batches']} batches, {sl['timestamped_receipts']} "
-                          f"receipts under a token; {sl['awaiting_timestamp']} await one"
-                          + (f" (since {sl['awaiting_since']})" if sl["awaiting_since"] else ""))
-            for w in sl["awaiting"]:
-                console.print(f"  not timestamped yet: item {w['sha256'][:12]}…, receipt "
-                              f"{w['receipt']}, received {w['received_at']}")
+            print_seal_summary(summary["seal"], console.print)
         console.print(f"{summary['items']} items, {summary['objects_checked']} copies and "
                       f"{summary['meta_checked']} metadata files checked: "
                       + ("all good." if not problems else f"{len(problems)} problems."))

@@ -49,6 +49,26 @@ def status_of(case: Any) -> dict[str, Any] | None:
             "awaiting_since": waiting[0]["received_at"] if waiting else None}
 
 
+def seal_problems(case: Any, summary: dict[str, Any]) -> list:
+    """`intake verify`: every intake token checked (``summary["seal"]`` says what was)."""
+    if case.config.seal is None or not case.config.seal.tsa_ca_files:
+        return []
+    from ..checks import Problem
+    from .verify import check_case
+
+    found, summary["seal"] = check_case(case)
+    return [Problem("seal", m, repairable=False) for m in found]
+
+
+def print_seal_summary(sl: dict[str, Any], echo: Any) -> None:
+    echo(f"timestamps: {sl['batches']} batches, {sl['timestamped_receipts']} receipts under a "
+         f"token; {sl['awaiting_timestamp']} await one"
+         + (f" (since {sl['awaiting_since']})" if sl["awaiting_since"] else ""))
+    for w in sl["awaiting"]:
+        echo(f"  not timestamped yet: item {w['sha256'][:12]}…, receipt {w['receipt']}, "
+             f"received {w['received_at']}")
+
+
 def register(cli: click.Group) -> None:
     from ..cli import _open, _print_json, case_option, console, json_option
 

@@ -8,7 +8,7 @@ import pytest
 
 from intake.config import load_config, write_default_config
 from intake.errors import ConfigError
-from tests.core.core_helpers import ok, run_intake
+from tests.core.core_helpers import run_intake
 
 
 def _case(tmp_path: Path, seal: str) -> Path:
@@ -61,7 +61,7 @@ def test_seal_read_and_hosts(tmp_path: Path) -> None:
 
 
 def test_without_seal_the_config_has_none(tmp_path: Path) -> None:
-    ok(run_intake("init", tmp_path / "c"))
+    write_default_config(tmp_path / "c", "c")
     assert load_config(tmp_path / "c").seal is None
     r = run_intake("seal", "--case", tmp_path / "c")
     assert r.returncode == 1

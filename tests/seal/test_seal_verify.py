@@ -120,3 +120,16 @@ def test_the_bundle_carries_the_token_and_lists_it(sealed: Path) -> None:
              for x in seg.read_text().splitlines()]
     line = [x for x in lines if x["event"] == "chronology-sealed"]
     assert len(line) == 1 and line[0]["files"]["chronology.json.tsr"] == sha256(tsr)
+
+
+def test_a_token_from_an_untrusted_tsa_is_named(sealed: Path, tmp_path: Path) -> None:
+    """Trust is the config's: with another TSA CA, every token of the case is refused."""
+    from .tsa_server import make_pki
+
+    case = copy_case(sealed, tmp_path / "c")
+    (case / "config" / "tsa-ca.pem").write_bytes(make_pki("Other").ca_pem())
+    problems = _verify(case)
+    assert problems == [
+        f"replica {r}: meta/seals/batch-000001.json (timestamp of batch 1): the timestamp "
+        "token: the TSA's certificate 'O=intake tests,CN=Test TSA' does not chain to a trusted "
+        "TSA CA ([seal] tsa_ca_files)" for r in ("a", "b")]

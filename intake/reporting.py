@@ -97,7 +97,8 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
         out_dir.mkdir(parents=True, exist_ok=True)
         context = _context(case, language, index)
         seal = None
-        if sealed is not None and case.config.seal is not None:
+        if sealed is not None and case.config.seal is not None and \
+                {"json", "pdf", "bundle"} & set(formats):  # the formats that carry the seal
             from .seal.chronology import for_reports
 
             context, seal = for_reports(case, doc, context, ask)

@@ -64,9 +64,11 @@ def _read_verified(case: Any, rel: str, digest: str) -> bytes | None:
     return None
 
 
-def receipts_on_log(case: Any, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every receipt the log names, as a leaf, read from a copy whose hash the log recorded."""
-    out, seen = [], set()
+def receipts_on_log(case: Any, recs: list[dict[str, Any]],
+                    skip: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Every receipt the log names (but those in `skip`), as a leaf, read from a copy
+    whose hash the log recorded."""
+    out, seen = [], set(skip)
     for rec in recs:
         if rec.get("event") != "received" or rec.get("receipt") in seen:
             continue
@@ -90,7 +92,7 @@ def pending(case: Any, recs: list[dict[str, Any]] | None = None) -> list[dict[st
     """Receipts not yet under a token, oldest first."""
     recs = records(case.log.lines) if recs is None else recs
     done = sealed_receipts(recs)
-    waiting = [x for x in receipts_on_log(case, recs) if x["receipt"] not in done]
+    waiting = receipts_on_log(case, recs, skip=done)  # sealed receipts are not even read
     return sorted(waiting, key=lambda x: (x["received_at"], x["receipt"]))
 
 

@@ -6,6 +6,7 @@ import base64
 import json
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -111,10 +112,16 @@ def test_each_bad_answer_is_refused_and_said(tmp_path: Path, tsa: TestTsa) -> No
         tsa.use(_reissued(expired, good))
         r = run_intake("seal", "--case", case)
         assert "was not valid at the token's time" in r.stderr, r.stderr
+        assert not (case / "store" / "a" / "meta" / "seals").exists()  # nothing kept
+        # a TSA whose clock says the item came before it was received: kept, and named
+        yesterday = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+        tsa.use(good, when=yesterday)
+        assert "timestamped: 1 receipts" in ok(run_intake("seal", "--case", case)).stdout
     finally:
         tsa.use(good)
-    assert not (case / "store" / "a" / "meta" / "seals").exists()  # nothing kept from them
-    assert "timestamped: 1 receipts" in ok(run_intake("seal", "--case", case)).stdout
+    problems = json.loads(run_intake("verify", "--json", "--case", case).stdout)["problems"]
+    assert [p["message"].split(": ", 2)[2][:60] for p in problems] == [
+        f"the TSA's time {yesterday:%Y-%m-%d %H:%M:%S} UTC is before a receipt's"] * 2
 
 
 def test_a_slow_tsa_never_holds_the_watcher(tmp_path: Path, tsa: TestTsa) -> None:

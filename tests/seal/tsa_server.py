@@ -85,12 +85,12 @@ def _length(body: bytes) -> bytes:
     return bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82]) + n.to_bytes(2)
 
 
-def _stamper(pki: Pki) -> DummyTimeStamper:
+def _stamper(pki: Pki, when: dt.datetime | None = None) -> DummyTimeStamper:
     cert = ax509.Certificate.load(pki.tsa_cert.public_bytes(serialization.Encoding.DER))
     key = akeys.PrivateKeyInfo.load(pki.tsa_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
-    return DummyTimeStamper(cert, key)
+    return DummyTimeStamper(cert, key, fixed_dt=when)
 
 
 class TestTsa:
@@ -111,10 +111,11 @@ class TestTsa:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/tsa"
 
-    def use(self, pki: Pki) -> None:
-        """Sign with another PKI from now on (an untrusted or expired TSA)."""
+    def use(self, pki: Pki, when: dt.datetime | None = None) -> None:
+        """Sign with another PKI from now on (an untrusted or expired TSA), or a clock
+        stuck at `when`."""
         self.pki = pki
-        self.stamper = _stamper(pki)
+        self.stamper = _stamper(pki, when)
 
     def answer(self, body: bytes) -> tuple[int, bytes]:
         self.requests += 1

@@ -50,12 +50,22 @@ def seal_chronology(cfg: SealConfig, data: bytes, signer: object | None = None) 
     if signer is not None:
         from .signing import sign_detached, signer_name
 
+        out.signer = signer_name(signer)
         try:
-            out.files[P7S] = sign_detached(signer, data, cfg)
-            out.signer = signer_name(signer)
+            out.files[P7S] = _twice(lambda stamp: sign_detached(signer, data, cfg, stamp),
+                                    P7S, out.problems)
         except Exception as exc:  # a token pulled out, a wrong PIN: say it, keep the reports
             out.problems.append(f"{P7S} not written: {exc}")
     return out
+
+
+def _twice(sign, what: str, problems: list[str]):
+    """Sign with the TSA's timestamp; if no TSA answers, sign without one and say so."""
+    try:
+        return sign(True)
+    except tsa.TsaError as exc:
+        problems.append(f"{what} signed without a timestamp (no TSA answered: {exc})")
+        return sign(False)
 
 
 def write_beside(seal: ChronologySeal, out_dir: Path) -> list[Path]:
@@ -111,7 +121,8 @@ def for_reports(case, doc: dict, context, ask):
 
         def sign(path: Path) -> None:
             try:
-                signing.sign_pdf(signer, path, cfg, text)
+                _twice(lambda stamp: signing.sign_pdf(signer, path, cfg, text, stamp),
+                       "chronology.pdf", result.problems)
             except Exception as exc:  # the PDF stays, unsigned; the command says so
                 result.problems.append(f"chronology.pdf not signed: {exc}")
 

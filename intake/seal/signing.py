@@ -75,10 +75,10 @@ def load(cfg: SealConfig, ask: Callable[[str], str] | None = None):
     return None
 
 
-def sign_detached(signer, data: bytes, cfg: SealConfig) -> bytes:
+def sign_detached(signer, data: bytes, cfg: SealConfig, stamp: bool = True) -> bytes:
     """A detached CMS SignedData (DER) over `data`, with the TSA's timestamp when there is one."""
     cms_obj = asyncio.run(signer.async_sign_general_data(
-        data, "sha256", detached=True, timestamper=_timestamper(cfg)))
+        data, "sha256", detached=True, timestamper=_timestamper(cfg) if stamp else None))
     return cms_obj.dump()
 
 
@@ -131,8 +131,11 @@ def signer_name(signer) -> str:
     return subject.native.get("common_name") or subject.human_friendly
 
 
-def sign_pdf(signer, path: Path, cfg: SealConfig, box_text: str) -> None:
-    """Sign the PDF at `path` in place: PAdES B-T, a visible box on the last page."""
+def sign_pdf(signer, path: Path, cfg: SealConfig, box_text: str, stamp: bool = True) -> None:
+    """Sign the PDF at `path` in place: PAdES B-T, a visible box on the last page.
+
+    `stamp=False`: B-B, without the TSA's timestamp (when no TSA answers).
+    """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
@@ -149,7 +152,8 @@ def sign_pdf(signer, path: Path, cfg: SealConfig, box_text: str) -> None:
     tmp = path.with_name(path.name + ".signing")
     try:  # pyHanko reads the box's PDF while it signs
         style = StaticStampStyle.from_pdf_file(str(box), border_width=1)
-        pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=_timestamper(cfg),
+        pdf_signer = signers.PdfSigner(meta, signer=signer,
+                                       timestamper=_timestamper(cfg) if stamp else None,
                                        stamp_style=style, new_field_spec=spec)
         with open(path, "rb") as inf, open(tmp, "wb") as outf:
             writer = IncrementalPdfFileWriter(inf)

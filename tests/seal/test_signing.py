@@ -85,7 +85,8 @@ def a_case(tmp_path_factory: pytest.TempPathFactory, tsa: TestTsa) -> Path:
     return case
 
 
-def test_pkcs12_keys_new_then_signed_pdf_and_p7s(a_case: Path, tmp_path: Path) -> None:
+def test_pkcs12_keys_new_then_signed_pdf_and_p7s(a_case: Path, tmp_path: Path,
+                                                 tsa: TestTsa) -> None:
     case = a_case
     r = ok(run_intake("keys", "new", "--out", case / "config" / "adviser.p12", "--name",
                       "Slachtofferhulp Gent", env=PASS))
@@ -104,6 +105,18 @@ def test_pkcs12_keys_new_then_signed_pdf_and_p7s(a_case: Path, tmp_path: Path) -
     out = tmp_path / "out"
     ok(run_intake("chronology", "--case", case, "--out", out, "--format", "json,pdf", env=PASS))
     _check_outputs(case, out, case / "config" / "adviser.pem", "Slachtofferhulp Gent")
+    tsa.stop()  # no TSA: signed all the same (B-B), and said
+    down = run_intake("chronology", "--case", case, "--out", tmp_path / "down", "--format",
+                      "json,pdf", env=PASS)
+    assert down.returncode == 1
+    assert "chronology.pdf signed without a timestamp (no TSA answered" in down.stderr
+    assert "chronology.json.tsr not written" in down.stderr
+    v = subprocess.run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-content",
+                        str(tmp_path / "down" / "chronology.json"), "-in",
+                        str(tmp_path / "down" / "chronology.json.p7s"), "-CAfile",
+                        str(case / "config" / "adviser.pem"), "-out", os.devnull],
+                       capture_output=True, text=True)
+    assert "Verification successful" in v.stderr
 
 
 @pytest.mark.skipif(SOFTHSM is None or not shutil.which("pkcs11-tool"),

@@ -26,6 +26,14 @@ from .cli_common import progress as _progress
 from .devices import where_copies_are
 from .errors import IntakeError, VerifyFailed
 from .messages import translate
+from .seal.cli import (
+    after_ingest,
+    ask_secret,
+    print_seal_summary,
+    seal_problems,
+    stamping,
+    status_of,
+)
 from .types import CATEGORIES
 
 
@@ -111,6 +119,7 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
                 tasks = ingest_inbox(case, pipeline, on_total=total)
         _warn_one_device(case)
         _warn_ocr(case)
+        after_ingest(case, errors.print if as_json else console.print)
     sys.exit(_summarise(tasks, as_json, case.config.language))
 
 
@@ -139,8 +148,15 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
             except Exception as exc:  # a report failure must not stop the watcher
                 errors.print(f"the chronology could not be rebuilt: {exc}")
 
+        sealer = None
+        if stamping(case):  # [seal]: timestamps beside the watcher (intake/seal/background.py)
+            from .seal.background import Sealer
+
+            sealer = Sealer(case, say=lambda s: console.print(s, markup=False))
         watcher = Watcher(case, pipeline, rescan_seconds=rescan, on_task=report,
-                          on_settled=None if no_chronology else rebuild)
+                          on_settled=None if no_chronology else rebuild,
+                          on_tick=sealer.tick if sealer else None)
+
         def first_ctrl_c(*_) -> None:
             # Stop between steps, never inside one (a report line, a custody write);
             # a second Ctrl+C interrupts at once, the crash recovery then finishes the step.
@@ -155,6 +171,8 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
             watcher.run()
         except KeyboardInterrupt:
             watcher.stop()
+        if sealer:
+            sealer.wait(case.config.seal.timeout_seconds)
     console.print("Stopped.")
 
 
@@ -203,6 +221,9 @@ def status(case_dir: Path, as_json: bool) -> None:
     with _open(case_dir, write=False) as case:
         s = get_status(case)
         s["copies"] = where_copies_are(case)
+        seal_state = status_of(case)
+        if seal_state is not None:
+            s["seal"] = seal_state
         lang = case.config.language
     if as_json:
         _print_json(s)
@@ -236,6 +257,10 @@ def status(case_dir: Path, as_json: bool) -> None:
                         n=len(s["waiting_for_copies"]), replicas=", ".join(
                             sorted({n for w in s["waiting_for_copies"] for n in w["missing_in"]}))),
                       markup=False)
+    if s.get("seal") and s["seal"]["awaiting_timestamp"]:
+        console.print(_("{n} items wait for a timestamp (since {since}); 'intake seal' asks "
+                        "the TSA now", n=s["seal"]["awaiting_timestamp"],
+                        since=s["seal"]["awaiting_since"]), markup=False)
     if s["originals_still_in_inbox"]:
         console.print(_("{n} originals still in the inbox (waiting for min_copies = {min})",
                         n=len(s["originals_still_in_inbox"]), min=s["min_copies"]), markup=False)
@@ -277,14 +302,17 @@ def status(case_dir: Path, as_json: bool) -> None:
 @click.option("--against", "against_file", type=click.Path(exists=True, path_type=Path),
               help="A bundle (zip or folder) or chronology.json handed out earlier: name every "
                    "custody line, item and entry removed or changed since.")
+@click.option("--tsa-ca", "tsa_ca", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="With --chronology and no case: the TSA's CA certificate for the .tsr.")
 def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
-           proof_file: Path | None, merkle_root: str | None, against_file: Path | None) -> None:
+           proof_file: Path | None, merkle_root: str | None, against_file: Path | None,
+           tsa_ca: tuple[Path, ...]) -> None:
     """Re-hash every copy and check the custody chain; non-zero exit on any problem."""
     if against_file:
         _verify_against(case_dir, against_file, as_json)
         return
     if chronology_file or proof_file:
-        _verify_chronology(case_dir, chronology_file, proof_file, merkle_root, as_json)
+        _verify_chronology(case_dir, chronology_file, proof_file, merkle_root, as_json, tsa_ca)
         return
     from .checks import verify as run_verify
 
@@ -292,6 +320,7 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
         bar = progress.add_task("Verifying", total=None)
         problems, summary = run_verify(case, lambda d, t: progress.update(bar, completed=d,
                                                                            total=t))
+        problems += seal_problems(case, summary)
         if not problems:
             case_w = None
             try:
@@ -314,6 +343,8 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
                       f"{summary['custody_head']}")
         for p in problems:
             console.print(f"PROBLEM: {p.message}")
+        if "seal" in summary:
+            print_seal_summary(summary["seal"], console.print)
         console.print(f"{summary['items']} items, {summary['objects_checked']} copies and "
                       f"{summary['meta_checked']} metadata files checked: "
                       + ("all good." if not problems else f"{len(problems)} problems."))
@@ -357,8 +388,10 @@ def _entries_against_case(case: Any, data: bytes) -> list[str]:
 
 
 def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file: Path | None,
-                       merkle_root: str | None, as_json: bool) -> None:
+                       merkle_root: str | None, as_json: bool,
+                       tsa_ca: tuple[Path, ...] = ()) -> None:
     from .chronology.verify import verify_chronology, verify_proof
+    from .seal.chronology import check_beside
 
     problems: list[str] = []
     if chronology_file:
@@ -370,6 +403,8 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
             lookup = case.object_path
         try:
             problems += verify_chronology(data, lookup)
+            problems += check_beside(chronology_file, case.config.seal.tsa_ca_files
+                                     if case and case.config.seal else tsa_ca)
             if case and not problems:  # intact: is each entry what the evidence says today?
                 problems += _entries_against_case(case, data)
             if case:  # the file may be intact and still rest on a log that was cut since
@@ -560,19 +595,24 @@ def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | Non
         case = Case.open(case_dir)
     except CaseLockedError:
         case = Case.open(case_dir, write=False)
+    not_sealed: list[str] = []
     with case, _progress(True) as progress:
         bar = progress.add_task("Building", total=len(wanted) + 1)
         written = make_reports(case, out_dir, wanted, date_from=date_from, date_to=date_to,
                                language=lang, advance=lambda: progress.advance(bar),
-                               proofs=proofs)
+                               proofs=proofs, sealed=not_sealed, ask=ask_secret)
     for path in written:
         console.print(f"wrote {path}")
+    if not_sealed:
+        raise IntakeError("the reports are written, but: " + "; ".join(not_sealed))
 
 
 from . import replica_cli  # noqa: E402,F401  (registers `intake replica`)
 from .curation_cli import register as _register_curation  # noqa: E402
+from .seal.cli import register as _register_seal  # noqa: E402
 
 _register_curation(cli)
+_register_seal(cli)
 
 from .web.serve import register as _register_serve  # noqa: E402
 

@@ -79,6 +79,32 @@ class ReplicaConfig:
 
 
 @dataclass(frozen=True)
+class SealConfig:
+    """``[seal]``: the time-stamping authorities and the signing key (docs/seal.md)."""
+
+    tsa_urls: tuple[str, ...] = ()
+    tsa_ca_files: tuple[Path, ...] = ()
+    signing_key: Path | None = None  # a PKCS#12 file
+    pkcs11_module: str = ""  # a PKCS#11 library (Belgian eID: the beid module)
+    pkcs11_token: str = ""  # the token's label
+    pkcs11_key: str = ""  # the key's (and certificate's) label
+    timeout_seconds: float = 10.0  # one TSA's answer; intake never waits longer per TSA
+    retry_seconds: float = 60.0  # `intake watch`: how long after a failure to ask again
+
+    @property
+    def hosts(self) -> tuple[tuple[str, int], ...]:
+        """The (host, port) of every TSA: the only addresses intake ever connects to."""
+        from urllib.parse import urlsplit
+
+        out = []
+        for url in self.tsa_urls:
+            parts = urlsplit(url)
+            out.append((parts.hostname or "", parts.port or (443 if parts.scheme == "https"
+                                                              else 80)))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class Config:
     case_dir: Path
     name: str
@@ -97,6 +123,7 @@ class Config:
     requester: dict[str, str] = field(default_factory=dict)
     temporary_seconds: float = 600.0  # a temporary-looking name is taken once unchanged this long
     ocr_languages: tuple[str, ...] = ("nld", "fra", "eng")  # [ocr] languages; () = no OCR
+    seal: SealConfig | None = None  # [seal]: None keeps the tool fully offline
 
     @property
     def index_path(self) -> Path:
@@ -118,7 +145,7 @@ class Config:
 
 
 _ALLOWED: dict[str, tuple[str, ...]] = {
-    "": ("case", "inbox", "store", "replicas", "plugins", "requester", "ocr"),
+    "": ("case", "inbox", "store", "replicas", "plugins", "requester", "ocr", "seal"),
     "case": ("name", "timezone", "language"),
     "inbox": ("path", "settle_seconds", "ignore", "temporary_seconds"),
     "store": ("min_copies", "one_device_ok"),
@@ -126,6 +153,8 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "plugins": ("folders", "timeout_seconds"),
     "requester": REQUESTER_KEYS,
     "ocr": ("languages",),
+    "seal": ("tsa_urls", "tsa_ca_files", "signing_key", "pkcs11_module", "pkcs11_token_label",
+             "pkcs11_key_label", "timeout_seconds", "retry_seconds"),
 }
 
 
@@ -271,12 +300,58 @@ def load_config(case_dir: Path) -> Config:
         raise r.fail("ocr.languages", "must be a list of Tesseract language codes in quotes, "
                                       "like [\"nld\", \"fra\", \"eng\"] ([] turns OCR off)")
 
+    seal = _seal(r, case_dir) if "seal" in data else None
     return Config(case_dir=case_dir, name=name, timezone=tz, language=lang, inbox=inbox,
                   settle_seconds=settle, ignore=tuple(ignore), min_copies=min_copies,
                   replicas=tuple(replicas), plugin_folders=folder_paths,
                   plugin_timeout=timeout, state_dir=case_dir / ".intake",
                   one_device_ok=one_device_ok, requester=requester,
-                  temporary_seconds=temporary, ocr_languages=tuple(ocr_languages))
+                  temporary_seconds=temporary, ocr_languages=tuple(ocr_languages), seal=seal)
+
+
+def _seal(r: _Reader, case_dir: Path) -> SealConfig:
+    """``[seal]``: every URL and file checked now, so that a typo fails at start, not at night."""
+    from urllib.parse import urlsplit
+
+    t = r.table("seal")
+    urls = r.get(t, "seal", "tsa_urls", list, [])
+    for url in urls:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise r.fail("seal.tsa_urls", f"holds {url!r}, which is not an http:// or https:// "
+                                          "address of a time-stamping authority")
+    cas = r.get(t, "seal", "tsa_ca_files", list, [])
+    ca_paths = []
+    for raw in cas:
+        path = case_dir / raw if isinstance(raw, str) else None
+        if path is None or not path.is_file():
+            raise r.fail("seal.tsa_ca_files", f"names {raw!r}, which is not a file (the TSA's "
+                                              "CA certificate, PEM or DER)")
+        ca_paths.append(path)
+    if urls and not ca_paths:
+        raise r.fail("seal.tsa_ca_files", "is empty: name the TSA's CA certificate, so that "
+                                          "its timestamps can be checked")
+    key_raw = r.get(t, "seal", "signing_key", str, "")
+    module = r.get(t, "seal", "pkcs11_module", str, "")
+    if key_raw and module:
+        raise r.fail("seal.signing_key", "and 'seal.pkcs11_module' are both set; use one")
+    key = case_dir / key_raw if key_raw else None
+    if key is not None and not key.is_file():
+        raise r.fail("seal.signing_key", f"names {key_raw!r}, which is not a file (a PKCS#12 "
+                                         "file; 'intake keys new' makes one)")
+    if module and not Path(module).is_file():
+        raise r.fail("seal.pkcs11_module", f"names {module!r}, which is not a file (the "
+                                           "PKCS#11 library, e.g. libbeidpkcs11.so)")
+    token = r.get(t, "seal", "pkcs11_token_label", str, "")
+    key_label = r.get(t, "seal", "pkcs11_key_label", str, "")
+    timeout = r.get(t, "seal", "timeout_seconds", float, 10.0)
+    if not 0.1 <= timeout <= 120:
+        raise r.fail("seal.timeout_seconds", f"is {timeout}; allowed: 0.1 to 120 seconds")
+    retry = r.get(t, "seal", "retry_seconds", float, 60.0)
+    if not 0.1 <= retry <= 86400:
+        raise r.fail("seal.retry_seconds", f"is {retry}; allowed: 0.1 to 86400 seconds")
+    return SealConfig(tuple(urls), tuple(ca_paths), key, module, token, key_label, timeout,
+                      retry)
 
 
 def _inside(inner: Path, outer: Path) -> bool:

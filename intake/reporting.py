@@ -86,7 +86,13 @@ def rebuild_chronology(case: Case) -> Path:
 def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: str | None = None,
                  date_to: str | None = None, language: str | None = None,
                  advance: Callable[[], None] | None = None,
-                 proofs: tuple[int, ...] = ()) -> list[Path]:
+                 proofs: tuple[int, ...] = (), sealed: list[str] | None = None,
+                 ask: Callable[[str], str] | None = None) -> list[Path]:
+    """Write the reports; with `sealed` (a list) and ``[seal]``, also timestamp and sign.
+
+    What could not be sealed (a TSA down) is added to `sealed`; the reports are
+    written all the same. `ask(prompt)` reads a passphrase or PIN.
+    """
     writers = report_formats(case.pm)
     unknown = [f for f in formats if f not in writers]
     if unknown:
@@ -102,7 +108,19 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
             advance()
         out_dir.mkdir(parents=True, exist_ok=True)
         context = _context(case, language, index)
-        return _write(case, doc, out_dir, formats, writers, context, advance, proofs)
+        seal = None
+        if sealed is not None and case.config.seal is not None and \
+                {"json", "pdf", "bundle"} & set(formats):  # the formats that carry the seal
+            from .seal.chronology import for_reports
+
+            context, seal = for_reports(case, doc, context, ask)
+        written = _write(case, doc, out_dir, formats, writers, context, advance, proofs)
+        if seal is not None:
+            from .seal.chronology import record
+
+            sealed += seal.problems  # the PDF's signature is made while it is written
+            written += record(case, doc, seal, out_dir, "json" in formats)
+        return written
 
 
 @contextmanager

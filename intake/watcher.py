@@ -51,13 +51,15 @@ class Watcher:
     def __init__(self, case: Case, pipeline: Pipeline, *, rescan_seconds: float = 30.0,
                  poll_seconds: float = 0.2,
                  on_task: Callable[[Task], None] | None = None,
-                 on_settled: Callable[[], None] | None = None) -> None:
+                 on_settled: Callable[[], None] | None = None,
+                 on_tick: Callable[[bool], None] | None = None) -> None:
         self.case = case
         self.pipeline = pipeline
         self.rescan_seconds = rescan_seconds
         self.poll = poll_seconds
         self.on_task = on_task
         self.on_settled = on_settled  # called once new items have settled (chronology rebuild)
+        self.on_tick = on_tick  # every turn, with "idle" ([seal]: timestamps, intake/seal)
         self.pending: set[Path] = set()
         self.lock = threading.Lock()
         self._stop = threading.Event()
@@ -145,6 +147,8 @@ class Watcher:
                 if idle and new_items and self.on_settled:
                     new_items = False
                     self.on_settled()
+                if self.on_tick:
+                    self.on_tick(idle)
                 self._stop.wait(self.poll)
         finally:
             with self.lock:

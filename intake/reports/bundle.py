@@ -5,6 +5,7 @@
 - ``chronology.json``   the canonical bytes of the chronology;
 - ``chronology.pdf``    the PDF/A-3 report (exhibits attached);
 - ``custody-log.jsonl`` a copy of the custody log, when the case has one;
+- ``chronology.json.tsr`` / ``.p7s`` the timestamp and signature, when ``[seal]`` made them;
 - ``exhibits/<label>-<sha256>.<ext>`` every original exhibit a replica holds;
 - ``README.txt``        what is inside and how to check it, in the case language;
 - ``SHA256SUMS``        ``<hex>  <path>`` for every other file, sorted.
@@ -53,6 +54,9 @@ def write_bundle(chronology: dict, out_dir: Path, context: ReportContext) -> lis
         (stage / JSON_NAME).write_bytes(canonical_bytes(chronology))
         files[JSON_NAME] = stage / JSON_NAME
         files["chronology.pdf"] = write_pdf(chronology, stage / "pdf", context)[0]
+        for name, blob in sorted(context.seal_files.items()):  # [seal]: token, signature
+            (stage / name).write_bytes(blob)
+            files[name] = stage / name
         if context.custody_log is not None and Path(context.custody_log).is_file():
             files["custody-log.jsonl"] = Path(context.custody_log)
 

@@ -39,6 +39,11 @@ class ReportContext:
     requester: dict[str, str] = field(default_factory=dict)
     custody_seq: int = 0  # the custody log's head when the report was made
     custody_head: str = ""
+    #: ``[seal]``: chronology.json.tsr / .p7s by name (embedded in the PDF and the bundle),
+    #: what they say (tsa_time, tsa_name, signer), and a callable that signs a written PDF
+    seal_files: dict[str, bytes] = field(default_factory=dict)
+    seal_info: dict[str, str] = field(default_factory=dict)
+    sign_pdf: Callable[[Path], None] | None = None
 
     @property
     def custody_head_text(self) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 from intake.chronology.canonical import canonical_bytes
 from intake.i18n import N_, translator
 from intake.reports.context import ReportContext
+from intake.seal.words import how_to_check
 
 from . import entryview as view
 from . import incidents as inc
@@ -170,6 +171,10 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         (root / JSON_NAME).write_bytes(json_bytes)
         attachments.append({"path": JSON_NAME, "mime": "application/json",
                             "relationship": "data", "description": L["attach_json"]})
+        for name, blob in sorted(context.seal_files.items()):  # [seal]: token, signature
+            (root / name).write_bytes(blob)
+            attachments.append({"path": name, "mime": "application/octet-stream",
+                                "relationship": "supplement", "description": name})
 
     entries, undated, exhibits, limits = _bounded(entries, undated, exhibits, lang)
     exhibit_rows, missing = [], []
@@ -283,6 +288,8 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "attach": attach,
         "attachments": attachments,
         "thumbs": thumbs,
+        "seal": (how_to_check(lang, context.seal_info, sorted(context.seal_files))
+                 if context.seal_files else None),
         "example_file": exhibit_rows[0]["file"] or exhibit_filename(exhibits[0]) if exhibits else "A1-….jpg",
     }
 
@@ -298,5 +305,7 @@ def write_pdf(chronology: dict, out_dir: Path, context: ReportContext) -> list[P
     target = out_dir / PDF_NAME
     partial = target.with_name(target.name + ".partial")
     partial.write_bytes(pdf)
+    if context.sign_pdf is not None:  # [seal]: PAdES, an incremental update of the same file
+        context.sign_pdf(partial)
     partial.replace(target)
     return [target]

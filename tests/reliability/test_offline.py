@@ -1,9 +1,10 @@
-"""Offline by design: no network connection is ever opened.
+"""Offline by design: no network connection is ever opened, except to the TSAs named.
 
 Every intake process of the test (the CLI and the plugin workers it spawns)
 gets an audit hook through ``sitecustomize``: any attempt to connect, bind,
-send to or look up a network address is written to a file and refused. The
-test then fails if that file is not empty.
+send to or look up a network address is written to a file and refused,
+unless it is one of the addresses allowed (a case's ``[seal] tsa_urls``).
+The test then fails if that file is not empty.
 """
 
 from __future__ import annotations
@@ -16,14 +17,19 @@ from pathlib import Path
 HOOK = '''
 import socket, sys
 _LOG = {log!r}
+_ALLOWED = {allowed!r}
 def _guard(event, args):
     if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
         sock = args[0]
+        if event == "socket.connect" and tuple(args[1])[:2] in _ALLOWED:
+            return
         if getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
             with open(_LOG, "a") as f:
                 f.write(f"{{event}} {{args[1:]!r}}\\n")
             raise OSError("network use is forbidden in intake's tests")
     elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
+        if event == "socket.getaddrinfo" and tuple(args[:2]) in _ALLOWED:
+            return
         with open(_LOG, "a") as f:
             f.write(f"{{event}} {{args!r}}\\n")
         raise OSError("network use is forbidden in intake's tests")
@@ -39,7 +45,8 @@ def test_no_socket_during_ingest_chronology_verify(tmp_path: Path) -> None:
     hook_dir = tmp_path / "hook"
     hook_dir.mkdir()
     log = tmp_path / "network.log"
-    (hook_dir / "sitecustomize.py").write_text(HOOK.format(log=str(log)), encoding="utf-8")
+    (hook_dir / "sitecustomize.py").write_text(HOOK.format(log=str(log), allowed=set()),
+                                               encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(hook_dir)}
 
     def intake(*args: str) -> subprocess.CompletedProcess:
@@ -67,10 +74,66 @@ def test_the_guard_itself_catches_a_connection(tmp_path: Path) -> None:
     log = tmp_path / "network.log"
     hook_dir = tmp_path / "hook"
     hook_dir.mkdir()
-    (hook_dir / "sitecustomize.py").write_text(HOOK.format(log=str(log)), encoding="utf-8")
+    (hook_dir / "sitecustomize.py").write_text(HOOK.format(log=str(log), allowed=set()),
+                                               encoding="utf-8")
     r = subprocess.run([sys.executable, "-c",
                         "import socket; socket.socket().connect(('127.0.0.1', 9))"],
                        env={**os.environ, "PYTHONPATH": str(hook_dir)}, capture_output=True,
                        text=True)
     assert r.returncode != 0
     assert "socket.connect" in log.read_text()
+
+
+def test_with_seal_only_the_named_tsa_is_reached(tmp_path: Path) -> None:
+    """With ``[seal]``: ingest, chronology and verify reach the TSAs named, nothing else.
+
+    The config names two TSAs: the first refuses connections (a closed port),
+    the second answers. Both addresses are allowed; any other is not.
+    """
+    import socket
+
+    from tests.seal.tsa_server import TestTsa
+
+    tsa = TestTsa().start()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    dead_port = closed.getsockname()[1]
+    closed.close()
+    try:
+        hook_dir = tmp_path / "hook"
+        hook_dir.mkdir()
+        log = tmp_path / "network.log"
+        allowed = {("127.0.0.1", tsa.port), ("127.0.0.1", dead_port)}
+        (hook_dir / "sitecustomize.py").write_text(HOOK.format(log=str(log), allowed=allowed),
+                                                   encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(hook_dir)}
+        case = tmp_path / "case"
+        subprocess.run([str(INTAKE), "init", str(case)], env=env, check=True,
+                       capture_output=True)
+        tsa.write_ca(case / "config" / "tsa-ca.pem")
+        with open(case / "config" / "intake.toml", "a", encoding="utf-8") as f:
+            f.write(f'\n[seal]\ntsa_urls = ["http://127.0.0.1:{dead_port}/", "{tsa.url}"]\n'
+                    'tsa_ca_files = ["config/tsa-ca.pem"]\ntimeout_seconds = 2\n')
+        (case / "inbox" / "note.txt").write_text("he was outside again\n")
+
+        def intake(*args: str) -> str:
+            r = subprocess.run([str(INTAKE), *args], cwd=case, env=env, capture_output=True,
+                               text=True, timeout=300)
+            assert r.returncode == 0, r.stderr
+            return r.stdout
+
+        assert "timestamped: 1 receipts" in intake("ingest")
+        intake("verify")
+        intake("chronology", "--out", str(tmp_path / "out"), "--format", "json")
+        intake("verify", "--chronology", str(tmp_path / "out" / "chronology.json"))
+        assert (tmp_path / "out" / "chronology.json.tsr").is_file()
+        assert tsa.requests == 2  # the batch and the chronology
+        assert not log.exists(), log.read_text()
+
+        # the guard still bites for any address the config does not name
+        r = subprocess.run([sys.executable, "-c", "import socket; socket.socket()"
+                            ".connect(('127.0.0.1', 9))"], env=env, capture_output=True)
+        assert r.returncode != 0
+        assert "('127.0.0.1', 9)" in log.read_text()
+    finally:
+        tsa.stop()

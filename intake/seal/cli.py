@@ -70,7 +70,9 @@ def print_seal_summary(sl: dict[str, Any], echo: Any) -> None:
 
 
 def register(cli: click.Group) -> None:
-    from ..cli import _open, _print_json, case_option, console, json_option
+    from ..cli_common import case_option, console, json_option
+    from ..cli_common import open_case as _open
+    from ..cli_common import print_json as _print_json
 
     @cli.command("seal")
     @case_option

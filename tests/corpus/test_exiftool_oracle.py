@@ -94,7 +94,7 @@ def compared(corpus: Path, tmp_path_factory) -> dict[str, dict]:
     doc = json.loads((root / "out" / "chronology.json").read_bytes())
     entries = {}
     for e in doc["entries"] + doc["undated"]:
-        entries.setdefault(e["exhibits"][0], e)
+        entries.setdefault(e["sources"][0]["exhibit"], e)  # the item the event was read from
     out = {}
     for p in files:
         sha = hashlib.sha256(p.read_bytes()).hexdigest()

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.core.core_helpers import ok, run_intake
+
+from tests.helpers.case import ok, run_intake
 
 from .tsa_server import TestTsa
 

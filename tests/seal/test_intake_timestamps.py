@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.core.core_helpers import INTAKE, ingest, ok, run_intake, sha256
 
 from intake.seal.tsa import TsaError, fetch
+from tests.helpers.case import INTAKE, ingest, ok, run_intake, sha256
 
 from .conftest import make_case
 from .tsa_server import TestTsa, make_pki

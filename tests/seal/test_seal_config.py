@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.core.core_helpers import run_intake
 
 from intake.config import load_config, write_default_config
 from intake.errors import ConfigError
+from tests.helpers.case import run_intake
 
 
 def _case(tmp_path: Path, seal: str) -> Path:

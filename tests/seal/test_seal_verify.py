@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.core.core_helpers import ok, run_intake, sha256
+
+from tests.helpers.case import ok, run_intake, sha256
 
 from .conftest import copy_case, make_case
 from .tsa_server import TestTsa

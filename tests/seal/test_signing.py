@@ -16,7 +16,8 @@ import pikepdf
 import pytest
 from asn1crypto import pem
 from asn1crypto import x509 as ax509
-from tests.core.core_helpers import ok, run_intake
+
+from tests.helpers.case import ok, run_intake
 
 from .conftest import make_case
 from .tsa_server import TestTsa, make_pki

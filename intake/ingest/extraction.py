@@ -29,23 +29,34 @@ class Extraction:
 
     def start_extraction(self, sha256: str, name: str, depth: int, parent: str = "",
                          relation: str = "") -> None:
-        if sha256 in self._pending:
+        """Queue a stored item for the plugins; storing never waits for them (issue 15.6)."""
+        if sha256 in self._pending or sha256 in self._waiting:
             return
-        view = self.item_view(sha256, name, parent, relation)
-        if not self.sandbox:
-            future: Future = Future()
-            future.set_result(extract_in_process(self.case.pm, view, self.case.info))
-        else:
-            future = self._extractor().submit(view, self.case.info)
-        self._pending[sha256] = (future, name, depth, parent, relation)
-        # keep a bounded number in flight: derived items can carry many bytes
+        self._waiting[sha256] = (name, depth, parent, relation)
+        self._hand_out()
+
+    def _hand_out(self) -> None:
+        """Give waiting items to the workers while fewer than the limit are in flight.
+
+        The limit bounds what finished results hold in memory; the queue holds
+        only names, so a slow plugin (OCR) no longer holds up the store stage.
+        """
         limit = 2 * (self._pool.workers if self._pool else 1)
-        while len(self._pending) > limit:
-            self.drain(block=False, wait_one=True)
+        while self._waiting and len(self._pending) < limit:
+            sha256 = next(iter(self._waiting))
+            name, depth, parent, relation = self._waiting.pop(sha256)
+            view = self.item_view(sha256, name, parent, relation)
+            if not self.sandbox:
+                future: Future = Future()
+                future.set_result(extract_in_process(self.case.pm, view, self.case.info))
+            else:
+                future = self._extractor().submit(view, self.case.info)
+            self._pending[sha256] = (future, name, depth, parent, relation)
 
     def drain(self, block: bool = True, wait_one: bool = False) -> int:
         """Record the finished extractions (all of them, with `block`); returns how many."""
         done = 0
+        self._hand_out()
         while self._pending:
             futures = [job[0] for job in self._pending.values()]
             if block or wait_one:
@@ -69,6 +80,7 @@ class Extraction:
                     continue
                 self._finish_extraction(sha, name, depth, result)
                 done += 1
+            self._hand_out()
             if wait_one and not block:
                 break
         return done
@@ -88,7 +100,7 @@ class Extraction:
     @property
     def busy(self) -> bool:
         """True while extractions are under way."""
-        return bool(self._pending)
+        return bool(self._pending or self._waiting)
 
     def warm_up(self) -> None:
         """Start the plugin workers now (the watcher: no wait on the first file)."""
@@ -105,7 +117,7 @@ class Extraction:
         """Start the extraction of stored items that have none (an interrupted run)."""
         n = 0
         for sha, name, parent, relation in self.case.index.items_without_extraction():
-            if sha not in self._pending:
+            if sha not in self._pending and sha not in self._waiting:
                 self.start_extraction(sha, name, 0, parent, relation)
                 n += 1
         return n

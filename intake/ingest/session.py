@@ -39,6 +39,8 @@ class Pipeline(Stages, Extraction, Recovery):
         self._pool: ParallelExtractor | None = None
         # extractions under way: sha256 -> (future, name, depth, parent, relation)
         self._pending: dict[str, tuple[Future, str, int, str, str]] = {}
+        # stored items waiting for a free worker: sha256 -> (name, depth, parent, relation)
+        self._waiting: dict[str, tuple[str, int, str, str]] = {}
         self.stages: tuple[tuple[str, Callable[[Task], None]], ...] = (
             ("receive", self.receive),
             ("store", self.store),

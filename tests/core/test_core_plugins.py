@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
+    custody_records,
     drop,
     ingest,
     ingested,
@@ -155,3 +156,40 @@ def test_a_plugin_that_cannot_load_is_named_in_one_line(case: Path, name: str, t
         assert lines[0].startswith("intake: ")
         assert str(folder / name) in lines[0] and expected in lines[0]
     assert (case / "inbox" / "note.txt").read_bytes() == b"untouched\n"  # nothing was done
+
+
+SLOW = '''\
+import time
+
+from intake import hookimpl
+
+__version__ = "4.0.4"
+
+
+@hookimpl(tryfirst=True)
+def intake_extract(item, case):
+    if item.name.startswith("slow-"):
+        time.sleep(2.5)  # as OCR of a big screenshot takes its time
+    return None
+'''
+
+
+def test_a_slow_plugin_never_holds_up_storing(case: Path) -> None:
+    """Issue 15, point 6: every file is stored and leaves the inbox before the slow
+    plugin has read more than the ones already in its hands (the limit of 2 x workers)."""
+    from intake.extract import default_workers
+
+    in_flight = 2 * default_workers()  # what the pipeline hands the workers at once
+    count = 2 * in_flight + 2
+    with_plugins(case, {"slow.py": SLOW})
+    for n in range(count):
+        drop(case, f"slow-{n:02d}.txt", f"slow file {n}\n".encode())
+    answer = ingest(case, in_process=False)
+    assert answer["outcomes"] == {"settled": count}
+    events = [r["event"] for r in custody_records(replica(case, "a"))
+              if r["event"] in ("settled", "extracted")]
+    assert events.count("settled") == count and events.count("extracted") == count
+    last_settled = max(i for i, e in enumerate(events) if e == "settled")
+    # before: a file waited for a free worker, so count - in_flight extractions were done
+    # before the last file settled; now at most the ones first handed out may be
+    assert events[:last_settled].count("extracted") <= in_flight, events

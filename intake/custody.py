@@ -210,19 +210,25 @@ def sync_from(folder: Path, best: Path) -> None:
 
 
 def _write_line(fd: int, data: bytes) -> None:
-    """Write a whole line or nothing: a short write (a full disk) is undone.
+    """Write a whole line or nothing (see `_write_all`)."""
+    _write_all(fd, [data])
+
+
+def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
+    """Append every chunk, or nothing: a short write (a full disk) is undone.
 
     A line cut off in the middle would break the chain for every later line;
-    the file is cut back to where the line began and the error is raised.
+    the file is cut back to where the write began and the error is raised.
     """
     start = os.lseek(fd, 0, os.SEEK_END)
-    done = 0
     try:
-        while done < len(data):
-            n = os.write(fd, data[done:])
-            if n <= 0:
-                raise OSError(28, os.strerror(28))
-            done += n
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                n = os.write(fd, view)
+                if n <= 0:
+                    raise OSError(28, os.strerror(28))
+                view = view[n:]
     except OSError:
         try:
             os.ftruncate(fd, start)
@@ -273,21 +279,7 @@ def _append_bytes(path: Path, source: BinaryIO) -> None:
     """
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        start = os.lseek(fd, 0, os.SEEK_END)
-        try:
-            while chunk := source.read(CHUNK):
-                view = memoryview(chunk)
-                while view:
-                    n = os.write(fd, view)
-                    if n <= 0:
-                        raise OSError(28, os.strerror(28))
-                    view = view[n:]
-        except OSError:
-            try:
-                os.ftruncate(fd, start)
-            except OSError:
-                pass
-            raise
+        _write_all(fd, iter(lambda: source.read(CHUNK), b""))
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.case import chronology_doc, ingest
+
 pytestmark = pytest.mark.corpus
 
 INTAKE = Path(sys.executable).with_name("intake")
@@ -86,12 +88,8 @@ def compared(corpus: Path, tmp_path_factory) -> dict[str, dict]:
         target = case / "inbox" / p.relative_to(corpus)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(p, target)
-    for args in (("ingest", "--in-process"),
-                 ("chronology", "--out", str(root / "out"), "--format", "json")):
-        r = subprocess.run([str(INTAKE), "--case", str(case), *args], capture_output=True,
-                           text=True, timeout=600)
-        assert r.returncode == 0, r.stdout + r.stderr
-    doc = json.loads((root / "out" / "chronology.json").read_bytes())
+    ingest(case, timeout=600)
+    doc = chronology_doc(case, root / "out", timeout=600)
     entries = {}
     for e in doc["entries"] + doc["undated"]:
         entries.setdefault(e["sources"][0]["exhibit"], e)  # the item the event was read from

@@ -55,6 +55,13 @@ def ingest(case: Path, *paths: object, in_process: bool = True,
     return json.loads(proc.stdout)
 
 
+def chronology_doc(case: Path, out: Path, timeout: float = 300) -> dict[str, Any]:
+    """``intake chronology --format json`` into `out` (exit 0 asserted); the document."""
+    ok(run_intake("chronology", "--case", case, "--out", out, "--format", "json",
+                  timeout=timeout))
+    return json.loads((out / "chronology.json").read_bytes())
+
+
 def status(case: Path) -> dict[str, Any]:
     return json.loads(ok(run_intake("status", "--json", "--case", case)).stdout)
 

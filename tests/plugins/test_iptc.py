@@ -22,6 +22,7 @@ from PIL import Image
 
 from intake.testing import run_plugin
 from plugins import photos
+from tests.helpers.case import chronology_doc, ingest
 
 INTAKE = Path(sys.executable).with_name("intake")
 
@@ -109,12 +110,8 @@ def test_the_chronology_chooses_the_iptc_time_over_the_day_in_xmp(tmp_path: Path
     subprocess.run([str(INTAKE), "init", str(case)], check=True, capture_output=True)
     iptc_jpeg(case / "inbox" / "DSC_0042.jpg", PHOTO_MECHANIC, split=True,
               xmp_day="2006-10-29")
-    for args in (("ingest", "--in-process"),
-                 ("chronology", "--out", str(tmp_path / "out"), "--format", "json")):
-        r = subprocess.run([str(INTAKE), "--case", str(case), *args], capture_output=True,
-                           text=True, timeout=300)
-        assert r.returncode == 0, r.stdout + r.stderr
-    doc = json.loads((tmp_path / "out" / "chronology.json").read_bytes())
+    ingest(case)
+    doc = chronology_doc(case, tmp_path / "out")
     (entry,) = doc["entries"]
     chosen = entry["claims"][0]
     assert chosen["source"] == "IPTC DateCreated + TimeCreated"

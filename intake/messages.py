@@ -37,6 +37,8 @@ REASONS: tuple[str, ...] = (
     # OCR missing (plugins screenshots, photos, pdf_letters: docs/plugins/ocr.md)
     "the text in pictures is not read: the OCR program Tesseract is not installed (see "
     "docs/plugins/ocr.md); everything else is kept and read",
+    # pictures with no time inside (plugins photos and screenshots)
+    "the image holds no date or time of its own",
     # files kept but not read (plugins media_files and office_documents)
     "kept, not read: the sound of a recording is not transcribed; listen to it (only its "
     "length and times are read)",

@@ -46,3 +46,13 @@ def test_status_says_why_a_pipe_was_not_taken_in_dutch_and_json_stays_english(
     assert data["files_not_taken"][0]["reason"] == ("this is a pipe or socket, not a file; "
                                                     "there is nothing to store")
     assert (case / "inbox" / "pipe").exists()  # left in place
+
+
+def test_a_picture_without_its_own_time_is_said_in_dutch_and_french() -> None:
+    """The photos plugin's warning reached the French case page in English (seen at review)."""
+    from intake.messages import translate
+
+    reason = "the image holds no date or time of its own"
+    assert translate(reason, "nl") == "de afbeelding bevat zelf geen datum of tijd"
+    assert translate(reason, "fr") == "l’image ne contient ni date ni heure qui lui soit propre"
+    assert translate(reason, "en") == reason

@@ -61,6 +61,16 @@ LABELS: dict[str, str] = {
     'col_exhibits': 'Exhibit',
     'col_witnesses': 'Witnesses',
     'undated': 'Events with no readable time',
+    'copied': 'Files with no time of their own',
+    'copied_intro': 'These pictures, videos, recordings and files hold no capture time. The '
+                    'time shown is when each was copied to this computer, not when it was '
+                    'made; they are not counted among the dated events.',
+    'n_copied': 'Only a copy time',
+    'no_capture_time': 'no capture time in the file; the time shown is when it was copied to '
+                       'this computer',
+    'no_own_time': 'no time of its own in the file; the time shown is when it was copied to '
+                   'this computer',
+    'thumb_copied': 'no capture time',
     'flags': 'Note',
     'exhibit_index': 'Index of exhibits',
     'col_label': 'Exhibit',

@@ -13,6 +13,7 @@ report list it with the reason. See docs/plugins/media.md.
 
 from __future__ import annotations
 
+import io
 import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,6 +140,9 @@ def read_media(path: Path, video: bool = False,
         claims.append(TimeClaim(local=created.replace(tzinfo=None).isoformat(), offset="Z",
                                 zone="utc", source="MP4 movie header (mvhd creation time)",
                                 meaning="created", confidence=confidence, note=note))
+    place = quicktime.location(path) if mp4 else None
+    if place:  # ©xyz or Apple's ISO 6709 key: where the recording was made
+        facts["gps"], facts["gps_source"] = place
     for key, text in _tag_dates(media.tags):
         parsed = imaging.parse_iso(text.replace(" ", "T", 1) if len(text) > 10 else text)
         if parsed:
@@ -149,6 +153,58 @@ def read_media(path: Path, video: bool = False,
                                     granularity=granularity, confidence="medium",
                                     note=f"as written: {text}"))
     return claims, facts, ""
+
+
+#: Packets read at most while looking for the first picture of a video.
+FIRST_FRAME_PACKETS = 300
+
+
+def first_frame_png(path: Path, size: int) -> bytes | None:
+    """A PNG of a video's first picture, longest side `size`, or None.
+
+    Decoded with PyAV (FFmpeg's libraries, bundled in its wheel) when it is
+    installed; without it, or for a picture larger than pillow would open, or
+    anything it cannot decode, there is simply no thumbnail.
+    """
+    try:
+        import av
+    except ImportError:
+        return None
+    from PIL import Image
+
+    if size <= 0:
+        return None
+    try:
+        with av.open(str(path), mode="r") as container:
+            stream = next((s for s in container.streams if s.type == "video"), None)
+            if stream is None:
+                return None
+            ctx = stream.codec_context
+            if (ctx.width or 0) * (ctx.height or 0) > Image.MAX_IMAGE_PIXELS:
+                return None
+            picture = None
+            for n, packet in enumerate(container.demux(stream)):
+                if n >= FIRST_FRAME_PACKETS:
+                    break
+                frames = packet.decode()
+                if frames:
+                    picture = frames[0].to_image()
+                    break
+    except Exception:  # noqa: BLE001 - a damaged or hostile video has no thumbnail
+        return None
+    if picture is None:
+        return None
+    picture.thumbnail((size, size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    picture.convert("RGB").save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+@hookimpl
+def intake_thumbnail(item: ItemView, size: int) -> bytes | None:
+    if not item.mime.startswith("video/"):
+        return None
+    return first_frame_png(item.path, size)
 
 
 @hookimpl

@@ -272,7 +272,8 @@ def html_text(chronology: dict, context: ReportContext) -> str:
                    ("label", "preview", "names", "type", "size", "inside"))
     rows = []
     for x in exhibits:
-        thumb = _thumb(context, x["sha256"]) if x.get("mime", "").startswith("image/") else ""
+        pictured = x.get("mime", "").startswith(("image/", "video/"))  # a video: its first picture
+        thumb = _thumb(context, x["sha256"]) if pictured else ""
         inside = ", ".join(f'<a href="#{e(labels_.get(p, p))}">{e(labels_.get(p, p))}</a>'
                            for p in x.get("parents", ()))
         warnings = "".join(f'<div class="small flag">{e(translate(w, lang))}</div>'

@@ -83,7 +83,7 @@ LABELS: dict[str, str] = {
     'no': 'no',
     'not_attached': 'These exhibits could not be attached to the PDF (no good copy available):',
     'all_attached': 'Every exhibit is attached to this PDF (PDF/A-3).',
-    'thumbnails': 'Photos and screenshots',
+    'thumbnails': 'Photos, screenshots and videos (first picture)',
     'verify': 'How to verify this document',
     'verify_intro': 'Every exhibit is named by its SHA-256 fingerprint. If a single byte changes, the fingerprint changes completely. You can check this with standard tools, without trusting this software.',
     'verify_step1': 'Extract the attachments from this PDF: in Adobe Reader or another PDF reader from the paperclip (Attachments) panel, or on the command line with',

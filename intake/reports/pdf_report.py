@@ -215,11 +215,12 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     by_sha = {ex["sha256"]: ex for ex in exhibits}
     first_seen: dict[str, dict] = {}
     for e in entries + copied + undated:
-        if e.get("kind") in ("photo", "screenshot"):
+        if e.get("kind") in ("photo", "screenshot", "video"):  # a video: its first picture
             for sha in e.get("exhibits") or []:
                 first_seen.setdefault(sha, e)
     for ex in exhibits:
-        if ex["sha256"] not in first_seen and str(ex.get("mime", "")).startswith("image/"):
+        if ex["sha256"] not in first_seen and str(ex.get("mime", "")).startswith(("image/",
+                                                                                  "video/")):
             first_seen[ex["sha256"]] = {}
     (root / "thumbs").mkdir(exist_ok=True)
     for sha, e in sorted(first_seen.items(), key=lambda kv: int(by_sha.get(kv[0], {}).get("number") or 0)):

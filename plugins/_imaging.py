@@ -24,7 +24,7 @@ import warnings
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -43,6 +43,7 @@ from intake import TimeClaim
 
 from . import _iptc as iptc
 from . import _jpeg as jpeg
+from . import _makernotes as makernotes
 from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests)
     _EXIF_DT,
     _ISO_DT,
@@ -126,6 +127,7 @@ class ImageMeta:
     image_format: str = ""
     user_comment: str = ""  # EXIF UserComment as Pillow reads it
     iptc: list[TimeClaim] = field(default_factory=list)  # IPTC-IIM creation times (_iptc)
+    maker: makernotes.MakerNote | None = None  # a zone or time from the maker note
     warnings: list[str] = field(default_factory=list)
     opened: bool = False
 
@@ -164,6 +166,13 @@ def _read_exif(data: bytes) -> tuple[dict[str, Any], str | None]:
     except Exception:  # exifread on a damaged block: the rest is still read
         return {}, "the EXIF block is damaged and could not be read"
     return dict(tags), None
+
+
+def _read_maker_note(blob: bytes, meta: ImageMeta) -> None:
+    """A zone or capture time from the maker note (_makernotes), for EXIF that has one."""
+    make = _tag_text(meta.exif, "Image Make")
+    if meta.exif and makernotes.may_hold_time(make):
+        meta.maker = makernotes.read(blob, make)
 
 
 def _png_chunks(data: bytes, meta: ImageMeta) -> str | None:
@@ -368,6 +377,7 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
             meta.exif, problem = _read_exif(exif_blob)
             if problem:
                 meta.warnings.append(problem)
+            _read_maker_note(exif_blob, meta)
         xmp_text = meta.png_text.get("XML:com.adobe.xmp", "")
         if xmp_text:
             meta.xmp = parse_xmp(xmp_text.encode("utf-8"))
@@ -382,6 +392,7 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
         meta.exif, problem = _read_exif(blob)
         if problem:
             meta.warnings.append(problem)
+        _read_maker_note(blob, meta)
     if not meta.xmp:
         for packet in find_xmp_packets(data):
             for k, v in parse_xmp(packet).items():
@@ -645,6 +656,28 @@ def png_claims(meta: ImageMeta) -> list[TimeClaim]:
     return claims
 
 
+def maker_note_claims(meta: ImageMeta, claims: list[TimeClaim]) -> list[TimeClaim]:
+    """The camera clock's claims with the maker note's offset where EXIF wrote none,
+    and the capture time a maker note alone holds (Reconyx)."""
+    maker = meta.maker
+    if maker is None:
+        return claims
+    out = []
+    for claim in claims:
+        if maker.offset and not claim.offset and claim.source.startswith("EXIF "):
+            note = "; ".join(n for n in (claim.note, maker.offset_note) if n)
+            claim = replace(claim, offset=maker.offset, zone="explicit", note=note)
+        out.append(claim)
+    if maker.taken:
+        placeholder = is_placeholder(maker.taken)
+        out.append(TimeClaim(
+            local=maker.taken, source=maker.taken_source, meaning="taken",
+            confidence="low" if placeholder else "high",
+            flags=("placeholder",) if placeholder else (),
+            note="the capture time, written only in the camera maker's own block"))
+    return out
+
+
 def all_claims(meta: ImageMeta) -> list[TimeClaim]:
     """Every time the file states, side by side, with the GPS-derived zone applied.
 
@@ -652,7 +685,7 @@ def all_claims(meta: ImageMeta) -> list[TimeClaim]:
     14 hours of it, the DateTimeOriginal claim gets the offset between the
     two (rounded to 15 minutes) with ``zone="gps"``.
     """
-    claims = exif_claims(meta)
+    claims = maker_note_claims(meta, exif_claims(meta))
     gps = gps_claim(meta)
     if gps:
         for n, claim in enumerate(claims):

@@ -345,6 +345,8 @@ SOURCES: dict[str, str] = {
     "EXIF CreateDate": "when the picture was digitised, per the camera (EXIF DateTimeDigitized)",
     "EXIF ModifyDate": "when the picture file was last changed (EXIF DateTime)",
     "EXIF GPS date and time (UTC)": "satellite time of the camera's GPS (EXIF GPS, UTC)",
+    "Reconyx maker note DateTimeOriginal": "when the picture was taken, per the trail camera "
+                                           "(Reconyx maker note)",
     "IPTC DateCreated + TimeCreated": "when the picture was taken, per the photographer's "
                                       "software (IPTC DateCreated, TimeCreated)",
     "IPTC DigitalCreationDate + DigitalCreationTime": "when the picture was digitised "

@@ -286,6 +286,18 @@ def _jpeg_exif(data: bytes) -> bytes | None:
     return None
 
 
+def _heif_exif(data: bytes) -> bytes | None:
+    """The TIFF block of a HEIC/AVIF picture's EXIF item as pillow(-heif) reads it, or None."""
+    try:
+        with _quiet(), Image.open(io.BytesIO(data)) as im:
+            raw = im.info.get("exif")
+    except Exception:  # noqa: BLE001 - unreadable: exifread's answer stands
+        return None
+    if not isinstance(raw, bytes) or not raw:
+        return None
+    return raw[6:] if raw[:6] == b"Exif\x00\x00" else raw
+
+
 def _heif_damage(data: bytes) -> str | None:
     pos, end = 0, len(data)
     while pos + 8 <= end:
@@ -390,6 +402,12 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
         elif data[4:8] == b"ftyp":
             damage = _heif_damage(data)
         meta.exif, problem = _read_exif(blob)
+        if not meta.exif and data[4:8] == b"ftyp":
+            # exifread cannot follow every HEIF/AVIF item layout (libheif's own, for one);
+            # pillow-heif and pillow's AVIF reader hand over the EXIF block itself
+            blob = _heif_exif(data) or blob
+            if blob is not data:
+                meta.exif, problem = _read_exif(blob)
         if problem:
             meta.warnings.append(problem)
         _read_maker_note(blob, meta)

@@ -167,3 +167,34 @@ def encoded_video(color: tuple[int, int, int], *, seconds: int = 2, created: str
             for packet in stream.encode():
                 out.mux(packet)
         return path.read_bytes()
+
+
+def wav(seconds: int, rate: int = 8000) -> bytes:
+    """Silent 16-bit mono PCM in a RIFF/WAVE file (a recorder app's .wav)."""
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\0\0" * rate * seconds)
+    return buf.getvalue()
+
+
+def adts_aac(frames: int) -> bytes:
+    """Raw AAC-LC in ADTS frames (44.1 kHz mono), as some recorders write .aac."""
+    payload = b"\x21\x00\x49\x90\x02\x19\x00\x23\x80"
+    size = 7 + len(payload)
+    header = bytes([0xFF, 0xF1, (1 << 6) | (4 << 2), (1 << 6) | ((size >> 11) & 3),
+                    (size >> 3) & 0xFF, ((size & 7) << 5) | 0x1F, 0xFC])
+    return (header + payload) * frames
+
+
+def amr(seconds: float, wide: bool = False) -> bytes:
+    """AMR speech (Android's call and voice recorders): 50 frames a second of the
+    highest mode, narrow-band (``#!AMR``) or wide-band (``#!AMR-WB``)."""
+    frames = round(seconds * 50)
+    if wide:
+        return b"#!AMR-WB\n" + (bytes([8 << 3 | 4]) + b"\0" * 60) * frames
+    return b"#!AMR\n" + (bytes([7 << 3 | 4]) + b"\0" * 31) * frames

@@ -47,7 +47,6 @@ from . import _makernotes as makernotes
 from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests)
     _EXIF_DT,
     _ISO_DT,
-    _MONTHS,
     _OFFSET,
     _TEXT_DT,
     _TEXT_DT_MONTH_FIRST,

@@ -3,7 +3,7 @@
 Reads what an image file says about itself, without changing anything:
 
 - EXIF (JPEG, TIFF, HEIC/HEIF, WebP, PNG ``eXIf``) through exifread;
-- XMP packets, parsed here with the standard library (size-limited);
+- XMP packets, through the one XMP reader (plugins/_xmp.py);
 - PNG chunks ``tIME``, ``tEXt``, ``zTXt``, ``iTXt`` and ``eXIf``;
 - the pixel size and a structural check (is the file cut off?) through
   Pillow, with pillow-heif registered for HEIC/HEIF.
@@ -21,7 +21,6 @@ import logging
 import re
 import struct
 import warnings
-import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -44,6 +43,7 @@ from intake import TimeClaim
 from . import _iptc as iptc
 from . import _jpeg as jpeg
 from . import _makernotes as makernotes
+from . import _xmp as xmp
 from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests)
     _EXIF_DT,
     _ISO_DT,
@@ -64,22 +64,13 @@ from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests
 # exifread logs "no EXIF found" as a warning; that is not news for us.
 logging.getLogger("exifread").setLevel(logging.ERROR)
 
-#: Largest XMP packet we parse, and the most packets we look at.
-MAX_XMP_BYTES = 1024 * 1024
+#: The most XMP packets we look at in one picture (plugins/_xmp.py reads them).
 MAX_XMP_PACKETS = 4
 #: Largest decompressed PNG text chunk we read.
 MAX_PNG_TEXT = 1024 * 1024
 
 NON_IMAGE_MIMES = {"image/svg+xml"}
 
-_NS = {
-    "http://ns.adobe.com/xap/1.0/": "xmp",
-    "http://ns.adobe.com/exif/1.0/": "exif",
-    "http://cipa.jp/exif/1.0/": "exifEX",
-    "http://ns.adobe.com/photoshop/1.0/": "photoshop",
-    "http://ns.adobe.com/tiff/1.0/": "tiff",
-}
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 # (XMP property, source label, meaning, confidence)
 XMP_TIMES = (
@@ -314,65 +305,13 @@ def _heif_damage(data: bytes) -> str | None:
 
 
 def find_xmp_packets(data: bytes) -> list[bytes]:
-    """Raw XMP packets (``<x:xmpmeta ... </x:xmpmeta>``) found in the bytes."""
-    packets: list[bytes] = []
-    pos = 0
-    while len(packets) < MAX_XMP_PACKETS:
-        start = data.find(b"<x:xmpmeta", pos)
-        if start < 0:
-            break
-        stop = data.find(b"</x:xmpmeta>", start)
-        if stop < 0:
-            break
-        stop += len(b"</x:xmpmeta>")
-        if stop - start <= MAX_XMP_BYTES:
-            packets.append(data[start:stop])
-        pos = stop
-    return packets
-
-
-def _xmp_value(elem: ET.Element) -> str:
-    if elem.text and elem.text.strip():
-        return elem.text.strip()
-    for li in elem.iter(f"{{{_RDF}}}li"):
-        if li.text and li.text.strip():
-            return li.text.strip()
-    return ""
+    """Raw XMP packets found in the bytes (plugins/_xmp.py)."""
+    return xmp.find_packets(data, MAX_XMP_PACKETS)
 
 
 def parse_xmp(packet: bytes) -> dict[str, str]:
-    """The properties of an XMP packet we know, as ``prefix:Name`` -> text.
-
-    Both forms are read: attributes of ``rdf:Description`` and child elements
-    (with ``rdf:Alt``/``rdf:Seq`` lists, the first item).
-    """
-    if len(packet) > MAX_XMP_BYTES or b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
-        return {}
-    try:
-        root = ET.fromstring(packet)
-    except ET.ParseError:
-        return {}
-    out: dict[str, str] = {}
-
-    def key(tag: str) -> str | None:
-        if not tag.startswith("{"):
-            return None
-        uri, _, local = tag[1:].partition("}")
-        prefix = _NS.get(uri)
-        return f"{prefix}:{local}" if prefix else None
-
-    for desc in root.iter(f"{{{_RDF}}}Description"):
-        for attr, value in desc.attrib.items():
-            k = key(attr)
-            if k and value.strip():
-                out.setdefault(k, value.strip())
-        for child in desc:
-            k = key(child.tag)
-            if k:
-                value = _xmp_value(child)
-                if value:
-                    out.setdefault(k, value)
-    return out
+    """The known properties of an XMP packet, ``prefix:Name`` -> first text (plugins/_xmp.py)."""
+    return xmp.first_values(packet)
 
 
 def read_image(data: bytes, mime: str) -> ImageMeta:

@@ -8,7 +8,10 @@ standard), and recording dates in the tags (MP4 ``©day``, ID3 ``TDRC``,
 Vorbis ``DATE``). A WhatsApp name (``PTT-20241005-WA0001.opus``,
 ``00000012-AUDIO-2024-10-05-21-14-00.opus``) gives its own claim. Every
 item gets the warning "kept, not read: ..." so that ``status`` and the
-report list it with the reason. See docs/plugins/media.md.
+report list it with the reason. A video's place (``©xyz``, Apple's ISO 6709
+key) is a fact; its first picture, decoded with PyAV when installed, is its
+thumbnail; AMR lengths are counted from the frames. See docs/plugins/audio.md
+and docs/plugins/videos.md.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ chronology needs and EXIF's own fields may lack:
 - **Reconyx HyperFire** trail cameras (the note starts with version 0xF101):
   the capture time itself, which these cameras write nowhere else.
 
-Sony, Olympus and Panasonic notes hold no UTC offset that ExifTool reads as
-one (Panasonic names a home or destination city, not an offset), so nothing
-is taken from them. exifread (``details=True``) decodes the maker note and
+Nothing is taken from Sony, Olympus and Panasonic notes: none writes a plain
+UTC offset as Nikon and Canon do (Panasonic names a home or destination
+city), and their newer cameras write OffsetTimeOriginal in EXIF itself. exifread (``details=True``) decodes the maker note and
 gives its raw bytes; Nikon's and Reconyx's layouts are read here from those
 bytes. Never raises: a damaged note gives nothing.
 """

@@ -15,33 +15,14 @@ falls in the repeated hour as ``dst-ambiguous``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, timedelta
 
+from .months import fold, month_number
 from .types import TimeClaim
 
-
-def _fold(text: str) -> str:
-    """Lower case, no accents, single spaces: for matching words."""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.lower().replace("\u2019", "'").split())
+_fold = fold  # words compared without case or accents (intake/months.py)
 
 
-_MONTHS = {
-    "jan": 1, "januari": 1, "janvier": 1, "january": 1, "janv": 1,
-    "feb": 2, "februari": 2, "fevrier": 2, "february": 2, "fev": 2, "fevr": 2,
-    "maa": 3, "maart": 3, "mars": 3, "march": 3, "mar": 3, "mrt": 3,
-    "apr": 4, "april": 4, "avril": 4, "avr": 4,
-    "mei": 5, "mai": 5, "may": 5,
-    "jun": 6, "juni": 6, "juin": 6, "june": 6,
-    "jul": 7, "juli": 7, "juillet": 7, "july": 7, "juil": 7,
-    "aug": 8, "augustus": 8, "aout": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "septembre": 9,
-    "okt": 10, "oct": 10, "oktober": 10, "octobre": 10, "october": 10,
-    "nov": 11, "november": 11, "novembre": 11,
-    "dec": 12, "december": 12, "decembre": 12,
-}
 _APPROX = re.compile(r"^(?:ca\.?|circa|rond(?:om)?|omstreeks|ongeveer|plusminus|\+/-|\+-|±|~|"
                      r"vers|environ|aux alentours de|autour de|around|about|approx\.?|"
                      r"approximately|roughly)\s*", re.IGNORECASE)
@@ -72,9 +53,8 @@ def parse_date(text: str) -> date | None:
             year += 2000 if year < 100 else 0
             return date(year, int(m.group(2)), int(m.group(1)))
         m = _WORD_DATE.search(text)
-        if m and _fold(m.group(2)).rstrip(".") in _MONTHS:
-            return date(int(m.group(3)), _MONTHS[_fold(m.group(2)).rstrip(".")],
-                        int(m.group(1)))
+        if m and month_number(m.group(2)):
+            return date(int(m.group(3)), month_number(m.group(2)), int(m.group(1)))
     except ValueError:
         return None
     return None
@@ -83,7 +63,7 @@ def parse_date(text: str) -> date | None:
 def _date_span(text: str) -> tuple[int, int]:
     for pattern in (_YMD, _DMY, _WORD_DATE):
         m = pattern.search(text)
-        if m and (pattern is not _WORD_DATE or _fold(m.group(2)).rstrip(".") in _MONTHS):
+        if m and (pattern is not _WORD_DATE or month_number(m.group(2))):
             return m.span()
     return (-1, -1)
 

@@ -39,6 +39,43 @@ REASONS: tuple[str, ...] = (
     "docs/plugins/ocr.md); everything else is kept and read",
     # pictures with no time inside (plugins photos and screenshots)
     "the image holds no date or time of its own",
+    "the image holds no time of its own; only the file's own times are known",
+    "the name ({x}) carries no time, and the image holds none either; only the file's own "
+    "times are known",
+    # what the picture, video and audio readers found wrong (plugins/_imaging.py, _iptc.py)
+    "{x} holds {x}, which is not a date",
+    "{x} is blank or zero ({x}): the camera's clock was probably never set",
+    "{x}: the time {x} is not a time; the day is kept",
+    "the PNG text {x} holds {x}, which could not be read as a time",
+    "the GPS position in the file could not be read",
+    "the GPS position in the file is out of range",
+    "the GPS date and time ({x}) could not be read",
+    "the GPS time in the file could not be read",
+    "the GPS date ({x}) is not a real date",
+    "the camera's clock ({x}) and the GPS time ({x} UTC) are {x} apart, more than any time "
+    "zone: one of them is wrong",
+    "{n} days {n} h {n} min",
+    "{n} h {n} min",
+    "the offset written in the file ({x}) and the one the GPS time suggests ({x}) differ",
+    "the EXIF block is damaged and could not be read",
+    "some parts of the PNG file are damaged (checksum mismatch in {x})",
+    "the image is damaged or cut off: its picture could not be read in full; the times were "
+    "read from what is there",
+    "the image is too large to open safely; only its metadata was read",
+    "the picture itself could not be opened (the file may be damaged); its metadata was read "
+    "where possible",
+    "the image is damaged: its structure cannot be followed",
+    "the image is damaged: it has no picture data",
+    "the image is damaged: its inner structure cannot be read",
+    "the image is cut off (truncated): the file ends in the middle of the picture",
+    "the image is cut off (truncated): the file ends before the picture data",
+    "the image is cut off (truncated): the file ends before its last part",
+    "{x}; the times were read from what is there",
+    "the text in the picture could not be read: {x}",
+    "the text in the pages could not be read: {x}",
+    "the picture could not be decoded for OCR",
+    "OCR took longer than {n} s ({x})",
+    "Tesseract could not read the picture ({x})",
     # files kept but not read (plugins media_files and office_documents)
     "kept, not read: the sound of a recording is not transcribed; listen to it (only its "
     "length and times are read)",

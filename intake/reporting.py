@@ -59,10 +59,11 @@ def _context(case: Case, language: str, index: Index) -> ReportContext:
 
 def make_thumbnail(case: Case, index: Index, path: Path | None, sha256: str,
                    size: int) -> bytes | None:
-    """A picture's thumbnail from a verified copy at `path`, by the plugins' hook
-    (the reports and ``intake serve`` show the same one); None for other items."""
+    """A picture's (or a video's first picture's) thumbnail from a verified copy at
+    `path`, by the plugins' hook (the reports and ``intake serve`` show the same one);
+    None for other items."""
     item = index.item(sha256)
-    if path is None or item is None or not str(item["mime"]).startswith("image/"):
+    if path is None or item is None or not str(item["mime"]).startswith(("image/", "video/")):
         return None
     with open(path, "rb") as f:
         head = f.read(8192)

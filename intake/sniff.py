@@ -116,11 +116,12 @@ def _mp4_kind(head: bytes, brand: bytes, name: str) -> str:
         return "audio/mp4"
     if brand == b"qt  ":
         return "video/quicktime"
+    film = {b"3gp": "video/3gpp", b"3g2": "video/3gpp2"}.get(brand[:3], "video/mp4")
     if b"vide" in head:
-        return "video/mp4"
+        return film
     if b"soun" in head or PurePath(name).suffix.lower() in _AUDIO_SUFFIXES:
         return "audio/mp4"
-    return "video/mp4"
+    return film
 
 
 def _mpeg_audio(head: bytes) -> str:

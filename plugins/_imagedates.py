@@ -12,6 +12,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from intake.months import ANY_LANGUAGE, month_number
+
 _EXIF_DT = re.compile(
     r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _ISO_DT = re.compile(
@@ -88,21 +90,6 @@ def parse_iso(text: str) -> tuple[str, str | None, str] | None:
     return local, offset, "second"
 
 
-_MONTHS = {
-    # English, Dutch, French, German, Romanian, Spanish, Italian, Portuguese abbreviations
-    "jan": 1, "ian": 1, "janv": 1, "ene": 1, "gen": 1, "janvier": 1, "januari": 1,
-    "feb": 2, "fev": 2, "févr": 2, "fevr": 2, "fév": 2, "février": 2, "februari": 2,
-    "mar": 3, "mrt": 3, "mär": 3, "mars": 3, "maart": 3,
-    "apr": 4, "avr": 4, "abr": 4, "avril": 4,
-    "may": 5, "mei": 5, "mai": 5, "mag": 5,
-    "jun": 6, "juin": 6, "iun": 6, "giu": 6, "juni": 6,
-    "jul": 7, "juil": 7, "iul": 7, "lug": 7, "juli": 7, "juillet": 7,
-    "aug": 8, "août": 8, "aout": 8, "ago": 8, "augustus": 8,
-    "sep": 9, "sept": 9, "set": 9, "septembre": 9, "september": 9,
-    "oct": 10, "okt": 10, "ott": 10, "out": 10, "octobre": 10, "oktober": 10,
-    "nov": 11, "noi": 11, "novembre": 11, "november": 11,
-    "dec": 12, "déc": 12, "dez": 12, "dic": 12, "décembre": 12, "december": 12,
-}
 #: Zone abbreviations with one meaning only (CST, IST, BST... are left unread).
 _ZONE_ABBR = {
     "UTC": "Z", "GMT": "Z", "UT": "Z", "Z": "Z",
@@ -120,8 +107,7 @@ _TEXT_DT_MONTH_FIRST = re.compile(
 
 
 def _month(token: str) -> int | None:
-    token = token.lower().strip(".")
-    return _MONTHS.get(token) or _MONTHS.get(token[:4]) or _MONTHS.get(token[:3])
+    return month_number(token, ANY_LANGUAGE, prefixes=True)
 
 
 def parse_text_time(text: str) -> tuple[str, str | None, str, str] | None:

@@ -3,7 +3,7 @@
 Reads what an image file says about itself, without changing anything:
 
 - EXIF (JPEG, TIFF, HEIC/HEIF, WebP, PNG ``eXIf``) through exifread;
-- XMP packets, parsed here with the standard library (size-limited);
+- XMP packets, through the one XMP reader (plugins/_xmp.py);
 - PNG chunks ``tIME``, ``tEXt``, ``zTXt``, ``iTXt`` and ``eXIf``;
 - the pixel size and a structural check (is the file cut off?) through
   Pillow, with pillow-heif registered for HEIC/HEIF.
@@ -21,10 +21,9 @@ import logging
 import re
 import struct
 import warnings
-import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -43,10 +42,11 @@ from intake import TimeClaim
 
 from . import _iptc as iptc
 from . import _jpeg as jpeg
+from . import _makernotes as makernotes
+from . import _xmp as xmp
 from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests)
     _EXIF_DT,
     _ISO_DT,
-    _MONTHS,
     _OFFSET,
     _TEXT_DT,
     _TEXT_DT_MONTH_FIRST,
@@ -64,22 +64,13 @@ from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests
 # exifread logs "no EXIF found" as a warning; that is not news for us.
 logging.getLogger("exifread").setLevel(logging.ERROR)
 
-#: Largest XMP packet we parse, and the most packets we look at.
-MAX_XMP_BYTES = 1024 * 1024
+#: The most XMP packets we look at in one picture (plugins/_xmp.py reads them).
 MAX_XMP_PACKETS = 4
 #: Largest decompressed PNG text chunk we read.
 MAX_PNG_TEXT = 1024 * 1024
 
 NON_IMAGE_MIMES = {"image/svg+xml"}
 
-_NS = {
-    "http://ns.adobe.com/xap/1.0/": "xmp",
-    "http://ns.adobe.com/exif/1.0/": "exif",
-    "http://cipa.jp/exif/1.0/": "exifEX",
-    "http://ns.adobe.com/photoshop/1.0/": "photoshop",
-    "http://ns.adobe.com/tiff/1.0/": "tiff",
-}
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 # (XMP property, source label, meaning, confidence)
 XMP_TIMES = (
@@ -126,6 +117,7 @@ class ImageMeta:
     image_format: str = ""
     user_comment: str = ""  # EXIF UserComment as Pillow reads it
     iptc: list[TimeClaim] = field(default_factory=list)  # IPTC-IIM creation times (_iptc)
+    maker: makernotes.MakerNote | None = None  # a zone or time from the maker note
     warnings: list[str] = field(default_factory=list)
     opened: bool = False
 
@@ -164,6 +156,13 @@ def _read_exif(data: bytes) -> tuple[dict[str, Any], str | None]:
     except Exception:  # exifread on a damaged block: the rest is still read
         return {}, "the EXIF block is damaged and could not be read"
     return dict(tags), None
+
+
+def _read_maker_note(blob: bytes, meta: ImageMeta) -> None:
+    """A zone or capture time from the maker note (_makernotes), for EXIF that has one."""
+    make = _tag_text(meta.exif, "Image Make")
+    if meta.exif and makernotes.may_hold_time(make):
+        meta.maker = makernotes.read(blob, make)
 
 
 def _png_chunks(data: bytes, meta: ImageMeta) -> str | None:
@@ -277,6 +276,18 @@ def _jpeg_exif(data: bytes) -> bytes | None:
     return None
 
 
+def _heif_exif(data: bytes) -> bytes | None:
+    """The TIFF block of a HEIC/AVIF picture's EXIF item as pillow(-heif) reads it, or None."""
+    try:
+        with _quiet(), Image.open(io.BytesIO(data)) as im:
+            raw = im.info.get("exif")
+    except Exception:  # noqa: BLE001 - unreadable: exifread's answer stands
+        return None
+    if not isinstance(raw, bytes) or not raw:
+        return None
+    return raw[6:] if raw[:6] == b"Exif\x00\x00" else raw
+
+
 def _heif_damage(data: bytes) -> str | None:
     pos, end = 0, len(data)
     while pos + 8 <= end:
@@ -294,65 +305,13 @@ def _heif_damage(data: bytes) -> str | None:
 
 
 def find_xmp_packets(data: bytes) -> list[bytes]:
-    """Raw XMP packets (``<x:xmpmeta ... </x:xmpmeta>``) found in the bytes."""
-    packets: list[bytes] = []
-    pos = 0
-    while len(packets) < MAX_XMP_PACKETS:
-        start = data.find(b"<x:xmpmeta", pos)
-        if start < 0:
-            break
-        stop = data.find(b"</x:xmpmeta>", start)
-        if stop < 0:
-            break
-        stop += len(b"</x:xmpmeta>")
-        if stop - start <= MAX_XMP_BYTES:
-            packets.append(data[start:stop])
-        pos = stop
-    return packets
-
-
-def _xmp_value(elem: ET.Element) -> str:
-    if elem.text and elem.text.strip():
-        return elem.text.strip()
-    for li in elem.iter(f"{{{_RDF}}}li"):
-        if li.text and li.text.strip():
-            return li.text.strip()
-    return ""
+    """Raw XMP packets found in the bytes (plugins/_xmp.py)."""
+    return xmp.find_packets(data, MAX_XMP_PACKETS)
 
 
 def parse_xmp(packet: bytes) -> dict[str, str]:
-    """The properties of an XMP packet we know, as ``prefix:Name`` -> text.
-
-    Both forms are read: attributes of ``rdf:Description`` and child elements
-    (with ``rdf:Alt``/``rdf:Seq`` lists, the first item).
-    """
-    if len(packet) > MAX_XMP_BYTES or b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
-        return {}
-    try:
-        root = ET.fromstring(packet)
-    except ET.ParseError:
-        return {}
-    out: dict[str, str] = {}
-
-    def key(tag: str) -> str | None:
-        if not tag.startswith("{"):
-            return None
-        uri, _, local = tag[1:].partition("}")
-        prefix = _NS.get(uri)
-        return f"{prefix}:{local}" if prefix else None
-
-    for desc in root.iter(f"{{{_RDF}}}Description"):
-        for attr, value in desc.attrib.items():
-            k = key(attr)
-            if k and value.strip():
-                out.setdefault(k, value.strip())
-        for child in desc:
-            k = key(child.tag)
-            if k:
-                value = _xmp_value(child)
-                if value:
-                    out.setdefault(k, value)
-    return out
+    """The known properties of an XMP packet, ``prefix:Name`` -> first text (plugins/_xmp.py)."""
+    return xmp.first_values(packet)
 
 
 def read_image(data: bytes, mime: str) -> ImageMeta:
@@ -368,6 +327,7 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
             meta.exif, problem = _read_exif(exif_blob)
             if problem:
                 meta.warnings.append(problem)
+            _read_maker_note(exif_blob, meta)
         xmp_text = meta.png_text.get("XML:com.adobe.xmp", "")
         if xmp_text:
             meta.xmp = parse_xmp(xmp_text.encode("utf-8"))
@@ -380,8 +340,15 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
         elif data[4:8] == b"ftyp":
             damage = _heif_damage(data)
         meta.exif, problem = _read_exif(blob)
+        if not meta.exif and data[4:8] == b"ftyp":
+            # exifread cannot follow every HEIF/AVIF item layout (libheif's own, for one);
+            # pillow-heif and pillow's AVIF reader hand over the EXIF block itself
+            blob = _heif_exif(data) or blob
+            if blob is not data:
+                meta.exif, problem = _read_exif(blob)
         if problem:
             meta.warnings.append(problem)
+        _read_maker_note(blob, meta)
     if not meta.xmp:
         for packet in find_xmp_packets(data):
             for k, v in parse_xmp(packet).items():
@@ -645,6 +612,28 @@ def png_claims(meta: ImageMeta) -> list[TimeClaim]:
     return claims
 
 
+def maker_note_claims(meta: ImageMeta, claims: list[TimeClaim]) -> list[TimeClaim]:
+    """The camera clock's claims with the maker note's offset where EXIF wrote none,
+    and the capture time a maker note alone holds (Reconyx)."""
+    maker = meta.maker
+    if maker is None:
+        return claims
+    out = []
+    for claim in claims:
+        if maker.offset and not claim.offset and claim.source.startswith("EXIF "):
+            note = "; ".join(n for n in (claim.note, maker.offset_note) if n)
+            claim = replace(claim, offset=maker.offset, zone="explicit", note=note)
+        out.append(claim)
+    if maker.taken:
+        placeholder = is_placeholder(maker.taken)
+        out.append(TimeClaim(
+            local=maker.taken, source=maker.taken_source, meaning="taken",
+            confidence="low" if placeholder else "high",
+            flags=("placeholder",) if placeholder else (),
+            note="the capture time, written only in the camera maker's own block"))
+    return out
+
+
 def all_claims(meta: ImageMeta) -> list[TimeClaim]:
     """Every time the file states, side by side, with the GPS-derived zone applied.
 
@@ -652,7 +641,7 @@ def all_claims(meta: ImageMeta) -> list[TimeClaim]:
     14 hours of it, the DateTimeOriginal claim gets the offset between the
     two (rounded to 15 minutes) with ``zone="gps"``.
     """
-    claims = exif_claims(meta)
+    claims = maker_note_claims(meta, exif_claims(meta))
     gps = gps_claim(meta)
     if gps:
         for n, claim in enumerate(claims):

@@ -62,6 +62,11 @@ def datasets(iim: bytes) -> dict[tuple[int, int], bytes]:
     return out
 
 
+def _shown(raw: bytes) -> str:
+    """The first characters of a value as a reader sees them (not Python's b'...')."""
+    return raw[:20].decode("latin-1")
+
+
 def iptc_claims(data: bytes, warnings: list[str]) -> list[TimeClaim]:
     """The IPTC creation times of a JPEG, each one claim (day only when no time is written)."""
     if data[:3] != b"\xff\xd8\xff":
@@ -76,11 +81,8 @@ def iptc_claims(data: bytes, warnings: list[str]) -> list[TimeClaim]:
         if not raw_date:
             continue
         d = _DATE.match(raw_date)
-        if not d or raw_date == b"00000000":
-            warnings.append(f"{source} holds {raw_date[:20]!r}, which is not a date")
-            continue
-        if not _valid(*(int(x) for x in d.groups())):
-            warnings.append(f"{source} holds {raw_date[:20]!r}, which is not a date")
+        if not d or raw_date == b"00000000" or not _valid(*(int(x) for x in d.groups())):
+            warnings.append(f"{source} holds {_shown(raw_date)!r}, which is not a date")
             continue
         local, offset, granularity = "-".join(x.decode() for x in d.groups()), None, "day"
         raw_time = found.get((2, time_ds), b"").strip(b"\x00 ")
@@ -91,7 +93,8 @@ def iptc_claims(data: bytes, warnings: list[str]) -> list[TimeClaim]:
             offset = f"{sign}{oh}:{om}" if sign else None
             granularity = "second"
         elif raw_time:
-            warnings.append(f"{source}: the time {raw_time[:20]!r} is not a time; the day is kept")
+            warnings.append(f"{source}: the time {_shown(raw_time)!r} is not a time; the day is "
+                            "kept")
         note, flags = ("offset written with the time" if offset else ""), ()
         if granularity == "second" and is_placeholder(local):
             confidence, note, flags = "low", "looks like a default clock (never set)", (

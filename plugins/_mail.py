@@ -19,6 +19,7 @@ from email.message import Message
 from email_validator import EmailNotValidError, validate_email
 
 from intake import TimeClaim
+from intake.months import month_number  # RFC 5322's abbreviations, and nl/fr ones
 
 #: Longest header value we read; longer ones are cut (a hostile file must not
 #: make us spend minutes on one header).
@@ -26,8 +27,6 @@ MAX_HEADER = 64 * 1024
 #: Most Received hops turned into claims.
 MAX_HOPS = 100
 
-_MONTHS = {m: n for n, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 #: RFC 5322 section 4.3 obsolete zone names.
 _ZONES = {"UT": 0, "GMT": 0, "Z": 0, "EST": -5 * 60, "EDT": -4 * 60, "CST": -6 * 60,
@@ -207,7 +206,7 @@ def parse_mail_date(written: str, source: str, meaning: str, confidence: str) ->
     malformed = False
     m = _RFC_DATE.match(text)
     if m:
-        mon = _MONTHS.get(m["mon"][:3].lower()) if len(m["mon"]) >= 3 else None
+        mon = month_number(m["mon"][:3]) if len(m["mon"]) >= 3 else None
         year, ynote = _year(m["y"])
         time_text, zone = m["time"], m["zone"]
     else:
@@ -220,7 +219,7 @@ def parse_mail_date(written: str, source: str, meaning: str, confidence: str) ->
         if "m" in m.groupdict():
             mon = int(m["m"])
         else:
-            mon = _MONTHS.get(m["mon"][:3].lower())
+            mon = month_number(m["mon"][:3])
         year, ynote = int(m["y"]), ""
         time_text, zone = m["time"], m["zone"]
     if ynote:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from intake import TimeClaim
+from intake.months import FULL_NAMES
 
 from ._ocr import Line
 
@@ -24,17 +25,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00|0)\d[\d ./()-]{6,16}\d(?!\d)")
 
-MONTHS = {
-    # Dutch
-    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
-    "augustus": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
-    # French (accents taken off before matching)
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7,
-    "mai": 5, "aout": 8, "septembre": 9, "octobre": 10, "decembre": 12,
-    # English
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
-    "october": 10,
-}
+MONTHS = FULL_NAMES  # the one table: intake/months.py (folded: no accents)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})(?:er|e|ste|de|th|st|nd|rd)?\.?\s+(" + _MONTH
                              + r")\.?,?\s+(\d{4})(?!\d)", re.IGNORECASE)

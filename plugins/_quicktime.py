@@ -1,18 +1,27 @@
-"""Apple's QuickTime creation date, with its offset (not a plugin itself).
+"""Apple's QuickTime creation date and a movie's place (not a plugin itself).
 
 iPhones write ``com.apple.quicktime.creationdate`` (``2024-10-05T21:14:30+0200``)
 into the movie's ``moov/meta`` box as a "keys" item list: the local time the
 recording started, with the phone's offset. The movie header (``mvhd``) holds
 the same moment in UTC, and mutagen reads neither the ``keys`` box nor a
-QuickTime ``meta`` box, which unlike MP4's has no version field. Never raises.
+QuickTime ``meta`` box, which unlike MP4's has no version field.
+
+The place is ISO 6709 text (``+50.8466+004.3528+012.000/``): Android's camera
+and older iPhones write it in a ``moov/udta/©xyz`` box, newer iPhones as the
+key ``com.apple.quicktime.location.ISO6709``. Never raises.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 CREATION_KEY = b"com.apple.quicktime.creationdate"
+LOCATION_KEY = b"com.apple.quicktime.location.ISO6709"
+#: ISO 6709 in decimal degrees, as phones write it: latitude ±DD.D, longitude ±DDD.D.
+_ISO6709 = re.compile(r"([+-]\d{2}(?:\.\d+)?)([+-]\d{3}(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?(?:CRS\S*)?/?")
 #: A movie's metadata box larger than this is not read (it holds no pictures).
 MAX_MOOV = 16 * 1024 * 1024
 
@@ -51,14 +60,15 @@ def _moov(path: Path) -> bytes | None:
             f.seek(size - head, 1)
 
 
-def creation_date(path: Path) -> str | None:
-    """The text of ``com.apple.quicktime.creationdate``, or None."""
+def _moov_of(path: Path) -> bytes | None:
     try:
-        moov = _moov(path)
+        return _moov(path)
     except OSError:
         return None
-    if not moov:
-        return None
+
+
+def _keyed_text(moov: bytes, key: bytes) -> str | None:
+    """The UTF-8 text stored under `key` in the movie's "keys" metadata, or None."""
     for kind, meta in _boxes(moov):
         if kind != b"meta":
             continue
@@ -67,7 +77,7 @@ def creation_date(path: Path) -> str | None:
         children = dict(_boxes(meta))
         keys, items = children.get(b"keys", b""), children.get(b"ilst", b"")
         names = [payload for _, payload in _boxes(keys[8:])]  # after version/flags and count
-        wanted = [n + 1 for n, name in enumerate(names) if name == CREATION_KEY]
+        wanted = [n + 1 for n, name in enumerate(names) if name == key]
         if not wanted:
             continue
         for index, item in _boxes(items):
@@ -76,4 +86,48 @@ def creation_date(path: Path) -> str | None:
             for dkind, payload in _boxes(item):
                 if dkind == b"data" and payload[:4] == b"\x00\x00\x00\x01":  # UTF-8 text
                     return payload[8:].decode("utf-8", "replace").strip("\x00 ")
+    return None
+
+
+def creation_date(path: Path) -> str | None:
+    """The text of ``com.apple.quicktime.creationdate``, or None."""
+    moov = _moov_of(path)
+    return _keyed_text(moov, CREATION_KEY) if moov else None
+
+
+def _udta_xyz(moov: bytes) -> str | None:
+    """The text of ``moov/udta/©xyz`` (a 16-bit length and language, then the text)."""
+    for kind, udta in _boxes(moov):
+        if kind != b"udta":
+            continue
+        for child, payload in _boxes(udta):
+            if child == b"\xa9xyz" and len(payload) >= 4:
+                size = int.from_bytes(payload[:2], "big")
+                return payload[4:4 + size].decode("utf-8", "replace").strip("\x00 ")
+    return None
+
+
+def parse_iso6709(text: str) -> dict[str, str] | None:
+    """``{"lat": "50.846600", "lon": "4.352800"}`` (the photos' form), or None."""
+    m = _ISO6709.fullmatch((text or "").strip())
+    if not m:
+        return None
+    lat, lon = Decimal(m.group(1)), Decimal(m.group(2))
+    if abs(lat) > 90 or abs(lon) > 180:
+        return None
+    q = Decimal("0.000001")
+    return {"lat": str(lat.quantize(q)), "lon": str(lon.quantize(q))}
+
+
+def location(path: Path) -> tuple[dict[str, str], str] | None:
+    """(position, where it was written) of a movie, or None when it states none."""
+    moov = _moov_of(path)
+    if not moov:
+        return None
+    for text, source in ((_keyed_text(moov, LOCATION_KEY), "QuickTime "
+                          "com.apple.quicktime.location.ISO6709"),
+                         (_udta_xyz(moov), "QuickTime ©xyz")):
+        position = parse_iso6709(text) if text else None
+        if position:
+            return position, source
     return None

@@ -8,11 +8,15 @@ standard), and recording dates in the tags (MP4 ``©day``, ID3 ``TDRC``,
 Vorbis ``DATE``). A WhatsApp name (``PTT-20241005-WA0001.opus``,
 ``00000012-AUDIO-2024-10-05-21-14-00.opus``) gives its own claim. Every
 item gets the warning "kept, not read: ..." so that ``status`` and the
-report list it with the reason. See docs/plugins/media.md.
+report list it with the reason. A video's place (``©xyz``, Apple's ISO 6709
+key) is a fact; its first picture, decoded with PyAV when installed, is its
+thumbnail; AMR lengths are counted from the frames. See docs/plugins/audio.md
+and docs/plugins/videos.md.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -103,6 +107,40 @@ def _local_in_utc_field(mvhd: datetime, apple: TimeClaim) -> bool:
     return abs((mvhd - wall).total_seconds()) < 60
 
 
+#: Bytes after the header byte of each AMR frame type (narrow- and wide-band); every
+#: frame is 20 ms. Types not listed (reserved) end the count.
+_AMR_NB = {0: 12, 1: 13, 2: 15, 3: 17, 4: 19, 5: 20, 6: 26, 7: 31, 8: 5, 15: 0}
+_AMR_WB = {0: 17, 1: 23, 2: 32, 3: 36, 4: 40, 5: 46, 6: 50, 7: 58, 8: 60, 9: 5, 14: 0, 15: 0}
+#: An AMR file longer than this is not counted frame by frame (about 5 hours).
+AMR_MAX_BYTES = 64 * 1024 * 1024
+
+
+def amr_seconds(path: Path) -> float | None:
+    """The length of an AMR recording (Android's call and voice recorders), which
+    mutagen does not read: its frames counted, 20 ms each; None if not AMR."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(AMR_MAX_BYTES)
+    except OSError:
+        return None
+    if data.startswith(b"#!AMR-WB\n"):
+        sizes, pos = _AMR_WB, 9
+    elif data.startswith(b"#!AMR\n"):
+        sizes, pos = _AMR_NB, 6
+    else:
+        return None
+    frames = 0
+    while pos < len(data):
+        size = sizes.get((data[pos] >> 3) & 0x0F)
+        if size is None or pos + 1 + size > len(data):
+            break
+        pos += 1 + size
+        frames += 1
+    if not frames and pos < len(data):
+        return None  # a header and then no frame at all: damaged, not a silent recording
+    return frames * 0.02
+
+
 def read_media(path: Path, video: bool = False,
                problems: list[str] | None = None) -> tuple[list[TimeClaim], dict, str]:
     """(claims, facts, problem) of an audio or video file; `problems` gets warnings."""
@@ -115,7 +153,11 @@ def read_media(path: Path, video: bool = False,
     except Exception:
         media = None
     if media is None:
-        return [], {}, UNREADABLE
+        seconds = amr_seconds(path)
+        if seconds is None:
+            return [], {}, UNREADABLE
+        return [], {"container": "AMR", "duration_seconds": int(round(seconds)),
+                    "duration_ms": int(round(seconds * 1000))}, ""
     facts: dict = {"container": type(media).__name__}
     length = getattr(getattr(media, "info", None), "length", None)
     if isinstance(length, int | float) and length >= 0:  # facts are plain JSON: no floats
@@ -139,6 +181,9 @@ def read_media(path: Path, video: bool = False,
         claims.append(TimeClaim(local=created.replace(tzinfo=None).isoformat(), offset="Z",
                                 zone="utc", source="MP4 movie header (mvhd creation time)",
                                 meaning="created", confidence=confidence, note=note))
+    place = quicktime.location(path) if mp4 else None
+    if place:  # ©xyz or Apple's ISO 6709 key: where the recording was made
+        facts["gps"], facts["gps_source"] = place
     for key, text in _tag_dates(media.tags):
         parsed = imaging.parse_iso(text.replace(" ", "T", 1) if len(text) > 10 else text)
         if parsed:
@@ -149,6 +194,58 @@ def read_media(path: Path, video: bool = False,
                                     granularity=granularity, confidence="medium",
                                     note=f"as written: {text}"))
     return claims, facts, ""
+
+
+#: Packets read at most while looking for the first picture of a video.
+FIRST_FRAME_PACKETS = 300
+
+
+def first_frame_png(path: Path, size: int) -> bytes | None:
+    """A PNG of a video's first picture, longest side `size`, or None.
+
+    Decoded with PyAV (FFmpeg's libraries, bundled in its wheel) when it is
+    installed; without it, or for a picture larger than pillow would open, or
+    anything it cannot decode, there is simply no thumbnail.
+    """
+    try:
+        import av
+    except ImportError:
+        return None
+    from PIL import Image
+
+    if size <= 0:
+        return None
+    try:
+        with av.open(str(path), mode="r") as container:
+            stream = next((s for s in container.streams if s.type == "video"), None)
+            if stream is None:
+                return None
+            ctx = stream.codec_context
+            if (ctx.width or 0) * (ctx.height or 0) > Image.MAX_IMAGE_PIXELS:
+                return None
+            picture = None
+            for n, packet in enumerate(container.demux(stream)):
+                if n >= FIRST_FRAME_PACKETS:
+                    break
+                frames = packet.decode()
+                if frames:
+                    picture = frames[0].to_image()
+                    break
+    except Exception:  # noqa: BLE001 - a damaged or hostile video has no thumbnail
+        return None
+    if picture is None:
+        return None
+    picture.thumbnail((size, size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    picture.convert("RGB").save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+@hookimpl
+def intake_thumbnail(item: ItemView, size: int) -> bytes | None:
+    if not item.mime.startswith("video/"):
+        return None
+    return first_frame_png(item.path, size)
 
 
 @hookimpl

@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-import xml.etree.ElementTree as ET
 
 from intake import N_, DerivedItem, Event, Extraction, ItemView, TimeClaim, hookimpl
 
 from . import _medianames as medianames
 from . import _ocrdocs as ocrdocs
+from . import _xmp as xmpreader
 
 __version__ = "0.1.0"
 
@@ -39,14 +39,6 @@ _XMP_DATE = re.compile(
 _EOF = re.compile(rb"%%EOF[ \t]*(?:\r\n|\r|\n)?")
 _STARTXREF_BEFORE = re.compile(rb"startxref\s+\d+\s*$")
 
-NS = {
-    "x": "adobe:ns:meta/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
-}
 XMP_DATES = (("xmp:CreateDate", "created"), ("xmp:ModifyDate", "modified"),
              ("xmp:MetadataDate", "modified"))
 
@@ -388,50 +380,20 @@ def parse_xmp_date(written: str, source: str, meaning: str) -> tuple[TimeClaim |
 # --- XMP ------------------------------------------------------------------------------------
 
 
-def _xmp_values(xmp: bytes) -> dict[str, str]:
-    """Prefixed names (xmp:CreateDate, pdf:Producer, dc:title) -> text, as attributes or elements."""
-    values: dict[str, str] = {}
-    start = xmp.find(b"<x:xmpmeta")
-    if start < 0:
-        start = xmp.find(b"<rdf:RDF")
-    if start < 0:
-        return values
-    end_tag = b"</x:xmpmeta>" if xmp[start:start + 10] == b"<x:xmpmeta" else b"</rdf:RDF>"
-    end = xmp.find(end_tag, start)
-    if start < 0 or end < 0:
-        return values
-    chunk = xmp[start:end + len(end_tag)]
-    if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
-        return values  # no entity expansion from a file we do not trust
-    root = ET.fromstring(chunk)
-    names = {uri: prefix for prefix, uri in NS.items()}
-
-    def short(tag: str) -> str | None:
-        if tag.startswith("{"):
-            uri, _, local = tag[1:].partition("}")
-            prefix = names.get(uri)
-            return f"{prefix}:{local}" if prefix else None
-        return None
-
-    for desc in root.iter(f"{{{NS['rdf']}}}Description"):
-        for attr, value in desc.attrib.items():
-            name = short(attr)
-            if name and name not in values:
-                values[name] = value
-        for child in desc:
-            name = short(child.tag)
-            if not name or name in values:
-                continue
-            texts = [t.strip() for t in child.itertext() if t.strip()]
-            if texts:
-                values[name] = texts[0] if name.endswith("Date") else "; ".join(texts)
-    return values
+def _xmp_values(packet: bytes) -> dict[str, str]:
+    """Prefixed names (xmp:CreateDate, pdf:Producer, dc:title) -> text (plugins/_xmp.py):
+    a date its first text, other properties their items joined ("Anna; Kevin")."""
+    found = xmpreader.find_packets(packet, 1)
+    if not found:
+        return {}
+    return {name: texts[0] if name.endswith("Date") else "; ".join(texts)
+            for name, texts in xmpreader.properties(found[0]).items()}
 
 
 def _read_xmp(xmp: bytes, claims, facts, warnings) -> None:
     try:
         values = _xmp_values(xmp)
-    except ET.ParseError as exc:
+    except xmpreader.XmpError as exc:
         facts["xmp_present"] = True
         warnings.append(f"the XMP metadata is not well-formed XML and was not read: {exc}")
         return
@@ -459,12 +421,9 @@ def _read_xmp(xmp: bytes, claims, facts, warnings) -> None:
 
 
 def _xmp_from_bytes(data: bytes, claims, facts, warnings) -> None:
-    start = data.find(b"<x:xmpmeta")
-    if start < 0:
+    packets = xmpreader.find_packets(data, 1)
+    if not packets or not packets[0].startswith(b"<x:xmpmeta"):
         return
-    end = data.find(b"</x:xmpmeta>", start)
-    if end < 0:
-        return
-    _read_xmp(data[start:end + len(b"</x:xmpmeta>")], claims, facts, warnings)
+    _read_xmp(packets[0], claims, facts, warnings)
     if facts.get("xmp_present"):
         facts["xmp_unencrypted"] = True

@@ -210,6 +210,25 @@ def chosen_claim(entry: dict) -> dict:
     return next((c for c in claims if c.get("chosen")), claims[0] if claims else {})
 
 
+#: Kinds whose own time is the moment they were captured (issue 14, point 5).
+CAPTURED = frozenset({"photo", "screenshot", "video", "audio"})
+
+
+def copy_time_only(entry: dict) -> bool:
+    """True when the only time known is the file system's: when the file was
+    copied or saved, never when the picture, video or fact was made. Such
+    entries are shown apart from the dated facts and say so."""
+    return bool(entry.get("instant")) and chosen_claim(entry).get("meaning") == "filed"
+
+
+def copy_time_words(entry: dict, lang: str) -> str:
+    """The sentence an entry with only a copy time carries ('' for the others)."""
+    if not copy_time_only(entry):
+        return ""
+    key = "no_capture_time" if entry.get("kind") in CAPTURED else "no_own_time"
+    return labels(lang)[key]
+
+
 def source_text(claim: dict, lang: str) -> str:
     """Where the time came from, in words (the field's name kept for experts)."""
     if not claim:
@@ -226,11 +245,12 @@ def claim_line(claim: dict, lang: str) -> str:
 
 
 def details(entry: dict, lang: str) -> list[str]:
-    """Short lines under the headline: place, PV, impact, correction, duration…"""
+    """Short lines under the headline: that only a copy time is known, place, PV,
+    impact, correction, duration…"""
     L = labels(lang)
     facts = entry.get("facts") or {}
     colon = "\u00a0: " if translator(lang).lang == "fr" else ": "
-    out = []
+    out = [words] if (words := copy_time_words(entry, lang)) else []
     if facts.get("place"):
         out.append(f"{L['place']}{colon}{visible(facts['place'])}")
     if facts.get("pv_number"):

@@ -191,7 +191,9 @@ def html_text(chronology: dict, context: ReportContext) -> str:
     case = chronology.get("case", {})
     period = chronology.get("period", {})
     exhibits = chronology.get("exhibits", [])
-    entries = for_police(chronology.get("entries", []))
+    dated = for_police(chronology.get("entries", []))
+    entries = [x for x in dated if not view.copy_time_only(x)]
+    copied = [x for x in dated if view.copy_time_only(x)]  # shown apart (issue 14, point 5)
     undated = for_police(chronology.get("undated", []))
     zone = case.get("timezone") or context.timezone
     labels_ = {x["sha256"]: x["label"] for x in exhibits}
@@ -226,13 +228,14 @@ def html_text(chronology: dict, context: ReportContext) -> str:
     ]
 
     # Summary: the same count and chart as the PDF's page 1 (incidents.py)
-    cats = Counter(x.get("category", "") for x in entries + undated)
+    cats = Counter(x.get("category", "") for x in entries + copied + undated)
     chart = inc.chart(chronology, lang)
     chart_label = L[f"chart_{chart['unit']}"]
     out += [
         '<section id="summary">', f"<h2>{e(t['summary'])}</h2>", '<table class="counts">',
         f'<tr><th>{e(L["n_incidents"])}</th><td id="incidents">{chart["total"]}</td></tr>',
         f"<tr><th>{e(L['html_n_entries'])}</th><td>{len(entries)}</td></tr>",
+        f'<tr><th>{e(L["n_copied"])}</th><td id="copied-count">{len(copied)}</td></tr>',
         f"<tr><th>{e(L['html_n_undated'])}</th><td>{len(undated)}</td></tr>",
         f"<tr><th>{e(L['html_n_exhibits'])}</th><td>{len(exhibits)}</td></tr>", "</table>",
         f'<p class="small">{e(L["incidents_rule"])}</p>',
@@ -248,10 +251,14 @@ def html_text(chronology: dict, context: ReportContext) -> str:
 
     out += ['<section id="chronology">', f"<h2>{e(L['html_chronology'])}</h2>",
             _entries_table(entries, t, lang, labels_, zone), "</section>"]
+    if copied:
+        out += ['<section id="copied">', f"<h2>{e(L['copied'])}</h2>",
+                f"<p>{e(L['copied_intro'])}</p>",
+                _entries_table(copied, t, lang, labels_, zone), "</section>"]
     if undated:
         out += ['<section id="undated">', f"<h2>{e(L['html_undated'])}</h2>",
                 _entries_table(undated, t, lang, labels_, zone), "</section>"]
-    legend = view.legend(entries + undated, lang)
+    legend = view.legend(entries + copied + undated, lang)
     out += ['<section id="legend">', f"<h2>{e(L['legend'])}</h2>"]
     if legend:
         out += [f"<p>{e(L['legend_intro'])}</p>", "<dl>",
@@ -266,7 +273,8 @@ def html_text(chronology: dict, context: ReportContext) -> str:
                    ("label", "preview", "names", "type", "size", "inside"))
     rows = []
     for x in exhibits:
-        thumb = _thumb(context, x["sha256"]) if x.get("mime", "").startswith("image/") else ""
+        pictured = x.get("mime", "").startswith(("image/", "video/"))  # a video: its first picture
+        thumb = _thumb(context, x["sha256"]) if pictured else ""
         inside = ", ".join(f'<a href="#{e(labels_.get(p, p))}">{e(labels_.get(p, p))}</a>'
                            for p in x.get("parents", ()))
         warnings = "".join(f'<div class="small flag">{e(translate(w, lang))}</div>'

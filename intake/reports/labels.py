@@ -61,6 +61,16 @@ LABELS: dict[str, str] = {
     'col_exhibits': 'Exhibit',
     'col_witnesses': 'Witnesses',
     'undated': 'Events with no readable time',
+    'copied': 'Files with no time of their own',
+    'copied_intro': 'These pictures, videos, recordings and files hold no capture time. The '
+                    'time shown is when each was copied to this computer, not when it was '
+                    'made; they are not counted among the dated events.',
+    'n_copied': 'Only a copy time',
+    'no_capture_time': 'no capture time in the file; the time shown is when it was copied to '
+                       'this computer',
+    'no_own_time': 'no time of its own in the file; the time shown is when it was copied to '
+                   'this computer',
+    'thumb_copied': 'no capture time',
     'flags': 'Note',
     'exhibit_index': 'Index of exhibits',
     'col_label': 'Exhibit',
@@ -73,7 +83,7 @@ LABELS: dict[str, str] = {
     'no': 'no',
     'not_attached': 'These exhibits could not be attached to the PDF (no good copy available):',
     'all_attached': 'Every exhibit is attached to this PDF (PDF/A-3).',
-    'thumbnails': 'Photos and screenshots',
+    'thumbnails': 'Photos, screenshots and videos (first picture)',
     'verify': 'How to verify this document',
     'verify_intro': 'Every exhibit is named by its SHA-256 fingerprint. If a single byte changes, the fingerprint changes completely. You can check this with standard tools, without trusting this software.',
     'verify_step1': 'Extract the attachments from this PDF: in Adobe Reader or another PDF reader from the paperclip (Attachments) panel, or on the command line with',
@@ -335,6 +345,8 @@ SOURCES: dict[str, str] = {
     "EXIF CreateDate": "when the picture was digitised, per the camera (EXIF DateTimeDigitized)",
     "EXIF ModifyDate": "when the picture file was last changed (EXIF DateTime)",
     "EXIF GPS date and time (UTC)": "satellite time of the camera's GPS (EXIF GPS, UTC)",
+    "Reconyx maker note DateTimeOriginal": "when the picture was taken, per the trail camera "
+                                           "(Reconyx maker note)",
     "IPTC DateCreated + TimeCreated": "when the picture was taken, per the photographer's "
                                       "software (IPTC DateCreated, TimeCreated)",
     "IPTC DigitalCreationDate + DigitalCreationTime": "when the picture was digitised "

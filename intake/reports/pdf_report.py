@@ -126,23 +126,26 @@ def _count(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-def _bounded(entries: list[dict], undated: list[dict], exhibits: list[dict],
-             lang: str) -> tuple[list[dict], list[dict], list[dict], dict[str, Any]]:
+def _bounded(entries: list[dict], copied: list[dict], undated: list[dict],
+             exhibits: list[dict], lang: str) -> dict[str, Any]:
     """The entries printed in full and the exhibits listed, within the PDF's limits.
 
-    Returns all entries (for the counts, chart and PV list), all undated ones,
-    the exhibits to list and attach, and the printed rows with the sentences
-    that say what was left to the attached chronology.json.
+    Dated entries come first, then those with only a copy time, then the
+    undated ones. Returns the counts, the printed rows of each part, the
+    exhibits to list and attach, and the sentences that say what was left to
+    the attached chronology.json.
     """
-    total = len(entries) + len(undated)
+    total = len(entries) + len(copied) + len(undated)
     rows = entries[:PDF_MAX_ENTRIES]
-    undated_rows = undated[:max(0, PDF_MAX_ENTRIES - len(rows))]
-    shown = len(rows) + len(undated_rows)
+    copied_rows = copied[:max(0, PDF_MAX_ENTRIES - len(rows))]
+    undated_rows = undated[:max(0, PDF_MAX_ENTRIES - len(rows) - len(copied_rows))]
+    shown = len(rows) + len(copied_rows) + len(undated_rows)
     t = translator(lang)
     listed = exhibits[:PDF_MAX_EXHIBITS]
     limits: dict[str, Any] = {
-        "entries": len(entries), "undated": len(undated), "exhibits": len(exhibits),
-        "rows": rows, "undated_rows": undated_rows, "entries_note": "", "exhibits_note": ""}
+        "entries": len(entries), "copied": len(copied), "undated": len(undated),
+        "exhibits": len(exhibits), "listed": listed, "rows": rows, "copied_rows": copied_rows,
+        "undated_rows": undated_rows, "entries_note": "", "exhibits_note": ""}
     if shown < total:
         limits["entries_note"] = t.gettext(_LIMIT_ENTRIES,
             shown=_count(shown), total=_count(total), more=_count(total - shown),
@@ -152,7 +155,7 @@ def _bounded(entries: list[dict], undated: list[dict], exhibits: list[dict],
             first=listed[0].get("label") or "A1", last=listed[-1].get("label") or "",
             total=_count(len(exhibits)), more=_count(len(exhibits) - len(listed)),
             limit=_count(PDF_MAX_EXHIBITS))
-    return entries, undated, listed, limits
+    return limits
 
 
 def build_data(chronology: dict, context: ReportContext, root: Path,
@@ -162,7 +165,9 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     L = labels(lang)
     case = chronology.get("case") or {}
     exhibits = chronology.get("exhibits") or []
-    entries = for_police(chronology.get("entries") or [])
+    dated = for_police(chronology.get("entries") or [])
+    entries = [e for e in dated if not view.copy_time_only(e)]
+    copied = [e for e in dated if view.copy_time_only(e)]  # shown apart (issue 14, point 5)
     undated = for_police(chronology.get("undated") or [])
     sha_label = {e["sha256"]: str(e.get("label") or e.get("number")) for e in exhibits}
 
@@ -177,7 +182,8 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
             attachments.append({"path": name, "mime": "application/octet-stream",
                                 "relationship": "supplement", "description": name})
 
-    entries, undated, exhibits, limits = _bounded(entries, undated, exhibits, lang)
+    limits = _bounded(entries, copied, undated, exhibits, lang)
+    exhibits = limits["listed"]
     exhibit_rows, missing = [], []
     for ex in exhibits:
         fname = exhibit_filename(ex)
@@ -209,12 +215,13 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     thumbs = []
     by_sha = {ex["sha256"]: ex for ex in exhibits}
     first_seen: dict[str, dict] = {}
-    for e in entries + undated:
-        if e.get("kind") in ("photo", "screenshot"):
+    for e in entries + copied + undated:
+        if e.get("kind") in ("photo", "screenshot", "video"):  # a video: its first picture
             for sha in e.get("exhibits") or []:
                 first_seen.setdefault(sha, e)
     for ex in exhibits:
-        if ex["sha256"] not in first_seen and str(ex.get("mime", "")).startswith("image/"):
+        if ex["sha256"] not in first_seen and str(ex.get("mime", "")).startswith(("image/",
+                                                                                  "video/")):
             first_seen[ex["sha256"]] = {}
     (root / "thumbs").mkdir(exist_ok=True)
     for sha, e in sorted(first_seen.items(), key=lambda kv: int(by_sha.get(kv[0], {}).get("number") or 0)):
@@ -226,13 +233,14 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         path = f"thumbs/{len(thumbs) + 1:05d}.png"
         (root / path).write_bytes(png)
         d, t, off = split_local(e.get("local") or "", e.get("granularity") or "second")
-        thumbs.append({"file": path, "label": sha_label[sha],
-                       "caption": f"{format_date(d, lang)} {t}".strip(),
+        caption = (L["thumb_copied"] if view.copy_time_only(e)  # a copy time is no photo's time
+                   else f"{format_date(d, lang)} {t}".strip())
+        thumbs.append({"file": path, "label": sha_label[sha], "caption": caption,
                        "entry": str(e.get("number", ""))})
 
     zone = str(case.get("timezone") or context.timezone)
     pvs = []
-    for e in entries + undated:
+    for e in entries + copied + undated:
         pv = (e.get("facts") or {}).get("pv_number")
         if pv and len(pvs) < PDF_MAX_ENTRIES:
             d, _, _ = split_local(e.get("local") or "", "day")
@@ -247,7 +255,8 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     if span:
         first_last = (f"{format_date(span[0].isoformat(), lang, 'long')} – "
                       f"{format_date(span[1].isoformat(), lang, 'long')}")
-    kinds = Counter(kind_name(str(e.get("kind") or ""), lang) for e in entries + undated)
+    kinds = Counter(kind_name(str(e.get("kind") or ""), lang)
+                    for e in entries + copied + undated)
     gen = parse_instant(context.generated_at)
     root_hash = str(chronology.get("root_hash") or "")
     case_name = str(case.get("name") or context.case_name)
@@ -272,6 +281,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "json_sha256": hashlib.sha256(json_bytes).hexdigest(),
         "custody_head": context.custody_head_text,
         "counts": {"entries": str(limits["entries"]), "undated": str(limits["undated"]),
+                   "copied": str(limits["copied"]),
                    "exhibits": str(limits["exhibits"]), "incidents": str(chart["total"])},
         "limit_entries": limits["entries_note"],
         "limit_exhibits": limits["exhibits_note"],
@@ -279,9 +289,10 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "left_out": (words(lang)["left_out"].format(n=n) if (n := left_out(chronology)) else ""),
         "chart": chart,
         "rows": [_entry_row(e, sha_label, lang, zone) for e in limits["rows"]],
+        "copied": [_entry_row(e, sha_label, lang, zone) for e in limits["copied_rows"]],
         "undated": [_entry_row(e, sha_label, lang, zone) for e in limits["undated_rows"]],
-        "legend": [{"flag": f, "text": t}
-                   for f, t in view.legend(limits["rows"] + limits["undated_rows"], lang)],
+        "legend": [{"flag": f, "text": t} for f, t in view.legend(
+            limits["rows"] + limits["copied_rows"] + limits["undated_rows"], lang)],
         "incidents_rule": L["incidents_rule"],
         "pvs": pvs,
         "exhibits": exhibit_rows,

@@ -14,19 +14,25 @@ def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
-def apple_meta(creationdate: str) -> bytes:
-    """A QuickTime ``meta`` box (no version field) with Apple's creation date key."""
-    key = b"com.apple.quicktime.creationdate"
+def apple_meta(creationdate: str | None = None, location: str | None = None) -> bytes:
+    """A QuickTime ``meta`` box (no version field) with Apple's keys: the creation
+    date and, with `location`, the place (``com.apple.quicktime.location.ISO6709``)."""
+    values = [(b"com.apple.quicktime.creationdate", creationdate),
+              (b"com.apple.quicktime.location.ISO6709", location)]
+    values = [(k, v) for k, v in values if v is not None]
     hdlr = _box(b"hdlr", b"\0" * 8 + b"mdta" + b"\0" * 13)
-    keys = _box(b"keys", struct.pack(">II", 0, 1) + _box(b"mdta", key))
-    value = creationdate.encode()
-    data = _box(b"data", struct.pack(">II", 1, 0) + value)
-    ilst = _box(b"ilst", struct.pack(">I", 8 + len(data)) + struct.pack(">I", 1) + data)
-    return _box(b"meta", hdlr + keys + ilst)
+    keys = _box(b"keys", struct.pack(">II", 0, len(values))
+                + b"".join(_box(b"mdta", k) for k, _ in values))
+    items = b""
+    for n, (_, value) in enumerate(values, start=1):
+        data = _box(b"data", struct.pack(">II", 1, 0) + value.encode())
+        items += struct.pack(">I", 8 + len(data)) + struct.pack(">I", n) + data
+    return _box(b"meta", hdlr + keys + _box(b"ilst", items))
 
 
 def mp4(created: datetime | None, *, video: bool = False, brand: bytes = b"M4A ",
-        seconds: int = 12, apple_created: str | None = None) -> bytes:
+        seconds: int = 12, apple_created: str | None = None,
+        apple_location: str | None = None) -> bytes:
     """An MP4 with one sound (or video) track and mvhd creation time (UTC); with
     `apple_created`, an iPhone's ``com.apple.quicktime.creationdate`` too."""
     stamp = int((created - MAC_EPOCH).total_seconds()) if created else 0
@@ -40,7 +46,8 @@ def mp4(created: datetime | None, *, video: bool = False, brand: bytes = b"M4A "
     hdlr = _box(b"hdlr", struct.pack(">B3xI", 0, 0) + handler + b"\0" * 12 + b"x\0")
     trak = _box(b"trak", _box(b"mdia", mdhd + hdlr))
     ftyp = _box(b"ftyp", brand + struct.pack(">I", 0) + brand + b"isom")
-    meta = apple_meta(apple_created) if apple_created else b""
+    meta = (apple_meta(apple_created, apple_location) if apple_created or apple_location
+            else b"")
     return ftyp + _box(b"moov", mvhd + trak + meta) + _box(b"mdat", b"\0" * 64)
 
 
@@ -115,3 +122,79 @@ def odt(created: str, modified: str, author: str) -> bytes:
         z.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
         z.writestr("meta.xml", meta, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
+
+
+def xyz_udta(iso6709: str) -> bytes:
+    """A ``udta`` box with Android's ``©xyz`` place (ISO 6709 text)."""
+    text = iso6709.encode()
+    return _box(b"udta", _box(b"\xa9xyz", struct.pack(">HH", len(text), 0x15C7) + text))
+
+
+def add_to_moov(movie: bytes, box: bytes) -> bytes:
+    """`movie` with `box` appended inside its ``moov`` (which must be the last box,
+    so that no chunk offset moves)."""
+    pos = 0
+    while pos + 8 <= len(movie):
+        size = struct.unpack(">I", movie[pos:pos + 4])[0]
+        if movie[pos + 4:pos + 8] == b"moov":
+            assert pos + size == len(movie), "moov is not the last box"
+            return movie[:pos] + struct.pack(">I", size + len(box)) + movie[pos + 4:] + box
+        pos += size
+    raise ValueError("no moov box")
+
+
+def encoded_video(color: tuple[int, int, int], *, seconds: int = 2, created: str | None = None,
+                  fmt: str = "mp4", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A real video (MPEG-4 Part 2 pictures, 10 frames a second, one colour) made
+    with PyAV; `created` ("2024-10-05T19:14:30Z") is written as the movie header's time."""
+    import tempfile
+    from pathlib import Path
+
+    import av
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"v.{fmt}"
+        with av.open(str(path), "w", format=fmt) as out:
+            if created:
+                out.metadata["creation_time"] = created
+            stream = out.add_stream("mpeg4", rate=10)
+            stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+            picture = Image.new("RGB", size, color)
+            for _ in range(seconds * 10):
+                for packet in stream.encode(av.VideoFrame.from_image(picture)):
+                    out.mux(packet)
+            for packet in stream.encode():
+                out.mux(packet)
+        return path.read_bytes()
+
+
+def wav(seconds: int, rate: int = 8000) -> bytes:
+    """Silent 16-bit mono PCM in a RIFF/WAVE file (a recorder app's .wav)."""
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\0\0" * rate * seconds)
+    return buf.getvalue()
+
+
+def adts_aac(frames: int) -> bytes:
+    """Raw AAC-LC in ADTS frames (44.1 kHz mono), as some recorders write .aac."""
+    payload = b"\x21\x00\x49\x90\x02\x19\x00\x23\x80"
+    size = 7 + len(payload)
+    header = bytes([0xFF, 0xF1, (1 << 6) | (4 << 2), (1 << 6) | ((size >> 11) & 3),
+                    (size >> 3) & 0xFF, ((size & 7) << 5) | 0x1F, 0xFC])
+    return (header + payload) * frames
+
+
+def amr(seconds: float, wide: bool = False) -> bytes:
+    """AMR speech (Android's call and voice recorders): 50 frames a second of the
+    highest mode, narrow-band (``#!AMR``) or wide-band (``#!AMR-WB``)."""
+    frames = round(seconds * 50)
+    if wide:
+        return b"#!AMR-WB\n" + (bytes([8 << 3 | 4]) + b"\0" * 60) * frames
+    return b"#!AMR\n" + (bytes([7 << 3 | 4]) + b"\0" * 31) * frames

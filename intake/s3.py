@@ -436,7 +436,11 @@ class S3Replica:
             self._pieces = {s: sum(len(b) for b in self._read_pieces(s, p))
                             for s, p in self._held_pieces().items()}
         have = self._pieces.get(segment, 0)
-        self._put_small(f"custody/{segment}/{have:012d}", data)
+        try:
+            self._put_small(f"custody/{segment}/{have:012d}", data)
+        except OSError:
+            self._pieces = None  # it may have arrived all the same: listed again next time
+            raise
         self._pieces[segment] = have + len(data)
 
     def _read_pieces(self, seg: str, pieces: list[tuple[int, str]]) -> Iterator[bytes]:

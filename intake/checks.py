@@ -49,8 +49,16 @@ def _label(case: Case, sha256: str) -> str:
     return f"{sha256[:12]}… ({names[0]})" if names else f"{sha256[:12]}…"
 
 
-def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tuple[list[Problem], dict]:
-    """Check everything; returns the problems and a summary of what was checked."""
+def verify(case: Case, progress: Callable[[int, int], None] | None = None,
+           read_data: bool = False) -> tuple[list[Problem], dict]:
+    """Check everything; returns the problems and a summary of what was checked.
+
+    A remote kind checks its objects by the checksum its service keeps;
+    `read_data` has it download and re-hash them instead (a folder always re-reads).
+    """
+    for rep in case.available:
+        if hasattr(rep, "read_data"):
+            rep.read_data = read_data
     problems: list[Problem] = []
     idx = case.index
     recs = records(case.log.lines)

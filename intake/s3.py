@@ -86,6 +86,7 @@ class S3Replica:
                  external: bool = False) -> None:
         opts = dict(options or {})
         self.name = name
+        self.options = opts  # what the config gave (where the copies are: intake.devices)
         self.external = external
         self.bucket = str(opts.get("bucket", ""))
         self.prefix = str(opts.get("prefix", ""))

@@ -106,18 +106,18 @@ def test_a_corrupted_object_is_found_and_repaired(case: Path, moto_server: MotoS
     s3.put_object(Bucket=bucket, Key=key(sha), Body=other, ChecksumAlgorithm="SHA256")
     found = problems(case)
     assert [(p["what"], p["replica"], p["sha256"]) for p in found] == [
-        ("damaged-copy", "archief", sha)]
+        ("damaged-copy", "archief", sha), ("too-few-copies", "", sha)]
     ok(run_intake("repair", "--case", case))
     assert problems(case, "--read-data") == []
     assert s3.get_object(Bucket=bucket, Key=key(sha))["Body"].read() == FILES["note.txt"]
 
-    # a version whose checksum header lies (moto keeps a client's checksum unchecked):
-    # the cheap check trusts the service; --read-data downloads and finds it
+    # a version whose checksum header claims the old bytes: --read-data downloads and
+    # re-hashes, whatever checksum the service keeps
     fake = base64.b64encode(hashlib.sha256(FILES["note.txt"]).digest()).decode()
     s3.put_object(Bucket=bucket, Key=key(sha), Body=other, ChecksumSHA256=fake)
-    assert problems(case) == []
     found = problems(case, "--read-data")
-    assert [(p["what"], p["replica"]) for p in found] == [("damaged-copy", "archief")]
+    assert [(p["what"], p["replica"]) for p in found] == [("damaged-copy", "archief"),
+                                                          ("too-few-copies", "")]
     # every version is still there: the damaged ones were set aside, none deleted
     versions = s3.list_object_versions(Bucket=bucket, Prefix=key(sha))["Versions"]
     assert len(versions) == 4
@@ -128,7 +128,8 @@ def test_a_deleted_folder_copy_is_restored_from_the_bucket(case: Path) -> None:
     path = object_path(case / "store" / "a", sha)
     path.unlink()
     found = problems(case)
-    assert [(p["what"], p["replica"]) for p in found] == [("missing-copy", "a")]
+    assert [(p["what"], p["replica"]) for p in found] == [("missing-copy", "a"),
+                                                          ("too-few-copies", "")]
     out = ok(run_intake("repair", "--case", case))
     assert "restored" in out.stdout
     assert path.read_bytes() == FILES["sms-export.txt"]
@@ -153,7 +154,7 @@ def test_a_locked_version_cannot_be_deleted_or_changed(case: Path, moto_server: 
     assert kept == FILES["mail.eml"]
     with pytest.raises(ClientError):
         s3.delete_object(Bucket=bucket, Key=key(sha), VersionId=version)
-    assert [p["what"] for p in problems(case)] == ["damaged-copy"]
+    assert [p["what"] for p in problems(case)] == ["damaged-copy", "too-few-copies"]
     ok(run_intake("repair", "--case", case))
     assert problems(case, "--read-data") == []
 
@@ -172,10 +173,10 @@ def test_wrong_credentials_say_why_and_intake_goes_on(tmp_path: Path, moto_serve
         s = status(case)
         archief = next(r for r in s["replicas"] if r["name"] == "archief")
         assert not archief["available"]
-        assert archief["reason"] == "the storage service refused the credentials " \
-                                    "(InvalidAccessKeyId)"
+        assert archief["reason"] == ("the storage service refused access (check the "
+                                     "credentials and the bucket's policy)")
         shown = ok(run_intake("status", "--case", case)).stdout
-        assert "archief" in shown and "weigerde de inloggegevens" in shown  # nl case
+        assert "archief" in shown and "weigerde de toegang" in shown  # an nl case
         assert "Traceback" not in shown
     finally:
         strict.stop()

@@ -16,8 +16,20 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers.case import (drop, ingest, inbox_top, ingested, new_case, object_path, ok,
-                                run_intake, set_config, sha256, status, verify)
+from tests.helpers.case import (
+    drop,
+    inbox_top,
+    ingest,
+    ingested,
+    new_case,
+    object_path,
+    ok,
+    run_intake,
+    set_config,
+    sha256,
+    status,
+    verify,
+)
 from tests.helpers.moto import MotoServer
 
 FILES = {"sms-export.txt": b"2024-03-01 21:15 +32470000000: je weet waar je woont\n",

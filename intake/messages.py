@@ -104,7 +104,7 @@ REASONS: tuple[str, ...] = (
     "the storage service refused the credentials ({x})",
     "the storage service refused access (check the credentials and the bucket's policy)",
     "the bucket {x} does not exist",
-    "the storage service asks to slow down (throttled); tried again later",
+    "the storage service asks to slow down (throttled) and is tried again later",
     "the bucket's quota is used up",
     "the storage service answered {x}",
     "the storage service failed ({x})",

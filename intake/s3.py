@@ -63,7 +63,7 @@ def plain_reason(exc: BaseException, endpoint: str, bucket: str) -> str:
         if code in ("NoSuchBucket", "404") and not exc.response.get("Key"):
             return f"the bucket {bucket} does not exist"
         if code in _THROTTLED:
-            return "the storage service asks to slow down (throttled); tried again later"
+            return "the storage service asks to slow down (throttled) and is tried again later"
         if code in _FULL:
             return "the bucket's quota is used up"
         return f"the storage service answered {code}"

@@ -269,3 +269,29 @@ def test_the_endpoint_killed_mid_batch_loses_nothing(tmp_path: Path, bucket: str
         assert next(r for r in s["replicas"] if r["name"] == "archief")["items"] == 30
     finally:
         server.stop()
+
+
+def test_replica_list_shows_the_bucket_as_its_own_place(case: Path, moto_server: MotoServer,
+                                                        bucket: str) -> None:
+    answer = json.loads(ok(run_intake("replica", "list", "--json", "--case", case)).stdout)
+    rows = {r["name"]: r for r in answer["replicas"]}
+    assert rows["archief"]["items"] == 3 and rows["archief"]["missing_items"] == 0
+    assert rows["archief"]["device"] == moto_server.url
+    assert rows["archief"]["health"] == "holds all 3 items"
+    assert answer["copies"]["one_device"] is False  # the bucket is not this disk
+
+
+@pytest.mark.parametrize(("code", "reason"), [
+    ("SlowDown", "the storage service asks to slow down (throttled) and is tried again later"),
+    ("QuotaExceeded", "the bucket's quota is used up"),
+    ("ExpiredToken", "the storage service refused the credentials (ExpiredToken)"),
+    ("NoSuchBucket", "the bucket evidence does not exist"),
+])
+def test_what_the_service_answers_is_said_in_plain_words(code: str, reason: str) -> None:
+    from intake.messages import translate
+    from intake.s3 import plain_reason
+
+    exc = ClientError({"Error": {"Code": code, "Message": "..."}}, "PutObject")
+    said = plain_reason(exc, "https://s3.example.org", "evidence")
+    assert said == reason
+    assert translate(said, "nl") != said and translate(said, "fr") != said

@@ -24,6 +24,7 @@ import hashlib
 import json
 import secrets
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,9 @@ from .files import sha256_file
 from .replica import CHUNK, ReplicaUnavailable
 
 PART = 8 << 20  # bytes per uploaded part: the most a big file keeps in memory
+#: after the service failed to answer, requests fail at once for this long (seconds), so a
+#: batch does not wait on a dead endpoint file after file; the items wait and are caught up
+QUIET = 30.0
 MARKER = "REPLICA.json"
 OPTIONS = ("endpoint_url", "bucket", "prefix", "region", "retention_days")
 
@@ -99,6 +103,7 @@ class S3Replica:
         self.cache = Path(cache) if cache else Path(tempfile.mkdtemp(prefix="intake-s3-"))
         self._client: Any = None
         self._gone = ""  # why the service was out of reach at the last request
+        self._gone_at = 0.0
         self._aside: set[str] = set()  # "<version>/<key>" of copies set aside
         self._pieces: dict[str, int] | None = None  # custody segment -> bytes held
 
@@ -119,7 +124,7 @@ class S3Replica:
 
             self._client = boto3.session.Session().client(
                 "s3", endpoint_url=self.endpoint_url or None, region_name=self.region or None,
-                config=Config(connect_timeout=5, read_timeout=60,
+                config=Config(connect_timeout=5, read_timeout=30,
                               retries={"max_attempts": 3, "mode": "standard"},
                               request_checksum_calculation="when_required",
                               response_checksum_validation="when_required"))
@@ -133,12 +138,14 @@ class S3Replica:
         reason = plain_reason(exc, self.endpoint_url or "AWS S3", self.bucket)
         if not isinstance(exc, be.ClientError) or any(
                 w in reason for w in ("credentials", "refused access", "throttled", "quota")):
-            self._gone = reason
+            self._gone, self._gone_at = reason, time.monotonic()
         return OSError(errno.EIO, reason)
 
     def _call(self, op: str, **kw: Any) -> Any:
         from botocore import exceptions as be
 
+        if self._gone and time.monotonic() - self._gone_at < QUIET:
+            raise OSError(errno.EIO, self._gone)
         try:
             result = getattr(self.client, op)(Bucket=self.bucket, **kw)
         except (be.BotoCoreError, be.ClientError) as exc:
@@ -197,6 +204,8 @@ class S3Replica:
     def _paginate(self, op: str, **kw: Any) -> list[dict]:
         from botocore import exceptions as be
 
+        if self._gone and time.monotonic() - self._gone_at < QUIET:
+            raise OSError(errno.EIO, self._gone)
         try:
             return list(self.client.get_paginator(op).paginate(Bucket=self.bucket, **kw))
         except (be.BotoCoreError, be.ClientError) as exc:

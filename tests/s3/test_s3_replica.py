@@ -192,9 +192,13 @@ def test_wrong_credentials_say_why_and_intake_goes_on(tmp_path: Path, moto_serve
         assert "Traceback" not in shown
     finally:
         strict.stop()
-    # the right endpoint (and keys) again: the item is caught up, nothing was lost
+    # the right endpoint (and keys) again: `repair` uploads what the bucket lacks
     set_config(case, strict.url, moto_server.url)
-    ingest(case)
+    lacking = problems(case)
+    assert {(p["what"], p["replica"]) for p in lacking} == {
+        ("custody", "archief"), ("missing-copy", "archief"), ("missing-meta", "archief")}
+    out = ok(run_intake("repair", "--case", case)).stdout
+    assert "archief" in out
     ok(verify(case))
     assert moto_server.client().head_object(
         Bucket=bucket, Key=key(sha256(FILES["note.txt"])))["ContentLength"] == len(

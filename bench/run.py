@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/PERFORMANCE.md.
 
-    python bench/run.py [--quick] [--only large,small,watch,chronology,verify,web,ocr] [--runs N]
+    python bench/run.py [--quick] [--only large,small,watch,chronology,verify,web,ocr,s3] [--runs N]
 
 ``make bench`` runs it in full. --quick uses small sizes (256 MiB / 512 MiB
 large files, ~300 small files, no 1M-event chronology) for development; its
@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_chronology as chronology  # noqa: E402
 import bench_large_file as large_file  # noqa: E402
 import bench_ocr as ocr  # noqa: E402
+import bench_s3_upload as s3_upload  # noqa: E402
 import bench_small_files as small_files  # noqa: E402
 import bench_verify as verify  # noqa: E402
 import bench_watcher_latency as watcher_latency  # noqa: E402
@@ -64,7 +65,8 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
                       for d in f.details]
             lines.append("")
     lines += ["## How each figure is measured", ""]
-    for mod in (large_file, small_files, watcher_latency, chronology, verify, web_timeline, ocr):
+    for mod in (large_file, small_files, watcher_latency, chronology, verify, web_timeline, ocr,
+                s3_upload):
         doc = (mod.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         lines += [f"**`bench/{Path(mod.__file__).name}`**: {title}", "", body.strip(), ""]
@@ -93,7 +95,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="large,small,watch,chronology,verify,web,ocr")
+    ap.add_argument("--only", default="large,small,watch,chronology,verify,web,ocr,s3")
     ap.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
     args = ap.parse_args()
     if args.runs < 5:
@@ -121,6 +123,8 @@ def main() -> None:
             figs += web_timeline.measure(args.quick, args.runs)
         if "ocr" in only:
             figs += ocr.measure(args.quick, args.runs)
+        if "s3" in only:
+            figs += s3_upload.measure(args.quick, args.runs)
     finally:
         rm(OUT)
     for f in figs:
@@ -129,7 +133,7 @@ def main() -> None:
         cmd = "python bench/run.py" + (" --quick" if args.quick else "") + (
             f" --runs {args.runs}" if args.runs != 5 else "") + (
             f" --only {args.only}" if only != {"large", "small", "watch", "chronology",
-                                               "verify", "web", "ocr"} else "")
+                                               "verify", "web", "ocr", "s3"} else "")
         write_doc(figs, info, args.quick, args.runs, time.monotonic() - started, cmd)
 
 

@@ -83,7 +83,7 @@ class Case:
                 except OSError as exc:
                     unavailable[rep.name] = f"cannot be used ({exc.strerror})"
             versions = {i.name: i.version for i in list_plugins(pm)}
-            log = CustodyLog([r.custody_path for r in available], versions,
+            log = CustodyLog(list(available), versions,
                              head_hint=config.state_dir / "custody_head", read_only=not write,
                              live_writer=not write and _writer_at_work(config))
             rollback = heads.contradictions(
@@ -107,7 +107,7 @@ class Case:
         if lock_fd is not None:
             log.guard = case.check_lock
             for rep in available:
-                if rep.custody_path in log.healed:
+                if rep in log.healed:
                     log.event("repaired", replica=rep.name, what="custody log",
                               reason="a last line left half-written (a full disk or a power "
                                      "cut) was cut off and kept beside the log")
@@ -130,7 +130,8 @@ class Case:
             return
         self._heads_written = (now, seq)
         heads.write(self.case_id, self.config.case_dir,
-                    [folder.parent for folder in self.log.writable], seq, head)
+                    [r.custody_path.parent for r in self.log.writable
+                     if hasattr(r, "custody_path")], seq, head)
 
     def close(self, clean: bool = True) -> None:
         """Close; after clean work, record that the index knows every custody line."""
@@ -175,7 +176,7 @@ class Case:
                 continue
             self.unavailable.pop(rep.name, None)
             self.available.append(rep)
-            self.log.add_replica(rep.custody_path)
+            self.log.add_replica(rep)
             back.append(rep)
         self.available.sort(key=self.replicas.index)
         return back

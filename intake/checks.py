@@ -49,8 +49,16 @@ def _label(case: Case, sha256: str) -> str:
     return f"{sha256[:12]}… ({names[0]})" if names else f"{sha256[:12]}…"
 
 
-def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tuple[list[Problem], dict]:
-    """Check everything; returns the problems and a summary of what was checked."""
+def verify(case: Case, progress: Callable[[int, int], None] | None = None,
+           read_data: bool = False) -> tuple[list[Problem], dict]:
+    """Check everything; returns the problems and a summary of what was checked.
+
+    A remote kind checks its objects by the checksum its service keeps;
+    `read_data` has it download and re-hash them instead (a folder always re-reads).
+    """
+    for rep in case.available:
+        if hasattr(rep, "read_data"):
+            rep.read_data = read_data
     problems: list[Problem] = []
     idx = case.index
     recs = records(case.log.lines)
@@ -65,7 +73,7 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None) -> tu
 
     # custody log, per replica (read-only: as read at open, the head at start)
     for rep in case.available:
-        kind, detail, _ = case.log.replica_state(rep.custody_path)
+        kind, detail, _ = case.log.replica_state(rep)
         said = {"problem": f": {detail}", "differs": f" {detail}", "behind": f" is {detail}"}
         if kind:
             problems.append(Problem("custody", f"replica {rep.name}: custody log{said[kind]}",
@@ -195,7 +203,7 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
 
 def _repair_log(case: Case, rep: Replica) -> None:
     """Make a replica's log segments identical to the healthy log's; set bad ones aside."""
-    best = next((r for r in case.available if r.custody_path == case.log.best), None)
+    best = case.log.best if case.log.best in case.available else None
     if best is None or best is rep:
         return
     wanted = dict(best.read_custody())
@@ -209,10 +217,7 @@ def _repair_log(case: Case, rep: Replica) -> None:
         held = have.get(name, b"")
         if held != data:
             rep.append_custody(name, data[len(held):])
-    folder = rep.custody_path
-    case.log.damaged.pop(folder, None)
-    if folder not in case.log.writable:
-        case.log.writable.append(folder)
+    case.log.add_replica(rep)  # checked again: written to from now on if it is whole
 
 
 def status(case: Case) -> dict[str, Any]:

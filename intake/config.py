@@ -65,6 +65,9 @@ place = ""                     # where the request is signed
 """
 
 
+#: the keys of a ``kind = "s3"`` replica (docs/s3.md); credentials never go in the config
+S3_KEYS = ("endpoint_url", "bucket", "prefix", "region", "retention_days")
+
 #: ``[requester]``: the victim as the ombudsman request names them (docs/configuration.md).
 REQUESTER_KEYS = ("name", "address", "phone", "operator", "pv", "police_zone", "place")
 
@@ -149,7 +152,7 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "case": ("name", "timezone", "language"),
     "inbox": ("path", "settle_seconds", "ignore", "temporary_seconds"),
     "store": ("min_copies", "one_device_ok"),
-    "replicas": ("name", "kind", "path", "options"),
+    "replicas": ("name", "kind", "path", "options") + S3_KEYS,
     "plugins": ("folders", "timeout_seconds"),
     "requester": REQUESTER_KEYS,
     "ocr": ("languages",),
@@ -251,6 +254,12 @@ def load_config(case_dir: Path) -> Config:
         if not rname or "/" in rname or rname in {p.name for p in replicas}:
             raise r.fail(f"{label}.name", f"is {rname!r}; each replica needs its own short name")
         kind = r.get(rep, label, "kind", str, "folder")
+        if kind == "s3":
+            replicas.append(_s3_replica(r, rep, label, rname, case_dir))
+            continue
+        for key in S3_KEYS:
+            if key in rep:
+                raise r.fail(f"{label}.{key}", 'is only for a replica of kind = "s3"')
         if "path" not in rep:
             raise r.fail(f"{label}.path", "is missing: say where this copy of the store lives")
         raw_path = Path(r.get(rep, label, "path", str, ""))
@@ -258,7 +267,7 @@ def load_config(case_dir: Path) -> Config:
         options = r.get(rep, label, "options", dict, {})
         external = case_dir not in rpath.parents
         replicas.append(ReplicaConfig(rname, kind, rpath, options, external))
-    paths = [p.path for p in replicas]
+    paths = [p.path for p in replicas if p.kind != "s3"]
     if len(set(paths)) != len(paths):
         raise r.fail("replicas", "has two replicas in the same folder; give each its own path")
 
@@ -354,6 +363,30 @@ def _seal(r: _Reader, case_dir: Path) -> SealConfig:
                       retry)
 
 
+def _s3_replica(r: _Reader, rep: dict[str, Any], label: str, name: str,
+                case_dir: Path) -> ReplicaConfig:
+    """A replica in an S3 bucket with Object Lock (docs/s3.md); `path` is optional: the
+    local cache of downloaded copies (``.intake/s3-cache/<name>`` by default)."""
+    options = dict(r.get(rep, label, "options", dict, {}))
+    for key in ("endpoint_url", "bucket", "prefix", "region"):
+        options[key] = r.get(rep, label, key, str, "").strip()
+    if not options["bucket"]:
+        raise r.fail(f"{label}.bucket", "is missing: name the bucket (created with Object Lock, "
+                                        "see docs/s3.md)")
+    if options["endpoint_url"] and not re.match(r"https?://", options["endpoint_url"]):
+        raise r.fail(f"{label}.endpoint_url", f"is {options['endpoint_url']!r}; write it like "
+                                              "https://s3.example.org (empty for AWS)")
+    days = r.get(rep, label, "retention_days", int, 0)
+    if not 0 <= days <= 36500:
+        raise r.fail(f"{label}.retention_days", f"is {days}; allowed: 0 (no lock) to 36500")
+    options["retention_days"] = days
+    raw = rep.get("path")
+    cache = Path(r.get(rep, label, "path", str, "")) if raw else \
+        Path(".intake") / "s3-cache" / name
+    options["cache"] = str(cache if cache.is_absolute() else case_dir / cache)
+    return ReplicaConfig(name, "s3", Path(options["cache"]), options, False)
+
+
 def _inside(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
@@ -368,6 +401,8 @@ def _refuse_overlaps(r: _Reader, case_dir: Path, inbox: Path, inbox_raw: str,
     """
     places: list[tuple[str, str, Path]] = [("inbox.path", inbox_raw, inbox.resolve())]
     for i, (rc, raw) in enumerate(zip(replicas, raw_replicas, strict=True), 1):
+        if rc.kind == "s3":
+            continue  # a bucket: its local cache is in .intake/
         places.append((f"replicas[{i}].path", str(raw["path"]), rc.path.resolve()))
     for folder, raw in plugin_folders:
         places.append(("plugins.folders", raw, folder))

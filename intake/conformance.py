@@ -13,7 +13,8 @@ their own tests (needs pytest)::
 
 `make_replica(name)` gives a fresh, empty replica of the kind, not opened yet;
 two calls with different names give two independent replicas. intake's own
-run of it, over every kind that is loaded: tests/core/test_replica_conformance.py.
+run of it, over every kind that is loaded (the s3 kind against moto's S3 server
+on 127.0.0.1): tests/core/test_replica_conformance.py.
 """
 
 from __future__ import annotations

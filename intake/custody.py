@@ -5,7 +5,9 @@ version and the SHA-256 of the previous line; the JSON renderer sorts keys;
 the "logger" appends the line to the log in every available replica and
 fsyncs it. A replica that was absent catches up (the lines it lacks are
 appended) as soon as it is back. Any single replica's log is enough to
-rebuild the index.
+rebuild the index. Each replica's copy is a `intake.custody_copies` log copy
+(a folder of segments, or any kind through the ``Replica`` protocol): the
+functions here take a replica, a copy, or a folder (a Path).
 """
 
 from __future__ import annotations
@@ -17,38 +19,30 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice, zip_longest
+from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import structlog
 
 from . import __version__
+from .custody_copies import (
+    FolderLog,
+    ReplicaLog,
+    compare,
+    first_difference,
+    log_copy,
+    read_lines,
+    sync_from,
+)
+
+Copy = FolderLog | ReplicaLog
 
 GENESIS = "0" * 64
 
 
 def line_hash(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
-
-
-SEGMENT_GLOB = "*.jsonl"
-CHUNK = 1 << 20  # bytes read at a time when comparing or copying segments
-
-
-def segments(folder: Path) -> list[Path]:
-    """The log's segment files in order (named by the number of their first line)."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob(SEGMENT_GLOB) if p.is_file())
-
-
-def read_lines(folder: Path) -> Iterator[bytes]:
-    """Every line of a log's segments, in order, without its newline (streamed)."""
-    for seg in segments(folder):
-        with open(seg, "rb") as f:
-            for line in f:
-                yield line.rstrip(b"\n")
 
 
 class LogLines(Sequence[bytes]):
@@ -62,13 +56,14 @@ class LogLines(Sequence[bytes]):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, folder: Callable[[], Path | None] | Path | None,
+    def __init__(self, folder: Callable[[], Any] | Any,
                  count: Callable[[], int] | int) -> None:
         self._folder = folder
         self._count = count
 
-    def _where(self) -> Path | None:
-        return self._folder() if callable(self._folder) else self._folder
+    def _where(self) -> Any:
+        return self._folder() if callable(self._folder) and not isinstance(
+            self._folder, FolderLog | ReplicaLog) else self._folder
 
     def __len__(self) -> int:
         return self._count() if callable(self._count) else self._count
@@ -116,12 +111,13 @@ class ChainCheck:
         return line_hash(self.last) if self.lines else GENESIS
 
 
-def check_chain(folder: Path, mark: int = 0) -> ChainCheck:
+def check_chain(where: Any, mark: int = 0) -> ChainCheck:
     """Read every segment of a custody log and check each line's link to the one before.
 
     Streams: memory does not grow with the log. `mark` names a line whose hash
     is kept (the head this machine last wrote, to choose between copies).
     """
+    folder = log_copy(where)
     prev = GENESIS
     n = 0
     last, marked = b"", ""
@@ -129,160 +125,38 @@ def check_chain(folder: Path, mark: int = 0) -> ChainCheck:
     def result(problem: str = "", line: int = 0) -> ChainCheck:
         return ChainCheck(LogLines(folder, n), problem, line, last, marked)
 
-    for seg in segments(folder):
-        if seg.name != f"{n + 1:010d}.jsonl":
-            return result(f"{seg.name} does not start at line {n + 1} "
+    try:
+        names = folder.segments()
+    except OSError as exc:
+        return result(f"the custody log cannot be read ({exc.strerror})", 1)
+    for seg in names:
+        if seg != f"{n + 1:010d}.jsonl":
+            return result(f"{seg} does not start at line {n + 1} "
                           "(a segment is missing or was renamed)", n + 1)
         try:
-            with open(seg, "rb") as f:
+            with folder.open(seg) as f:
                 for raw in f:
                     if not raw.endswith(b"\n"):
-                        return result(f"{seg.name}: the last line is cut off", n + 1)
+                        return result(f"{seg}: the last line is cut off", n + 1)
                     line = raw[:-1]
                     try:
                         record = json.loads(line)
                     except ValueError:
-                        return result(f"{seg.name}: line {n + 1} is not valid JSON "
+                        return result(f"{seg}: line {n + 1} is not valid JSON "
                                       "(altered or damaged)", n + 1)
                     if not isinstance(record, dict) or record.get("prev") != prev:
-                        return result(f"{seg.name}: line {n + 1} does not link to line {n} "
+                        return result(f"{seg}: line {n + 1} does not link to line {n} "
                                       "(a line was altered, removed or inserted)", n + 1)
                     if record.get("seq") != n + 1:
-                        return result(f"{seg.name}: line {n + 1} has sequence number "
+                        return result(f"{seg}: line {n + 1} has sequence number "
                                       f"{record.get('seq')}", n + 1)
                     n += 1
                     last, prev = line, line_hash(line)
                     if n == mark:
                         marked = prev
         except OSError as exc:
-            return result(f"{seg.name} cannot be read ({exc.strerror})", n + 1)
+            return result(f"{seg} cannot be read ({exc.strerror})", n + 1)
     return result()
-
-
-def _prefix_state(mine: Path, theirs: Path) -> str:
-    """"same", "prefix" (mine is a proper beginning of theirs) or "differs"; streamed."""
-    size_a, size_b = mine.stat().st_size, theirs.stat().st_size
-    if size_a > size_b:
-        return "differs"
-    with open(mine, "rb") as a, open(theirs, "rb") as b:
-        while chunk := a.read(CHUNK):
-            if b.read(len(chunk)) != chunk:
-                return "differs"
-    return "same" if size_a == size_b else "prefix"
-
-
-def compare(folder: Path, best: Path) -> str:
-    """How a valid copy of the log stands against the best one: "", "behind" or "differs"."""
-    ours = {p.name: p for p in segments(folder)}
-    theirs = segments(best)
-    behind = False
-    for seg in theirs:
-        mine = ours.pop(seg.name, None)
-        if mine is None:
-            behind = True
-            continue
-        state = _prefix_state(mine, seg)
-        if state == "same":
-            continue
-        if state == "prefix" and not behind:
-            behind = True
-            continue
-        return "differs"
-    if ours:
-        return "differs"
-    return "behind" if behind else ""
-
-
-def sync_from(folder: Path, best: Path) -> None:
-    """Make `folder`'s segments identical to `best`'s by appending what they lack."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for seg in segments(best):
-        mine = folder / seg.name
-        state = _prefix_state(mine, seg) if mine.is_file() else "prefix"
-        if state == "same":
-            continue
-        if state == "differs":
-            raise ValueError(f"{mine} differs from {seg}")
-        have = mine.stat().st_size if mine.is_file() else 0
-        with open(seg, "rb") as f:
-            f.seek(have)
-            _append_bytes(mine, f)
-
-
-def _write_line(fd: int, data: bytes) -> None:
-    """Write a whole line or nothing (see `_write_all`)."""
-    _write_all(fd, [data])
-
-
-def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
-    """Append every chunk, or nothing: a short write (a full disk) is undone.
-
-    A line cut off in the middle would break the chain for every later line;
-    the file is cut back to where the write began and the error is raised.
-    """
-    start = os.lseek(fd, 0, os.SEEK_END)
-    try:
-        for chunk in chunks:
-            view = memoryview(chunk)
-            while view:
-                n = os.write(fd, view)
-                if n <= 0:
-                    raise OSError(28, os.strerror(28))
-                view = view[n:]
-    except OSError:
-        try:
-            os.ftruncate(fd, start)
-        except OSError:
-            pass
-        raise
-
-
-def heal_cut_tail(folder: Path, check: ChainCheck) -> bool:
-    """Cut off a last line left half-written (a disk that filled up, a power cut).
-
-    Only bytes after the last newline of the last segment are removed, and only
-    when everything before them is a valid chain: a line that was never whole
-    was never part of the log. The cut bytes are kept beside the log
-    (``custody/cut-<segment>``) for whoever wants to look. True if healed.
-    """
-    segs = segments(folder)
-    if not check.problem.endswith("the last line is cut off") or not segs:
-        return False
-    last = segs[-1]
-    if not check.problem.startswith(last.name + ":"):
-        return False
-    try:
-        data = last.read_bytes()
-        keep = data.rfind(b"\n") + 1
-        if keep == len(data):
-            return False
-        aside = folder / f"cut-{last.stem}-{len(data)}"
-        with open(aside, "wb") as f:
-            f.write(data[keep:])
-            f.flush()
-            os.fsync(f.fileno())
-        fd = os.open(last, os.O_WRONLY)
-        try:
-            os.ftruncate(fd, keep)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        return False
-    return True
-
-
-def _append_bytes(path: Path, source: BinaryIO) -> None:
-    """Append what is left in `source` to `path`, then fsync it: all or nothing.
-
-    A short write (a full disk) is undone, so a copy never ends in half a line.
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        _write_all(fd, iter(lambda: source.read(CHUNK), b""))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _read_hint(path: Path | None) -> tuple[int, str] | None:
@@ -294,17 +168,6 @@ def _read_hint(path: Path | None) -> tuple[int, str] | None:
         return int(seq), head
     except (OSError, ValueError):
         return None
-
-
-def first_difference(folder: Path, best: Path) -> int:
-    """The 1-based number of the first line where two copies of the log differ."""
-    n = 0
-    for n, (a, b) in enumerate(zip_longest(read_lines(folder), read_lines(best)), 1):
-        if a is None or b is None:
-            return n
-        if a != b:
-            return n
-    return n + 1
 
 
 def records(lines: Iterable[bytes]) -> list[dict[str, Any]]:
@@ -326,49 +189,51 @@ class _ReplicaWriter:
 class CustodyLog:
     """Append-only, hash-chained log kept in every available replica.
 
-    Each replica keeps the log in ``custody/`` as segments: every process
-    that writes starts a new segment named after the number of its first
-    line, so a finished segment never changes again. On open, the longest
+    Each replica keeps the log as segments (``custody/`` of a folder, pieces
+    in a bucket): every process that writes starts a new segment named after
+    the number of its first line, so a finished segment never changes again.
+    Replicas (or folders, as Paths) are the keys of `damaged`, `writable`... On open, the longest
     valid chain among the replicas wins and copies that are behind catch up;
     a copy that is damaged is left alone (``intake verify`` reports it,
     ``intake repair`` replaces it).
     """
 
-    def __init__(self, folders: list[Path], plugin_versions: dict[str, str] | None = None,
+    def __init__(self, folders: list[Any], plugin_versions: dict[str, str] | None = None,
                  head_hint: Path | None = None, *, read_only: bool = False,
                  live_writer: bool = False) -> None:
         self.folders = list(folders)
+        self._copies: dict[Any, Copy] = {k: log_copy(k) for k in self.folders}
         self.plugin_versions = dict(sorted((plugin_versions or {}).items()))
         self.head_hint = head_hint
         self.read_only = read_only
         self.live_writer = live_writer  # read-only, while another process writes
         self.guard: Callable[[], None] | None = None  # called before each line (the lock)
-        self.healed: dict[Path, str] = {}
+        self.healed: dict[Any, str] = {}
         hint = _read_hint(head_hint)
         mark = hint[0] if hint else 0
-        checks = {p: check_chain(p, mark=mark) for p in self.folders}
+        checks = {p: check_chain(self._copies[p], mark=mark) for p in self.folders}
         if not read_only:
             for p in self.folders:
-                if heal_cut_tail(p, checks[p]):
+                if self._copies[p].heal(checks[p].problem):
                     self.healed[p] = checks[p].problem
-                    checks[p] = check_chain(p, mark=mark)
+                    checks[p] = check_chain(self._copies[p], mark=mark)
         valid = [p for p in self.folders if not checks[p].problem]
         pool = valid or self.folders
 
-        def rank(p: Path) -> tuple[bool, int]:
+        def rank(p: Any) -> tuple[bool, int]:
             # Two valid chains can differ only in lines a chain cannot check on its
             # own (the last ones). The head this machine last wrote decides which
             # copy is the true one, so an edited last line never wins by chance.
             agrees = hint is not None and checks[p].marked == hint[1]
             return agrees, len(checks[p].lines)
 
-        self.best: Path | None = max(pool, key=rank, default=None)
+        self.best: Any = max(pool, key=rank, default=None)
         # only the count and the last hash are kept: the lines stay on disk (`lines`)
         self._seq = len(checks[self.best].lines) if self.best else 0
         self._head = checks[self.best].head if self.best else GENESIS
-        self.damaged: dict[Path, str] = {}
+        self.damaged: dict[Any, str] = {}
         #: each replica's copy as read at open: what a read-only command reports on
-        self.snapshot: dict[Path, tuple[str, str, int]] = {}
+        self.snapshot: dict[Any, tuple[str, str, int]] = {}
         for folder in self.folders:
             if folder == self.best:
                 problem = checks[folder].problem
@@ -386,17 +251,16 @@ class CustodyLog:
             if checks[folder].problem:
                 self.damaged[folder] = checks[folder].problem
                 continue
-            state = compare(folder, self.best) if self.best else ""
-            if state == "differs":
-                self.damaged[folder] = "differs from the other replicas' log"
-            elif state == "behind":
-                try:
-                    sync_from(folder, self.best)
-                except OSError as exc:  # full, or gone: it catches up another time
-                    self.damaged[folder] = f"could not catch up ({exc.strerror})"
+            try:
+                state = self._compare(folder)
+                if state == "differs":
+                    self.damaged[folder] = "differs from the other replicas' log"
+                elif state == "behind":
+                    sync_from(self._copies[folder], self._copies[self.best])
+            except OSError as exc:  # full, or gone: it catches up another time
+                self.damaged[folder] = f"could not catch up ({exc.strerror})"
         self.writable = [p for p in self.folders if p not in self.damaged]
         self._segment: str | None = None
-        self._fds: dict[Path, int] = {}
         self._unsynced = False
         self._logger = structlog.wrap_logger(
             _ReplicaWriter(self),
@@ -421,19 +285,28 @@ class CustodyLog:
         """The log's lines so far, read from a replica's copy when used (never held)."""
         return LogLines(self._source, self.seq)
 
-    def _source(self) -> Path | None:
-        """A replica whose copy holds every line of this log (the best one while it is)."""
+    def _source(self) -> Copy | None:
+        """A replica's copy that holds every line of this log (the best one while it is)."""
         if self.best in self.writable or not self.writable:
-            return self.best
-        return self.writable[0]
+            return None if self.best is None else self._copies[self.best]
+        return self._copies[self.writable[0]]
 
-    def _snapshot_state(self, folder: Path, check: ChainCheck) -> tuple[str, str, int]:
+    def copy_of(self, replica: Any) -> Copy:
+        """This log's copy in a replica, with the lines written and not yet synced."""
+        return self._copies.get(replica) or log_copy(replica)
+
+    def _compare(self, key: Any) -> str:
+        if self.best is None or key == self.best:
+            return ""
+        return compare(self._copies[key], self._copies[self.best])
+
+    def _snapshot_state(self, folder: Any, check: ChainCheck) -> tuple[str, str, int]:
         """How one replica's copy stands against the head read at open (read-only).
 
         With a writer at work, a copy may lag by the line being written, or end
         in half of it: it is read again for up to a second before that counts.
         """
-        best = LogLines(self.best, self._seq)  # the head read at open, from its copy
+        best = LogLines(self._copies[self.best], self._seq)  # the head read at open
         for attempt in range(11):
             mine = check.lines
             in_flight = self.live_writer and (
@@ -449,12 +322,12 @@ class CustodyLog:
             if not self.live_writer or attempt == 10:
                 break
             time.sleep(0.1)
-            check = check_chain(folder)
+            check = check_chain(self._copies[folder])
         if check.problem:
             return "problem", check.problem, len(check.lines)
         return "behind", f"{len(best) - len(check.lines)} lines behind", len(check.lines)
 
-    def replica_state(self, folder: Path) -> tuple[str, str, int]:
+    def replica_state(self, folder: Any) -> tuple[str, str, int]:
         """("", "", lines) for a good copy, or ("problem" | "differs" | "behind", why, lines).
 
         Read-only: as read at open (the head at start), so a writer at work
@@ -462,14 +335,15 @@ class CustodyLog:
         """
         if self.read_only and folder in self.snapshot:
             return self.snapshot[folder]
-        check = check_chain(folder)
+        copy = self._copies.get(folder) or log_copy(folder)
+        check = check_chain(copy)
         if check.problem:
             return "problem", check.problem, len(check.lines)
-        state = compare(folder, self.best) if self.best and folder != self.best else ""
+        state = self._compare(folder) if folder in self._copies else ""
         if state == "differs":
-            assert self.best is not None
             return "differs", ("differs from the other replicas' log from line "
-                               f"{first_difference(folder, self.best)} on"), len(check.lines)
+                               f"{first_difference(copy, self._copies[self.best])} on"), \
+                len(check.lines)
         if state == "behind":
             return "behind", f"{self.seq - len(check.lines)} lines behind", len(check.lines)
         return "", "", len(check.lines)
@@ -482,24 +356,11 @@ class CustodyLog:
         event_dict["tool"] = f"intake {__version__}"
         return event_dict
 
-    def _segment_fd(self, folder: Path) -> int:
-        """The open segment of this process in one replica (opened once, kept)."""
-        fd = self._fds.get(folder)
-        if fd is None:
-            # never parents: a replica whose folder is gone (unplugged) must not be
-            # made again on this computer's disk
-            folder.mkdir(exist_ok=True, mode=0o700)
-            fd = os.open(folder / self._segment, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            self._fds[folder] = fd
-        return fd
-
-    def _drop_fd(self, folder: Path) -> None:
-        fd = self._fds.pop(folder, None)
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    def _drop(self, key: Any) -> None:
+        try:
+            self._copies[key].close()
+        except OSError:
+            pass
 
     def _append(self, line: bytes) -> None:
         """Write one line to every replica now; it is made durable by `sync`."""
@@ -515,13 +376,13 @@ class CustodyLog:
         errnos: list[int] = []
         for folder in self.writable:
             try:
-                if not folder.parent.is_dir():
+                if not self._copies[folder].there():
                     raise FileNotFoundError(2, "the replica's folder is gone")
-                _write_line(self._segment_fd(folder), line + b"\n")
+                self._copies[folder].append(self._segment, line + b"\n")
                 written += 1
             except OSError as exc:
                 self.damaged[folder] = f"could not be written ({exc.strerror})"
-                self._drop_fd(folder)
+                self._drop(folder)
                 errnos.append(exc.errno or 0)
         self.writable = [p for p in self.writable if p not in self.damaged]
         if not written and self.folders:
@@ -542,12 +403,12 @@ class CustodyLog:
         """
         if not self._unsynced:
             return
-        for folder, fd in list(self._fds.items()):
+        for folder in self.writable:
             try:
-                os.fsync(fd)
+                self._copies[folder].flush()
             except OSError as exc:
                 self.damaged[folder] = f"could not be written ({exc.strerror})"
-                self._drop_fd(folder)
+                self._drop(folder)
         self.writable = [p for p in self.writable if p not in self.damaged]
         self._unsynced = False
         if self.head_hint is not None and self._seq:
@@ -560,26 +421,28 @@ class CustodyLog:
 
     def close(self) -> None:
         self.sync()
-        for folder in list(self._fds):
-            self._drop_fd(folder)
+        for folder in self._copies:
+            self._drop(folder)
 
-    def add_replica(self, folder: Path) -> None:
+    def add_replica(self, folder: Any) -> None:
         """A replica came back: bring its log up to date and write to it from now on."""
         if folder in self.writable:
             return
-        check = check_chain(folder)
-        state = compare(folder, self.best) if self.best else ""
-        if check.problem or state == "differs":
-            self.damaged[folder] = check.problem or "differs from the other replicas' log"
-            return
-        if state == "behind" and self.best:
-            try:
-                sync_from(folder, self.best)
-            except OSError as exc:
-                self.damaged[folder] = f"could not catch up ({exc.strerror})"
-                return
         if folder not in self.folders:
             self.folders.append(folder)
+            self._copies[folder] = log_copy(folder)
+        self._drop(folder)
+        try:
+            check = check_chain(self._copies[folder])
+            state = self._compare(folder)
+            if check.problem or state == "differs":
+                self.damaged[folder] = check.problem or "differs from the other replicas' log"
+                return
+            if state == "behind":
+                sync_from(self._copies[folder], self._copies[self.best])
+        except OSError as exc:
+            self.damaged[folder] = f"could not catch up ({exc.strerror})"
+            return
         self.damaged.pop(folder, None)
         self.writable.append(folder)
 

@@ -11,9 +11,10 @@ from . import hookimpl
 
 @hookimpl
 def intake_storage_backends():
+    from .s3 import S3Replica
     from .store import FolderReplica
 
-    return {"folder": FolderReplica}
+    return {"folder": FolderReplica, "s3": S3Replica}
 
 
 @hookimpl

@@ -134,6 +134,23 @@ REASONS: tuple[str, ...] = (
     'could not be written ({x})',
     'could not catch up ({x})',
     "differs from the other replicas' log",
+    # a replica in an S3 bucket (intake/s3.py, docs/s3.md)
+    "no credentials for the storage service (set them in the environment or an AWS profile, "
+    "never in the config)",
+    "the storage service {x} cannot be reached",
+    "the storage service refused the credentials ({x})",
+    "the storage service refused access (check the credentials and the bucket's policy)",
+    "the bucket {x} does not exist",
+    "the storage service asks to slow down (throttled) and is tried again later",
+    "the bucket's quota is used up",
+    "the storage service answered {x}",
+    "the storage service failed ({x})",
+    "the storage service reports another checksum than the bytes sent; the copy does not count",
+    "the storage service reports another checksum for a part than the bytes sent",
+    "the bytes read do not have the SHA-256 they are stored under",
+    "the bucket {x} has no versioning; create it with Object Lock (docs/s3.md)",
+    "no bucket is named in the config",
+    "the s3 kind needs boto3: pip install 'intake[s3]'",
     'the file is empty (0 bytes)',
     'no plugin could read this file; it is stored and listed',
     # where the copies are (intake/devices.py): every replica on one device

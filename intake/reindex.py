@@ -26,11 +26,11 @@ def reindex(case: Case, replica: str | None = None) -> dict[str, int]:
                          else "no replica is available")
     source = None
     for rep in candidates:
-        if not check_chain(rep.custody_path).problem:
+        if not check_chain(case.log.copy_of(rep)).problem:
             source = rep
             break
     source = source or candidates[0]
-    chain = check_chain(source.custody_path)
+    chain = check_chain(case.log.copy_of(source))
     recs = records(chain.lines)
     path = case.index.path
     case.index.close()

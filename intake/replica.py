@@ -1,8 +1,9 @@
 """The one interface the core uses for a replica, and "a verified copy of X".
 
 A replica is one complete copy of the store. Kinds: ``folder`` (built in,
-``intake.store.FolderReplica``), more through the ``intake_storage_backends``
-hook (``intake/hookspecs.py``), e.g. an object store. A kind implements the
+``intake.store.FolderReplica``), ``s3`` (built in, ``intake.s3.S3Replica``: a
+bucket with Object Lock, docs/s3.md), more through the
+``intake_storage_backends`` hook (``intake/hookspecs.py``). A kind implements the
 `Replica` protocol below; ``intake.conformance`` is the test suite every kind
 must pass (``tests/core/test_replica_conformance.py`` runs it on every kind
 that is loaded).
@@ -111,7 +112,10 @@ class Replica(Protocol):
     # --- the custody log (append-only segments) ------------------------------
 
     def append_custody(self, segment: str, data: bytes) -> None:
-        """Append whole lines to a segment of the custody log, durably."""
+        """Append whole lines to a segment of the custody log, durably.
+
+        ``intake.custody_copies.ReplicaLog`` calls it once per sync with the
+        lines written since, so a remote kind gets one request per sync."""
 
     def read_custody(self) -> list[tuple[str, bytes]]:
         """Every segment of the custody log, (name, bytes), in order."""

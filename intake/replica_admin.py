@@ -132,7 +132,7 @@ def completeness(case: Case, rep: Any) -> list[str]:
         held = rep.read_meta(rel)
         if held is None or hashlib.sha256(held).hexdigest() != digest:
             lacking.append(f"meta/{rel}")
-    chain = check_chain(rep.custody_path)
+    chain = check_chain(case.log.copy_of(rep))
     if chain.problem or chain.lines != case.log.lines:
         lacking.append(f"custody log ({len(chain.lines)} of {case.log.seq} lines)")
     return lacking

@@ -121,7 +121,7 @@ def replica_list(case_dir: Path, as_json: bool) -> None:
             place = place_of(rep, case.config.case_dir)
             available = rep in case.available
             held = set(rep.list_objects()) if available else set()
-            log_problem = case.log.damaged.get(getattr(rep, "custody_path", None), "")
+            log_problem = case.log.damaged.get(rep, "")
             if not available:
                 health = (case.unavailable.get(rep.name, "not available"), {})
             elif log_problem:

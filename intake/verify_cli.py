@@ -38,9 +38,12 @@ def register(cli: click.Group) -> None:
                    "custody line, item and entry removed or changed since.")
 @click.option("--tsa-ca", "tsa_ca", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="With --chronology and no case: the TSA's CA certificate for the .tsr.")
+@click.option("--read-data", is_flag=True,
+              help="Download and re-hash every object of a remote replica (s3) instead of "
+                   "trusting the checksum the service keeps.")
 def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
            proof_file: Path | None, merkle_root: str | None, against_file: Path | None,
-           tsa_ca: tuple[Path, ...]) -> None:
+           tsa_ca: tuple[Path, ...], read_data: bool) -> None:
     """Re-hash every copy and check the custody chain; non-zero exit on any problem."""
     if against_file:
         _verify_against(case_dir, against_file, as_json)
@@ -53,7 +56,8 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
     with open_case(case_dir, write=False) as case, progress(not as_json) as bars:
         bar = bars.add_task("Verifying", total=None)
         problems, summary = run_verify(case, lambda d, t: bars.update(bar, completed=d,
-                                                                           total=t))
+                                                                       total=t),
+                                       read_data=read_data)
         problems += seal_problems(case, summary)
         if not problems:
             case_w = None

@@ -39,3 +39,36 @@ def manifest(corpus: Path) -> dict[str, dict[str, str]]:
     """MANIFEST.tsv rows by path."""
     with open(corpus / "MANIFEST.tsv", encoding="utf-8", newline="") as f:
         return {row["path"]: row for row in csv.DictReader(f, delimiter="\t")}
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """A real S3 API on 127.0.0.1 (moto's server, its own process), for the s3 replica kind.
+
+    Sets the standard AWS credential variables for this process and the
+    intake processes it starts; started only by the tests that ask for it.
+    """
+    import itertools
+
+    from tests.helpers.moto import KEYS, MotoServer
+
+    server = MotoServer()
+    server.start()
+    old = {k: os.environ.get(k) for k in KEYS}
+    os.environ.update(KEYS)
+    server.names = itertools.count()
+    try:
+        yield server
+    finally:
+        server.stop()
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture
+def bucket(moto_server) -> str:
+    """A fresh bucket with Object Lock enabled on the moto server."""
+    return moto_server.bucket(f"intake-test-{os.getpid()}-{next(moto_server.names)}")

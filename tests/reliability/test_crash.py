@@ -139,7 +139,7 @@ _WRITES = (
     ("intake.store", "FolderReplica", "commit_object"),
     ("intake.store", "FolderReplica", "temp_file"),
     ("intake.store", "FolderReplica", "put_object"),
-    ("intake.custody", None, "_append_bytes"),
+    ("intake.custody_copies", "FolderLog", "append_stream"),
     ("intake.index", "_Tx", "__exit__"),
     ("os", None, "rename"),
 )

@@ -1,9 +1,11 @@
-"""Offline by design: no network connection is ever opened, except to the TSAs named.
+"""Offline by design: no network connection is ever opened, except to the TSAs and
+the S3 endpoints the config names.
 
 Every intake process of the test (the CLI and the plugin workers it spawns)
 gets an audit hook through ``sitecustomize``: any attempt to connect, bind,
 send to or look up a network address is written to a file and refused,
-unless it is one of the addresses allowed (a case's ``[seal] tsa_urls``).
+unless it is one of the addresses allowed (a case's ``[seal] tsa_urls``, an s3
+replica's ``endpoint_url``).
 The test then fails if that file is not empty.
 """
 
@@ -23,6 +25,8 @@ def _guard(event, args):
         sock = args[0]
         if event == "socket.connect" and tuple(args[1])[:2] in _ALLOWED:
             return
+        if event == "socket.bind" and tuple(args[1])[:2] == ("::1", 0):
+            return  # urllib3 (boto3's HTTP) asks once whether IPv6 exists: no traffic
         if getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
             with open(_LOG, "a") as f:
                 f.write(f"{{event}} {{args[1:]!r}}\\n")
@@ -137,3 +141,38 @@ def test_with_seal_only_the_named_tsa_is_reached(tmp_path: Path) -> None:
         assert "('127.0.0.1', 9)" in log.read_text()
     finally:
         tsa.stop()
+
+
+def test_with_an_s3_replica_only_its_endpoint_is_reached(tmp_path: Path, moto_server,
+                                                         bucket: str) -> None:
+    """An s3 replica names one endpoint: ingest, verify (--read-data), repair and status
+    reach it and nothing else (no instance-metadata lookup, no AWS address)."""
+    hook_dir = tmp_path / "hook"
+    hook_dir.mkdir()
+    log = tmp_path / "network.log"
+    allowed = {("127.0.0.1", moto_server.port)}
+    (hook_dir / "sitecustomize.py").write_text(HOOK.format(log=str(log), allowed=allowed),
+                                               encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(hook_dir)}
+    case = tmp_path / "case"
+    subprocess.run([str(INTAKE), "init", str(case)], env=env, check=True, capture_output=True)
+    config = case / "config" / "intake.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        '[[replicas]]\nname = "b"\npath = "store/b"\n',
+        f'[[replicas]]\nname = "archief"\nkind = "s3"\nendpoint_url = "{moto_server.url}"\n'
+        f'bucket = "{bucket}"\nretention_days = 1\n'), encoding="utf-8")
+    (case / "inbox" / "note.txt").write_text("he was outside again\n")
+
+    def intake(*args: str) -> str:
+        r = subprocess.run([str(INTAKE), *args], cwd=case, env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    intake("ingest", "--in-process")
+    intake("verify", "--read-data")
+    intake("repair")
+    assert "archief" in intake("status")
+    assert not log.exists(), log.read_text()
+    held = moto_server.client().list_objects_v2(Bucket=bucket, Prefix="objects/")
+    assert held["KeyCount"] == 1  # the endpoint was really used

@@ -509,7 +509,7 @@ def plugins(ctx: click.Context, case_dir: Path, as_json: bool) -> None:
         return
     for i in infos:
         console.print(f"{i.name} {i.version}  [{i.origin}]  {', '.join(i.hooks)}")
-    if folders and (line := waiting_line(case_dir)):
+    if (case_dir / "config" / "intake.toml").is_file() and (line := waiting_line(case_dir)):
         console.print(line, markup=False)
 
 

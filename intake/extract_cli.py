@@ -25,8 +25,9 @@ def follow_rereading(pipeline: Any, say: Callable[[str], None],
 
     def on_reread(done: int, total: int) -> None:
         if done == 0:
-            say(f"{total} stored items are read again for new or changed plugins "
-                "(in the background; earlier readings are kept)")
+            items = "1 stored item is" if total == 1 else f"{total} stored items are"
+            say(f"{items} read again for new or changed plugins (in the background; "
+                "earlier readings are kept)")
         if bar is not None:
             if not task:
                 task.append(bar.add_task("Reading again", total=total))
@@ -40,14 +41,18 @@ def waiting_line(case_dir: Path) -> str:
     """`intake plugins`: how many stored items wait to be read again ("" if none)."""
     from .ingest import Pipeline
 
-    with open_case(case_dir, write=False) as case:
-        waiting = Pipeline(case).waiting_for_reread()
+    try:
+        with open_case(case_dir, write=False) as case:
+            waiting = Pipeline(case).waiting_for_reread()
+    except IntakeError:  # no case here, or one that cannot be opened: nothing to say
+        return ""
     if not waiting:
         return ""
-    plugins = sorted({p for names in waiting.values() for p in names})
-    return (f"{len(waiting)} stored items wait to be read again by new or changed plugins "
-            f"({', '.join(plugins)}); 'intake ingest', 'intake watch' or 'intake extract' "
-            "reads them")
+    plugins = ", ".join(sorted({p for names in waiting.values() for p in names}))
+    n = len(waiting)
+    items = "1 stored item waits" if n == 1 else f"{n} stored items wait"
+    return (f"{items} to be read again by new or changed plugins ({plugins}); "
+            "'intake ingest', 'intake watch' or 'intake extract' reads them")
 
 
 def _select(case: Any, pipeline: Any, everything: bool, plugin: str | None,

@@ -210,6 +210,7 @@ def _worker_main(conn, plugin_dirs: list[str], load_entry_points: bool,
         _limit_memory(memory_limit)
     pm = get_plugin_manager([Path(p) for p in plugin_dirs], load_entry_points=load_entry_points)
     sniffers = hook_impls(pm, "intake_sniff", skip=CORE_SNIFFER)
+    conn.send(("ready", None, None, None))  # the plugins are loaded: time limits start now
     while True:
         try:
             request = conn.recv()
@@ -258,6 +259,8 @@ class PluginWorker:
         self._ctx = multiprocessing.get_context("spawn")
         self._proc = None
         self._conn = None
+        self._fresh = False
+        self.why_not = ""  # why the last start failed, in words
         self._lock = threading.Lock()  # one question at a time (intake serve has threads)
 
     def start(self) -> None:
@@ -270,6 +273,7 @@ class PluginWorker:
         self._proc.start()
         child.close()
         self._conn = parent
+        self._fresh = True
 
     @property
     def started(self) -> bool:
@@ -300,10 +304,28 @@ class PluginWorker:
         self.close()
 
     def _ready(self) -> Any:
+        """The connection to a worker whose plugins are loaded; None if it could not start.
+
+        Loading the plugins may take a while (imports): it is given at least a
+        minute, apart from the plugins' own time limit.
+        """
         if self._proc is None or not self._proc.is_alive():
             self._kill()
             self.start()
         assert self._conn is not None
+        if self._fresh:
+            self.why_not = "the plugin worker did not start in time"
+            try:
+                if self._conn.poll(max(self.timeout, 60.0)):
+                    self.why_not = "the plugin worker stopped before any plugin ran"
+                    if self._conn.recv()[0] == "ready":
+                        self.why_not = ""
+            except (EOFError, OSError):
+                pass
+            if self.why_not:
+                self._kill()
+                return None
+            self._fresh = False
         return self._conn
 
     def ask(self, kind: str, *args: Any) -> tuple[Any, list[str]]:
@@ -315,9 +337,10 @@ class PluginWorker:
         """
         with self._lock:
             conn = self._ready()
+            if conn is None:
+                return None, [f"a plugin's intake_{kind} was not asked: {self.why_not}"]
             conn.send((kind, *args))
-            # a fresh worker first loads the plugins: allow it that time too
-            if not conn.poll(max(self.timeout, 60.0) if kind == "sniff" else self.timeout):
+            if not conn.poll(self.timeout):
                 self._kill()
                 return None, [f"a plugin's intake_{kind} took longer than {self.timeout:g} s "
                               "and was stopped"]
@@ -333,14 +356,15 @@ class PluginWorker:
         start = 0
         while True:
             conn = self._ready()
+            if conn is None:
+                out.not_started = self.why_not
+                return out
             conn.send(("extract", item, case, start))
             current: tuple[int, str, str] | None = None
             began = time.monotonic()
             while True:
-                # Loading plugins in a fresh worker may take a while: allow it.
-                wait = self.timeout if current else max(self.timeout, 60.0)
-                if not conn.poll(wait):
-                    if current is None:
+                if not conn.poll(self.timeout):
+                    if current is None:  # no plugin is even offered the item yet
                         self._kill()
                         out.not_started = "the plugin worker did not start in time"
                         return out

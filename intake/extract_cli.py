@@ -32,8 +32,8 @@ def follow_rereading(pipeline: Any, say: Callable[[str], None],
             if not task:
                 task.append(bar.add_task("Reading again", total=total))
             bar.update(task[0], completed=done, total=total)
-        elif done == total:
-            say(f"read again: {done} items")
+        elif done and (done == total or done % max(1, total // 10) == 0):
+            say(f"read again: {done} of {total} items")
     pipeline.on_reread = on_reread
 
 

@@ -9,11 +9,16 @@ reads the item again. A new reading never replaces the old one.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 from tests.helpers import (
+    INTAKE,
     custody_records,
     drop,
+    flip_byte,
     ingest,
     meta_dir,
     new_case,
@@ -21,6 +26,7 @@ from tests.helpers import (
     replica,
     run_intake,
     sha256,
+    wait_for,
 )
 from tests.helpers.case import chronology_doc
 
@@ -128,6 +134,12 @@ def test_a_plugin_added_later_reads_the_stored_export_at_the_next_ingest(tmp_pat
         assert lines[1]["record"] == 2 and "instagram_dm" in lines[1]["reason"]
         assert lines[1]["earlier"] == [f"{sha[:2]}/{sha}/extraction.json"]
 
+    # the reader sees both readings, in the case's language (Dutch by default)
+    ok(run_intake("chronology", "--case", case, "--out", tmp_path / "html", "--format", "html"))
+    html = (tmp_path / "html" / "chronology.html").read_text(encoding="utf-8")
+    assert "gelezen door instagram_dm 0.1.1 op " in html
+    assert "eerder gelezen door fallback" in html
+
     # read once: the next start finds nothing to read again
     assert "wait" not in ok(run_intake("plugins", "--case", case)).stdout
     ok(run_intake("ingest", "--case", case, "--in-process"))
@@ -136,11 +148,15 @@ def test_a_plugin_added_later_reads_the_stored_export_at_the_next_ingest(tmp_pat
     ok(run_intake("verify", "--case", case, timeout=180))
     ok(run_intake("verify", "--case", case, "--chronology", tmp_path / "out" / "chronology.json",
                   timeout=180))
-    # the reader sees both readings, in the case's language (Dutch by default)
-    ok(run_intake("chronology", "--case", case, "--out", tmp_path / "html", "--format", "html"))
-    html = (tmp_path / "html" / "chronology.html").read_text(encoding="utf-8")
-    assert "gelezen door instagram_dm 0.1.1 op " in html
-    assert "eerder gelezen door fallback" in html
+    # verify checks both readings: an altered old record is found as well as a new one
+    flip_byte(meta_dir(replica(case, "b"), sha) / "extraction.json")
+    flip_byte(meta_dir(replica(case, "a"), sha) / "extractions" / "0002.json")
+    bad = run_intake("verify", "--case", case, timeout=180)
+    assert bad.returncode != 0
+    said = bad.stdout + bad.stderr
+    assert f"replica b: metadata file meta/{sha[:2]}/{sha}/extraction.json was altered" in said
+    assert f"replica a: metadata file meta/{sha[:2]}/{sha}/extractions/0002.json was altered" \
+        in said
 
 
 def test_intake_extract_plugin_reads_the_items_a_new_plugin_may_read(tmp_path: Path) -> None:
@@ -188,3 +204,26 @@ def test_a_failed_plugin_fixed_under_the_same_version_reads_the_item_again(
             first["warnings"]
         assert (folder / "extractions" / "0002.json").is_file()
     ok(run_intake("verify", "--case", case, timeout=180))
+
+
+def test_intake_watch_reads_again_at_start_in_the_background(tmp_path: Path) -> None:
+    case, sha = _stored_with_fallback(tmp_path)
+    _add_plugin(case, PLUGIN)
+    log = tmp_path / "watch.log"
+    env = {k: v for k, v in os.environ.items() if k != "INTAKE_LOAD_PLUGINS"}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(INTAKE), "watch", "--rescan", "1"], cwd=case, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    try:
+        chronology = case / "chronology" / "chronology.json"
+        wait_for(lambda: chronology.is_file() and b"instagram_dm" in chronology.read_bytes(),
+                 timeout=120)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    said = log.read_text(encoding="utf-8")
+    assert "1 stored item is read again for new or changed plugins" in said
+    assert "read again: 1 of 1 items" in said
+    entry = _message_entry(json.loads(chronology.read_bytes()))
+    assert entry["instant"] == "2024-03-01T20:15:00Z"
+    assert [line["plugin"] for line in _extracted(case, sha)] == ["fallback", "instagram_dm"]

@@ -508,7 +508,7 @@ def plugins(ctx: click.Context, case_dir: Path, as_json: bool) -> None:
                       "hooks": list(i.hooks)} for i in infos])
         return
     for i in infos:
-        console.print(f"{i.name} {i.version}  [{i.origin}]  {', '.join(i.hooks)}")
+        console.print(f"{i.name} {i.version}  [{i.origin}]  {', '.join(i.hooks)}", markup=False)
     if (case_dir / "config" / "intake.toml").is_file() and (line := waiting_line(case_dir)):
         console.print(line, markup=False)
 

@@ -89,7 +89,8 @@ def _select(case: Any, pipeline: Any, everything: bool, plugin: str | None,
 @click.option("--all", "everything", is_flag=True, help="Read every stored item again.")
 @click.option("--plugin", metavar="NAME",
               help="Read again the items this plugin may read (its MIME types; otherwise "
-                   "those that ended at the fallback or on which a plugin failed).")
+                   "those it read, those that ended at the fallback and those on which a "
+                   "plugin failed).")
 @click.argument("items", nargs=-1)
 @click.option("--in-process", is_flag=True, hidden=True, help="Run plugins without a worker.")
 def extract_command(case_dir: Path, as_json: bool, everything: bool, plugin: str | None,
@@ -118,8 +119,9 @@ def extract_command(case_dir: Path, as_json: bool, everything: bool, plugin: str
     if as_json:
         print_json({"read_again": len(results), "items": results})
         return
-    console.print(f"{len(results)} items read again; earlier readings are kept beside the new "
-                  "ones.", markup=False)
+    n = len(results)
+    console.print(f"{n} item{'' if n == 1 else 's'} read again; earlier readings are kept beside "
+                  "the new ones.", markup=False)
     for r in results:
         console.print(f"  {r['sha256'][:12]}… {r['name']}: read by {r['plugin'] or 'no plugin'}"
                       f" {r['version']} ({r['records']} readings)".rstrip(), markup=False)

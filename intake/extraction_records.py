@@ -131,9 +131,12 @@ def waits(latest: Mapping[str, Any], mime: str, current: list[dict[str, Any]]) -
     """The new or changed plugins that may read an item better: it should be read again.
 
     A plugin that declares MIME types may read the items of those types; one
-    that does not may read items that ended at the fallback (or with no reader)
-    and items on which a plugin failed last time.
+    that does not, the items it read itself, those that ended at the fallback
+    (or with no reader) and those on which a plugin failed last time.
     """
+    if not latest.get("offered"):  # read before readings named their plugin set: once,
+        # and only if it ended badly (not every item of an older case at the first start)
+        return [p["plugin"] for p in offered_set(current, mime)] if ended_badly(latest) else []
     by_name = {p["plugin"]: p for p in current}
     return [name for name in changed_plugins(latest, offered_set(current, mime))
             if may_read(latest, mime, by_name[name])]
@@ -145,7 +148,12 @@ def ended_badly(latest: Mapping[str, Any]) -> bool:
 
 
 def may_read(latest: Mapping[str, Any], mime: str, plugin: Mapping[str, Any]) -> bool:
-    """May this plugin read the item better than its latest reading did?"""
+    """May this plugin read the item better than its latest reading did?
+
+    Yes for the items of the types it declares; without a declaration, for
+    the items it read itself last time (a fix changes what it reads) and those
+    that ended at the fallback or on which a plugin failed.
+    """
     if plugin.get("mime_types"):
         return offered_to(plugin["mime_types"], mime)
-    return ended_badly(latest)
+    return latest.get("plugin") == plugin.get("plugin") or ended_badly(latest)

@@ -227,3 +227,29 @@ def test_intake_watch_reads_again_at_start_in_the_background(tmp_path: Path) -> 
     entry = _message_entry(json.loads(chronology.read_bytes()))
     assert entry["instant"] == "2024-03-01T20:15:00Z"
     assert [line["plugin"] for line in _extracted(case, sha)] == ["fallback", "instagram_dm"]
+
+
+def test_which_items_a_new_or_changed_plugin_waits_for() -> None:
+    from intake.extraction_records import waits
+
+    fallback = {"plugin": "fallback", "version": "1", "code": "f", "mime_types": []}
+    dm = {"plugin": "dm", "version": "0.1", "code": "a", "mime_types": []}
+    pics = {"plugin": "pics", "version": "2", "code": "p", "mime_types": ["image/*"]}
+    offered = [{k: p[k] for k in ("plugin", "version", "code")} for p in (fallback, dm, pics)]
+    read_by = {name: {"plugin": name, "failed": [], "offered": offered}
+               for name in ("fallback", "dm", "pics", "other")}
+    now = [fallback, dm, pics]
+    assert waits(read_by["fallback"], "application/json", now) == []  # nothing changed
+    fixed = [fallback, {**dm, "code": "b"}, pics]  # same version, other code
+    assert waits(read_by["fallback"], "application/json", fixed) == ["dm"]
+    assert waits(read_by["dm"], "application/json", fixed) == ["dm"]  # what it read itself
+    assert waits(read_by["other"], "application/json", fixed) == []  # read well by another
+    failed = {**read_by["other"], "failed": ["x"]}
+    assert waits(failed, "application/json", fixed) == ["dm"]
+    new_pics = [fallback, dm, {**pics, "version": "3"}]
+    assert waits(read_by["other"], "image/jpeg", new_pics) == ["pics"]  # its declared type
+    assert waits(read_by["fallback"], "application/json", new_pics) == []  # not its type
+    legacy = {"plugin": "fallback", "failed": [], "offered": []}  # read before issue 17
+    assert waits(legacy, "text/plain", now) == ["fallback", "dm"]
+    assert waits({**legacy, "plugin": "other"}, "text/plain", now) == []
+    assert waits({**legacy, "plugin": "dm"}, "text/plain", now) == []  # not every item again

@@ -20,7 +20,7 @@ STEPS = [
     ("  sniff (re-opens the stored copy)", "Pipeline._sniff"),
     ("  item metadata + receipt (_record_item/_record_receipt)", "Pipeline._record_"),
     ("stage extract", "Pipeline.extract "),
-    ("  waiting for the plugin worker", "ExtractorPool.extract"),
+    ("  waiting for the plugin worker", "PluginWorker.extract"),
     ("  item_view (re-opens, index query)", "Pipeline.item_view"),
     ("stage settle", "Pipeline.settle"),
     ("all metadata files (_write_meta, fsync x2 + dir fsync x2)", "Pipeline._write_meta"),

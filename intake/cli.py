@@ -23,6 +23,7 @@ from .cli_common import print_json as _print_json
 from .cli_common import progress as _progress
 from .devices import where_copies_are
 from .errors import IntakeError
+from .extract_cli import extract_command, follow_rereading, waiting_line
 from .failures import case_language, disk_full
 from .messages import translate
 from .seal.cli import (
@@ -107,6 +108,7 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
         bar = progress.add_task("Storing", total=None)
         with Pipeline(case, sandbox=not in_process,
                       on_item=lambda t: progress.advance(bar)) as pipeline:
+            follow_rereading(pipeline, errors.print if as_json else console.print, progress)
             def total(n: int) -> None:
                 progress.update(bar, total=n)
             if paths:
@@ -129,6 +131,7 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
     from .watcher import Watcher
 
     with _open(case_dir) as case, Pipeline(case) as pipeline:
+        follow_rereading(pipeline, lambda s: console.print(s, markup=False))
         def report(task) -> None:
             if task.outcome == "settled":
                 console.print(f"stored: {task.source} ({task.sha256[:12]}…)")
@@ -212,19 +215,25 @@ def plugins(ctx: click.Context, case_dir: Path, as_json: bool) -> None:
                       "hooks": list(i.hooks)} for i in infos])
         return
     for i in infos:
-        console.print(f"{i.name} {i.version}  [{i.origin}]  {', '.join(i.hooks)}")
+        console.print(f"{i.name} {i.version}  [{i.origin}]  {', '.join(i.hooks)}", markup=False)
+    if (case_dir / "config" / "intake.toml").is_file() and (line := waiting_line(case_dir)):
+        console.print(line, markup=False)
 
 
 @plugins.command("new")
 @click.argument("name")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
               default=Path("plugins.local"), show_default=True)
-def plugins_new(name: str, folder: Path) -> None:
-    """Write a new plugin file and its test from the template."""
-    from .scaffold import new_plugin
+@click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="The case whose config is to load the folder.")
+def plugins_new(name: str, folder: Path, case_dir: Path) -> None:
+    """Write a new plugin file and its test from the template, and load its folder."""
+    from .scaffold import add_plugin_folder, new_plugin
 
     for path in new_plugin(name, folder):
         console.print(f"wrote {path}")
+    console.print(add_plugin_folder(case_dir, folder), markup=False)
 
 
 @cli.group()
@@ -319,6 +328,7 @@ from .seal.cli import register as _register_seal  # noqa: E402
 
 for _module in (status_cli, verify_cli, replica_cli, curation_cli):
     _module.register(cli)
+cli.add_command(extract_command)
 _register_seal(cli)
 
 from .web.serve import register as _register_serve  # noqa: E402

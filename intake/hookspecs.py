@@ -2,12 +2,21 @@
 
 A plugin is a module (or object) with functions named like the hooks below
 and marked with ``@hookimpl`` (``from intake import hookimpl``). A plugin
-module may set ``__version__``; it is recorded with everything it reads.
+module may set ``__version__``; it is recorded with everything it reads
+(with the SHA-256 of a single-file plugin's code: a changed plugin reads
+again what it may read better, docs/writing-plugins.md). It may set
+``MIME_TYPES`` (``("application/json",)``, ``"image/*"`` for a family): it is
+then offered only items of those types by ``intake_extract`` and
+``intake_thumbnail``; without it, every item.
 
-How the core calls plugins (see ``intake.plugins``): each implementation is
-called on its own, so that one plugin's exception, hang or garbage cannot
-hide another's result. A failure is recorded on the item and the next
-implementation is tried.
+How the core calls plugins (see ``intake.extract``): the hooks that read a
+stored file's bytes (``intake_sniff``, ``intake_extract``,
+``intake_thumbnail``: the bytes may be crafted by the person the victim is
+protected from) run in a plugin worker process with a time limit and a memory
+limit, and each implementation is called on its own, so that one plugin's
+exception, hang, crash or garbage cannot hide another's result. A failure is
+recorded with a plain reason and the next implementation is tried. Wrappers
+(``wrapper=True``) are never called as readers.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .extraction_records import summary
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, sha512 TEXT, md5 TEXT,
@@ -159,15 +161,33 @@ class Index:
 
     def items_without_extraction(self) -> list[tuple[str, str, str, str]]:
         """(sha256, a name, parent, relation) of stored items no plugin has read yet."""
-        out = []
-        for (sha,) in self.db.execute(
-                "SELECT sha256 FROM items WHERE sha256 NOT IN (SELECT sha256 FROM extractions) "
-                "ORDER BY sha256").fetchall():
-            origin = self.db.execute("SELECT parent, relation FROM origins WHERE sha256=? "
-                                     "ORDER BY parent, n", (sha,)).fetchone()
-            names = self.names(sha)
-            out.append((sha, names[0] if names else sha, *(origin or ("", ""))))
-        return out
+        return [self.item_origin(sha) for (sha,) in self.db.execute(
+            "SELECT sha256 FROM items WHERE sha256 NOT IN (SELECT sha256 FROM extractions) "
+            "ORDER BY sha256").fetchall()]
+
+    def item_origin(self, sha: str) -> tuple[str, str, str, str]:
+        """(sha256, a name, parent, relation): what a plugin is told of where an item came from."""
+        origin = self.db.execute("SELECT parent, relation FROM origins WHERE sha256=? "
+                                 "ORDER BY parent, n", (sha,)).fetchone()
+        names = self.names(sha)
+        return (sha, names[0] if names else sha, *(origin or ("", "")))
+
+    def latest_readings(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(sha256, MIME type, summary of its newest extraction record) of every read item."""
+        for sha, mime, latest in self.db.execute(
+                "SELECT e.sha256, i.mime, json_extract(e.data, '$.history[#-1]') "
+                "FROM extractions e JOIN items i ON i.sha256 = e.sha256 ORDER BY e.sha256"):
+            if latest:
+                yield sha, mime or "", json.loads(latest)
+            else:  # read before records named their plugin set (issue 17)
+                row = self.db.execute("SELECT data FROM extractions WHERE sha256=?",
+                                      (sha,)).fetchone()
+                yield sha, mime or "", summary("", json.loads(row[0]))
+
+    def extraction(self, sha256: str) -> dict[str, Any] | None:
+        """The extraction record that counts for an item, with the history of all."""
+        row = self.db.execute("SELECT data FROM extractions WHERE sha256=?", (sha256,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def has_extraction(self, sha256: str) -> bool:
         return self.db.execute("SELECT 1 FROM extractions WHERE sha256=?",

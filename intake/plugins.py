@@ -32,6 +32,7 @@ import pluggy
 
 from . import __version__, hookspecs
 from .errors import PluginLoadError
+from .extraction_records import mime_types, offered_to, plugin_set
 from .types import PluginInfo
 
 CORE_MODULES = ("intake.sniff", "intake.defaults")
@@ -152,10 +153,34 @@ def list_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
     return infos
 
 
-def extract_impls(pm: pluggy.PluginManager) -> list[tuple[str, object]]:
-    """``intake_extract`` implementations in the order pluggy would call them."""
-    impls = pm.hook.intake_extract.get_hookimpls()
-    return [(impl.plugin_name, impl.function) for impl in reversed(impls)]
+def hook_impls(pm: pluggy.PluginManager, hook: str = "intake_extract", mime: str | None = None,
+               *, skip: Iterable[str] = ()) -> list[tuple[str, object]]:
+    """A hook's plugin implementations in the order pluggy would call them.
+
+    Wrappers (``wrapper=True`` or old-style ``hookwrapper=True``) wrap the call
+    of the others: they are not readers and are never called as if they were.
+    With `mime`, plugins that declare ``MIME_TYPES`` without that type are left
+    out (an item is offered only to plugins that may read it).
+    """
+    out = []
+    for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):
+        if impl.hookwrapper or getattr(impl, "wrapper", False) or impl.plugin_name in skip:
+            continue
+        if mime is not None and not offered_to(mime_types(impl.plugin), mime):
+            continue
+        out.append((impl.plugin_name, impl.function))
+    return out
+
+
+def extract_impls(pm: pluggy.PluginManager, mime: str | None = None) -> list[tuple[str, object]]:
+    """``intake_extract`` implementations (no wrappers) offered an item of type `mime`."""
+    return hook_impls(pm, "intake_extract", mime)
+
+
+def extract_plugins(pm: pluggy.PluginManager) -> list[dict]:
+    """The plugin set an item's extraction records (name, version, code hash, MIME types)."""
+    return plugin_set((name, plugin_version(pm.get_plugin(name)), pm.get_plugin(name))
+                      for name, _ in extract_impls(pm))
 
 
 def merged_mapping(results: Iterable[object]) -> dict:

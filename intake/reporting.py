@@ -18,6 +18,7 @@ from .chronology.build import build_chronology
 from .chronology.canonical import canonical_bytes
 from .chronology.hashing import inclusion_proof_for
 from .errors import IntakeError
+from .extract import shared_worker
 from .files import sha256_file
 from .index import Index
 from .plugins import merged_mapping
@@ -70,10 +71,10 @@ def make_thumbnail(case: Case, index: Index, path: Path | None, sha256: str,
     names = index.names(sha256)
     view = ItemView(sha256=sha256, path=path, name=names[0] if names else sha256,
                     size=item["size"], mime=item["mime"], head=head)
-    try:
-        return case.pm.hook.intake_thumbnail(item=view, size=size)
-    except Exception:  # a thumbnail is a courtesy: never let it break a report
-        return None
+    # decoded in a plugin worker: a crafted picture may hang or crash a decoder
+    worker = shared_worker(case.config.plugin_folders, case.config.plugin_timeout)
+    png, _warnings = worker.ask("thumbnail", view, size)
+    return png  # a thumbnail is a courtesy: without one the report still says everything
 
 
 def rebuild_chronology(case: Case) -> Path:

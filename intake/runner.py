@@ -73,6 +73,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
     catch_up(case)
     pipeline.reconcile()
     pipeline.extract_missing()
+    pipeline.reread_changed()  # new or changed plugins: in the background (issue 17)
     pipeline.prepare_inbox()
     tasks: list[Task] = []
     deadline = time.monotonic() + max_wait
@@ -122,6 +123,7 @@ def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
     if on_total:
         on_total(len(files))
     pipeline.extract_missing()  # items a worker could not read last time
+    pipeline.reread_changed()  # new or changed plugins: in the background (issue 17)
     inbox = case.config.inbox.resolve()
     tasks = []
     for f in files:

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .extraction_records import chosen
 from .index import Index
 from .replica import Replica, verified_meta
 
 
 def expected_meta(recs: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """Metadata file -> the SHA-256 the log recorded for it last (a re-extraction rewrites)."""
+    """Metadata file -> the SHA-256 the log recorded for it last."""
     out: dict[str, str] = {}
     for rec in recs:
         meta = rec.get("meta")
@@ -95,8 +96,10 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
                 idx.add_receipt({**r, "settled_to": settled.get(r["id"])})
             for _, o in sorted(kinds.get("origins", []), key=lambda x: x[0]):
                 idx.add_origin(sha, o["parent"], o["relation"], o["name"], o["event_key"], o["n"])
-            for _, ex in kinds.get("extraction.json", []):
-                idx.set_extraction(sha, ex)
+            # every reading of the item (issue 17); the index keeps the one that counts
+            best = chosen(kinds.get("extraction.json", []) + kinds.get("extractions", []))
+            if best is not None:
+                idx.set_extraction(sha, best)
             for rep in copies_in:
                 if rep.has_object(sha):
                     idx.set_copy(sha, rep.name)

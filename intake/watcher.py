@@ -128,6 +128,7 @@ class Watcher:
             self.pipeline.reconcile()
             self.pipeline.warm_up()
             self.pipeline.extract_missing()
+            self.pipeline.reread_changed()  # new or changed plugins (issue 17)
             self._rescan()
             last_scan = time.monotonic()
             new_items = False
@@ -140,8 +141,8 @@ class Watcher:
                     last_scan = time.monotonic()
                 self._run_jobs()
                 took = self._take_ready()
-                self.pipeline.drain(block=False)
-                new_items = new_items or any(t.outcome in ("settled", "stored") for t in took)
+                read = self.pipeline.drain(block=False)  # items read (again, too)
+                new_items = new_items or bool(read) or any(t.outcome in ("settled", "stored") for t in took)
                 with self.lock:
                     idle = not self.pending and not self.pipeline.busy
                 if idle and new_items and self.on_settled:

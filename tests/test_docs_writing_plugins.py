@@ -66,7 +66,7 @@ def test_plugins_new_scaffolds_a_plugin_whose_test_passes(tmp_path: Path) -> Non
     t = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                         str(folder)], cwd=tmp_path, capture_output=True, text=True,
                        env={"PYTHONPATH": str(folder), "PATH": "/usr/bin:/bin"})
-    assert "2 passed" in t.stdout, t.stdout + t.stderr
+    assert "3 passed" in t.stdout, t.stdout + t.stderr
     again = subprocess.run([str(intake), "plugins", "new", "signal_export", "--dir",
                             str(folder)], capture_output=True, text=True)
     assert again.returncode != 0 and "exists already" in again.stderr

@@ -74,6 +74,8 @@ class _Event:
     message: str = ""
     phashes: list[str] = field(default_factory=list)
     best: dict | None = None
+    #: for an item read more than once: when this reading was made and what read it before
+    reading: dict = field(default_factory=dict)
 
     @property
     def order(self) -> tuple[str, int]:
@@ -112,6 +114,7 @@ def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
     plugin, version = as_text(ext.get("plugin")), as_text(ext.get("version"))
     overrides = record.get("overrides") or {}
     item_facts = as_plain(ext.get("facts") or {})
+    reading = _reading(ext)
     out = []
     for idx, raw in enumerate(ext.get("events") or ()):
         key = as_text(raw.get("key"))
@@ -149,12 +152,28 @@ def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
             category=as_text(raw.get("category")), witnesses=[w for w in witnesses if w],
             flags=flags, facts=facts, claims=claims,
             override=dict(ov) if isinstance(ov, Mapping) else {}, phashes=unique(phashes),
-            message=as_text(raw.get("message")),
+            message=as_text(raw.get("message")), reading=reading,
         ))
     for ev in out:
         if ev.claims:
             ev.best = best_claim(ev.kind, ev.claims)
     return out
+
+
+def _reading(ext: Mapping[str, Any]) -> dict:
+    """When the chosen reading of an item was made and what read it before (issue 17).
+
+    Only for an item read more than once, so a chronology of items read once
+    is the same as before re-readings existed.
+    """
+    history = [h for h in ext.get("history") or () if isinstance(h, Mapping)]
+    if len(history) < 2:
+        return {}
+    record = as_text(ext.get("record"))
+    earlier = [{"plugin": as_text(h.get("plugin")), "plugin_version": as_text(h.get("version")),
+                "read_at": as_text(h.get("extracted_at"))}
+               for h in history if as_text(h.get("record")) != record]
+    return {"read_at": as_text(ext.get("extracted_at")), "earlier": earlier}
 
 
 def _norm_number(number: Any) -> str:
@@ -262,7 +281,7 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
         chosen_because=because(first.kind, claims, disagree),
         exhibits=unique(exhibits),
         sources=[{"exhibit": ev.exhibit, "plugin": ev.plugin, "plugin_version": ev.plugin_version,
-                  "event_key": ev.key} for ev in group],
+                  "event_key": ev.key, **ev.reading} for ev in group],
         links=[],
     )
     entry["_order"] = (first.kind, first.exhibit, first.key, first.idx)

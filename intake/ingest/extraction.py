@@ -5,21 +5,32 @@ through the same store stage as a dropped file."""
 from __future__ import annotations
 
 import io
+import json
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from ..case import Case
-from ..extract import ExtractionResult, ParallelExtractor, extract_in_process
+from ..extract import ExtractionResult, WorkerPool, extract_in_process
+from ..extraction_records import chosen, may_read, offered_set, record_number, record_rel, waits
+from ..plugins import extract_plugins
 from ..put import commit, put_stream
+from ..replica import verified_meta
 from ..serialize import dumps, to_plain
 from ..types import ItemView
-from .task import MAX_DEPTH, MAX_DERIVED, Refused, Task, meta_dir
+from .task import MAX_DEPTH, MAX_DERIVED, Refused, Task, meta_dir, now_utc
 
 
 class Extraction:
     """The extract stage and its bookkeeping (a part of `Pipeline`)."""
 
     case: Case
+    #: items being read again: sha256 -> why (the custody line says it)
+    _again: dict[str, str]
+    _plugins: list[dict[str, Any]] | None
+    reread_total: int
+    reread_done: int
+    on_reread: Callable[[int, int], None] | None
 
     def extract(self, task: Task) -> None:
         """Hand the item to the plugins; results are taken by `drain`, in this thread."""
@@ -107,9 +118,9 @@ class Extraction:
         if self.sandbox:
             self._extractor().warm_up()
 
-    def _extractor(self) -> ParallelExtractor:
+    def _extractor(self) -> WorkerPool:
         if self._pool is None:
-            self._pool = ParallelExtractor(self.case.config.plugin_folders,
+            self._pool = WorkerPool(self.case.config.plugin_folders,
                                            timeout=self.case.config.plugin_timeout)
         return self._pool
 
@@ -121,6 +132,70 @@ class Extraction:
                 self.start_extraction(sha, name, 0, parent, relation)
                 n += 1
         return n
+
+    def plugin_set(self) -> list[dict[str, Any]]:
+        """The extract plugins as this run loaded them (name, version, code hash, MIME types)."""
+        if self._plugins is None:
+            self._plugins = extract_plugins(self.case.pm)
+        return self._plugins
+
+    def _extraction_records(self, sha256: str) -> dict[str, dict[str, Any] | None]:
+        """An item's extraction records so far, each read from a verified copy."""
+        out: dict[str, dict[str, Any] | None] = {}
+        for rel, digest in self.case.index.meta_hashes(f"{meta_dir(sha256)}/").items():
+            if record_number(rel):
+                raw = verified_meta(self.case.available, rel, digest)
+                out[rel] = json.loads(raw) if raw is not None else None
+        return out
+
+    def waiting_for_reread(self, plugin: str | None = None) -> dict[str, list[str]]:
+        """Items a new or changed plugin may read better: sha256 -> those plugins.
+
+        With `plugin`, the items that plugin may read, changed or not
+        (``intake extract --plugin``).
+        """
+        current = self.plugin_set()
+        by_name = {p["plugin"]: p for p in current}
+        out: dict[str, list[str]] = {}
+        for sha, mime, latest in self.case.index.latest_readings():
+            if plugin is not None:
+                if plugin in by_name and may_read(latest, mime, by_name[plugin]):
+                    out[sha] = [plugin]
+            else:
+                names = waits(latest, mime, current)
+                if names:
+                    out[sha] = names
+        return out
+
+    def reread(self, items: dict[str, str]) -> int:
+        """Read stored items again (sha256 -> why), in the background: `drain` records them.
+
+        Each reading is a new extraction record beside the earlier ones.
+        """
+        n = 0
+        for sha, why in items.items():
+            if sha in self._pending or sha in self._waiting or not self.case.index.has_item(sha):
+                continue
+            self._again[sha] = why
+            _, name, parent, relation = self.case.index.item_origin(sha)
+            self.start_extraction(sha, name, 0, parent, relation)
+            n += 1
+        self.reread_total += n
+        return n
+
+    def reread_changed(self) -> tuple[int, list[str]]:
+        """At start: read again what new or changed plugins may read better.
+
+        Returns how many items and which plugins. Runs in the background with
+        the other extractions; `on_reread(done, total)` follows the progress.
+        """
+        waiting = self.waiting_for_reread()
+        plugins = sorted({p for names in waiting.values() for p in names})
+        why = {sha: "new or changed plugin: " + ", ".join(names) for sha, names in waiting.items()}
+        n = self.reread(why)
+        if n and self.on_reread:
+            self.on_reread(self.reread_done, self.reread_total)
+        return n, plugins
 
     def item_view(self, sha256: str, name: str, parent: str = "", relation: str = "") -> ItemView:
         path = self.case.object_path(sha256)
@@ -178,18 +253,33 @@ class Extraction:
             data["derived"].append({"sha256": child, "name": d.name, "relation": d.relation,
                                     "event_key": d.event_key, "mime": d.mime})
             children.append((child, d.name, d.relation))
-        rel = f"{meta_dir(sha256)}/extraction.json"
-        digest = self._write_meta(rel, dumps(data))
+        item = case.index.item(sha256) or {}
+        data["offered"] = offered_set(self.plugin_set(), item.get("mime", ""))
+        data["extracted_at"] = now_utc()
+        earlier = self._extraction_records(sha256)
+        rel = record_rel(meta_dir(sha256), len(earlier) + 1)
+        blob = dumps(data)
+        digest = self._write_meta(rel, blob)
+        again = {}
+        if earlier:  # a new record beside the old ones, never over them (issue 17)
+            why = self._again.pop(sha256, "") or "read again"
+            again = {"record": len(earlier) + 1, "earlier": sorted(earlier), "reason": why}
         case.log.event("extracted", sha256=sha256, plugin=result.plugin, version=result.version,
                        events=len(data["events"]), derived=len(data["derived"]),
                        runs=[{"plugin": r.plugin, "version": r.version, "status": r.status}
-                             for r in result.runs], meta={rel: digest})
+                             for r in result.runs], meta={rel: digest}, **again)
         for warning in data["warnings"]:
             case.log.event("warned", sha256=sha256, reason=warning)
+        records = [(r, loaded) for r, loaded in earlier.items() if loaded is not None]
+        best = chosen([*records, (rel, json.loads(blob))])
         with case.index.tx():
-            case.index.set_extraction(sha256, data)
+            case.index.set_extraction(sha256, best or data)
             case.index.set_meta_hash(rel, digest)
             case.index.set_state("custody_seq", str(case.log.seq))
+        if again:
+            self.reread_done += 1
+            if self.on_reread:
+                self.on_reread(self.reread_done, self.reread_total)
         for child, child_name, child_relation in children:
             if not case.index.has_extraction(child):
                 self.start_extraction(child, child_name, depth + 1, sha256, child_relation)

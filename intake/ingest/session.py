@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from ..case import Case
-from ..extract import ParallelExtractor
+from ..extract import WorkerPool
 from ..names import raw_hex, readable
 from .extraction import Extraction
 from .recovery import Recovery
@@ -36,11 +36,16 @@ class Pipeline(Stages, Extraction, Recovery):
         self.case = case
         self.sandbox = sandbox
         self.on_item = on_item
-        self._pool: ParallelExtractor | None = None
+        self._pool: WorkerPool | None = None
         # extractions under way: sha256 -> (future, name, depth, parent, relation)
         self._pending: dict[str, tuple[Future, str, int, str, str]] = {}
         # stored items waiting for a free worker: sha256 -> (name, depth, parent, relation)
         self._waiting: dict[str, tuple[str, int, str, str]] = {}
+        # items read again for new or changed plugins (issue 17), and their progress
+        self._again: dict[str, str] = {}
+        self._plugins = None
+        self.reread_total = self.reread_done = 0
+        self.on_reread: Callable[[int, int], None] | None = None
         self.stages: tuple[tuple[str, Callable[[Task], None]], ...] = (
             ("receive", self.receive),
             ("store", self.store),

@@ -10,7 +10,9 @@ import stat
 from pathlib import Path
 
 from ..case import Case
+from ..extract import CORE_SNIFFER, first_answer, has_plugin_sniffers, shared_worker
 from ..names import readable
+from ..plugins import hook_impls
 from ..put import PutResult, commit, discard, put_stream
 from ..replica import verified_meta
 from ..serialize import dumps
@@ -95,11 +97,21 @@ class Stages:
         if path is not None:
             with open(path, "rb") as f:
                 head = f.read(8192)
-        try:
-            return self.case.pm.hook.intake_sniff(head=head, name=name) or sniff_bytes(head, name)
-        except Exception as exc:  # a plugin's sniffer must not stop the store
-            self.case.log.event("warned", reason=f"a plugin's intake_sniff failed: {exc!r}")
-            return sniff_bytes(head, name)
+        return self._plugin_sniff(sha256, head, name) or sniff_bytes(head, name)
+
+    def _plugin_sniff(self, sha256: str, head: bytes, name: str) -> str | None:
+        """What the plugins' sniffers say, asked in a plugin worker (crafted bytes)."""
+        if not has_plugin_sniffers(self.case.pm):
+            return None
+        if self.sandbox:
+            worker = shared_worker(self.case.config.plugin_folders, self.case.config.plugin_timeout)
+            mime, warnings = worker.ask("sniff", head, name)
+        else:
+            mime, warnings = first_answer(hook_impls(self.case.pm, "intake_sniff",
+                                                      skip=CORE_SNIFFER), head=head, name=name)
+        for warning in warnings:  # a plugin's sniffer must not stop the store
+            self.case.log.event("warned", sha256=sha256, reason=warning)
+        return mime if isinstance(mime, str) and mime else None
 
     def _write_meta(self, rel: str, data: bytes, replicas: list[str] | None = None) -> str:
         """Write one metadata file to the replicas; returns its SHA-256."""

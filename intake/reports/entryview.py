@@ -266,6 +266,26 @@ def details(entry: dict, lang: str) -> list[str]:
     if isinstance(attachments, list) and attachments:
         names = [a.get("name") if isinstance(a, dict) else a for a in attachments]
         out.append(f"{L['attachments']}{colon}" + ", ".join(visible(n) for n in names if n))
+    return out + provenance(entry, lang)
+
+
+def provenance(entry: dict, lang: str) -> list[str]:
+    """Which reading of an item an entry comes from, when the item was read more than
+    once (a plugin added or changed, issue 17): ``read by instagram_dm 0.1.1 on
+    30/11/2026; earlier read by fallback``."""
+    t = translator(lang)
+    out = []
+    for src in entry.get("sources") or ():
+        earlier = [e for e in src.get("earlier") or () if isinstance(e, dict)]
+        if not earlier:
+            continue
+        before = ", ".join(dict.fromkeys(visible(e.get("plugin") or "?") for e in earlier))
+        line = t.gettext("read by {plugin} {version} on {date}; earlier read by {earlier}",
+                         plugin=visible(src.get("plugin") or "?"),
+                         version=visible(src.get("plugin_version") or ""),
+                         date=t.date(src.get("read_at") or ""), earlier=before)
+        if line not in out:
+            out.append(line)
     return out
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import gc_tuning
 from .plugins import extract_impls, get_plugin_manager, plugin_version
 from .timeclaims import BadTimeClaim, resolve
 from .types import CaseInfo, DerivedItem, Event, Extraction, ItemView, TimeClaim
@@ -54,7 +55,13 @@ class ExtractionResult:
     not_started: str = ""
 
 
+_FLAT = frozenset({str, int, bool, type(None)})
+
+
 def _json_safe(value: Any, depth: int = 0) -> bool:
+    if type(value) is dict and _FLAT.issuperset(map(type, value.values())) and \
+            {str}.issuperset(map(type, value)):
+        return True  # most facts: one level of plain values, checked in C (issue 19)
     if depth > 20:
         return False
     if value is None or isinstance(value, str | int | bool):
@@ -166,6 +173,7 @@ def extract_in_process(pm, item: ItemView, case: CaseInfo) -> ExtractionResult:
 def _worker_main(conn, plugin_dirs: list[str], load_entry_points: bool) -> None:
     pm = get_plugin_manager([Path(p) for p in plugin_dirs], load_entry_points=load_entry_points)
     impls = extract_impls(pm)
+    gc_tuning.tune(freeze=True)  # a phone backup is 100,000 events alive at once (issue 19)
     while True:
         try:
             request = conn.recv()

@@ -1,4 +1,4 @@
-"""Figure 6: one phone backup of 100,000 messages ("SMS Backup & Restore"), ingested.
+"""Figure 7: one phone backup of 100,000 messages ("SMS Backup & Restore"), ingested.
 
     python bench/bench_phone_backup.py [--messages N] [--runs N]
 
@@ -114,7 +114,7 @@ def measure(quick: bool, runs: int, messages: int | None = None) -> list[Figure]
         rm(work)
     worst = max(rss.median, tree.median)
     fig = Figure(
-        "6", f"Phone backup, {n:,} messages ({size_mb:.0f} MB), intake ingest",
+        "7", f"Phone backup, {n:,} messages ({size_mb:.0f} MB), intake ingest",
         seconds.fmt(), f"peak RSS: largest process {rss.fmt('MiB', 0)}; process tree "
         f"{tree.fmt('MiB', 0)}",
         f"{seconds.median:.1f} s, {worst:.0f} MiB",

@@ -153,6 +153,11 @@ def main() -> None:
             figs += ocr.measure(args.quick, args.runs)
         if "phone" in only:
             figs += phone_backup.measure(args.quick, args.runs)
+    except Exception as exc:  # the figures measured so far still go into the doc
+        failed = exc
+        log(f"a benchmark failed: {exc!r}; writing the figures measured before it")
+    else:
+        failed = None
     finally:
         rm(OUT)
     for f in figs:
@@ -163,6 +168,8 @@ def main() -> None:
             f" --only {args.only}" if only != {"large", "small", "watch", "chronology",
                                                "verify", "web", "ocr", "phone"} else "")
         write_doc(figs, info, args.quick, args.runs, time.monotonic() - started, cmd)
+    if failed is not None:
+        raise failed
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def _openssl(files: list[Path]) -> float:
 def measure(quick: bool, runs: int, case: Path | None = None) -> list[Figure]:
     made = False
     if case is None or not case.is_dir():
-        from small_files import corpus_files, link_tree, make_set
+        from bench_small_files import corpus_files, link_tree, make_set
 
         files, _ = corpus_files()
         work = OUT / "verify"

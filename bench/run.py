@@ -1,6 +1,7 @@
 """Run every benchmark and write docs/PERFORMANCE.md.
 
-    python bench/run.py [--quick] [--only large,small,watch,chronology,verify,web,ocr,s3] [--runs N]
+    python bench/run.py [--quick] [--only large,small,watch,chronology,verify,web,ocr,s3,phone]
+                        [--runs N]
 
 ``make bench`` runs it in full. --quick uses small sizes (256 MiB / 512 MiB
 large files, ~300 small files, no 1M-event chronology) for development; its
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_chronology as chronology  # noqa: E402
 import bench_large_file as large_file  # noqa: E402
 import bench_ocr as ocr  # noqa: E402
+import bench_phone_backup as phone_backup  # noqa: E402
 import bench_s3_upload as s3_upload  # noqa: E402
 import bench_small_files as small_files  # noqa: E402
 import bench_verify as verify  # noqa: E402
@@ -39,6 +41,34 @@ def table(figs: list[Figure]) -> list[str]:
     return out
 
 
+def earlier_rows(figs: list[Figure]) -> list[Figure]:
+    """With --only, the rows of the figures not run this time, carried from the
+    doc as it was and marked as from an earlier run (their details are not)."""
+    if not DOC.is_file():
+        return []
+    text = DOC.read_text(encoding="utf-8")
+    date = next((line.split("|")[2].strip() for line in text.splitlines()
+                 if line.startswith("| Date |")), "an earlier run")
+    date = date.removeprefix("earlier run, ")
+    have = {f.number for f in figs}
+    out = []
+    in_table = False
+    for line in text.splitlines():
+        if line.startswith("| # | figure |"):
+            in_table = True
+            continue
+        if in_table and not line.startswith("|"):
+            break
+        if not in_table or line.startswith("|---"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) != 7 or cells[0] in have:
+            continue
+        name = cells[1] if "(earlier run" in cells[1] else f"{cells[1]} (earlier run, {date})"
+        out.append(Figure(cells[0], name, *cells[2:7]))
+    return out
+
+
 def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
               seconds: float, command: str) -> None:
     lines = ["# Performance", "",
@@ -56,7 +86,7 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
               "and max. Ratios are intake's speed over the reference's (above 1: intake is "
               "faster), except where the column says otherwise. PASS/MISS compares the "
               "median with the target of the issue; INFO has no target.", ""]
-    lines += table(figs)
+    lines += table(figs + earlier_rows(figs))
     lines += ["", "## Details", ""]
     for f in figs:
         if f.details:
@@ -66,7 +96,7 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
             lines.append("")
     lines += ["## How each figure is measured", ""]
     for mod in (large_file, small_files, watcher_latency, chronology, verify, web_timeline, ocr,
-                s3_upload):
+                s3_upload, phone_backup):
         doc = (mod.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         lines += [f"**`bench/{Path(mod.__file__).name}`**: {title}", "", body.strip(), ""]
@@ -95,7 +125,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="large,small,watch,chronology,verify,web,ocr,s3")
+    ap.add_argument("--only", default="large,small,watch,chronology,verify,web,ocr,s3,phone")
     ap.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
     args = ap.parse_args()
     if args.runs < 5:
@@ -125,6 +155,13 @@ def main() -> None:
             figs += ocr.measure(args.quick, args.runs)
         if "s3" in only:
             figs += s3_upload.measure(args.quick, args.runs)
+        if "phone" in only:
+            figs += phone_backup.measure(args.quick, args.runs)
+    except Exception as exc:  # the figures measured so far still go into the doc
+        failed = exc
+        log(f"a benchmark failed: {exc!r}; writing the figures measured before it")
+    else:
+        failed = None
     finally:
         rm(OUT)
     for f in figs:
@@ -133,8 +170,10 @@ def main() -> None:
         cmd = "python bench/run.py" + (" --quick" if args.quick else "") + (
             f" --runs {args.runs}" if args.runs != 5 else "") + (
             f" --only {args.only}" if only != {"large", "small", "watch", "chronology",
-                                               "verify", "web", "ocr", "s3"} else "")
+                                               "verify", "web", "ocr", "s3", "phone"} else "")
         write_doc(figs, info, args.quick, args.runs, time.monotonic() - started, cmd)
+    if failed is not None:
+        raise failed
 
 
 if __name__ == "__main__":

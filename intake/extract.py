@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import gc_tuning
 from .plugins import extract_impls, get_plugin_manager, hook_impls, plugin_version
 from .timeclaims import BadTimeClaim, resolve
 from .types import CaseInfo, DerivedItem, Event, Extraction, ItemView, TimeClaim
@@ -63,7 +64,13 @@ class ExtractionResult:
     not_started: str = ""
 
 
+_FLAT = frozenset({str, int, bool, type(None)})
+
+
 def _json_safe(value: Any, depth: int = 0) -> bool:
+    if type(value) is dict and _FLAT.issuperset(map(type, value.values())) and \
+            {str}.issuperset(map(type, value)):
+        return True  # most facts: one level of plain values, checked in C (issue 19)
     if depth > 20:
         return False
     if value is None or isinstance(value, str | int | bool):
@@ -210,6 +217,7 @@ def _worker_main(conn, plugin_dirs: list[str], load_entry_points: bool,
         _limit_memory(memory_limit)
     pm = get_plugin_manager([Path(p) for p in plugin_dirs], load_entry_points=load_entry_points)
     sniffers = hook_impls(pm, "intake_sniff", skip=CORE_SNIFFER)
+    gc_tuning.tune(freeze=True)  # a phone backup is 100,000 events alive at once (issue 19)
     conn.send(("ready", None, None, None))  # the plugins are loaded: time limits start now
     while True:
         try:

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .. import gc_tuning
 from ..curation import entry_states, event_ref, fold_entry, fold_persons, match_persons, source_id
 from ..phones import same_number_key
 from ..serialize import claim_from_plain
@@ -382,6 +383,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
                      curation: Iterable[Mapping[str, Any]] = ()) -> dict:
     """The chronology document (docs/chronology-format.md) from item records and the
     adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
+    gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
     curation = list(curation)
     curated = entry_states(curation)
     persons = fold_persons(curation)

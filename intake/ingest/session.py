@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
+from .. import gc_tuning
 from ..case import Case
 from ..extract import WorkerPool
 from ..names import raw_hex, readable
@@ -33,6 +34,7 @@ class Pipeline(Stages, Extraction, Recovery):
 
     def __init__(self, case: Case, *, sandbox: bool = True,
                  on_item: Callable[[Task], None] | None = None) -> None:
+        gc_tuning.tune()  # results of 100,000 events are held while recorded (issue 19)
         self.case = case
         self.sandbox = sandbox
         self.on_item = on_item

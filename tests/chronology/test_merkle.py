@@ -142,3 +142,74 @@ def test_canonical_fast_path_equals_reference(value):
         return
     assert canonical_bytes(value) == want
     assert json.loads(want) == value
+
+
+def _walk_reference(value) -> bool:
+    """The value-by-value check `_fast_ok` replaced (issue 19): what it must agree with."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if v is None or v is True or v is False or type(v) is str:
+            continue
+        if type(v) is int:
+            if abs(v) > 2**53 - 1:
+                raise ValueError
+        elif type(v) is dict:
+            for k, item in v.items():
+                if type(k) is not str or not k.isascii():
+                    return False
+                stack.append(item)
+        elif type(v) is list or type(v) is tuple:
+            stack.extend(v)
+        elif isinstance(v, float):
+            raise TypeError
+        else:
+            return False
+    return True
+
+
+any_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=4)
+    | st.floats(allow_nan=False) | st.binary(max_size=2),
+    lambda children: st.lists(children, max_size=4) | st.tuples(children, children)
+    | st.dictionaries(st.text(max_size=3) | st.integers(0, 3), children, max_size=4),
+    max_leaves=25)
+
+
+def _outcome(check, value):
+    try:
+        return check(value)
+    except (TypeError, ValueError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_values)
+def test_fast_check_agrees_with_the_value_walk(value):
+    """Same verdict (or same kind of refusal) as the walk, on floats, big integers,
+    bytes, non-string and non-ASCII keys mixed in; and the bytes stay the reference's."""
+    from intake.chronology.canonical import _fast_ok
+
+    want = _outcome(_walk_reference, value)
+    got = _outcome(_fast_ok, value)
+    if want is True or got is True:
+        assert got == want
+        assert canonical_bytes(value) == _slow(value)
+    else:  # refused or slow path: canonical_bytes refuses exactly as the reference does
+        assert got in (False, TypeError, ValueError)
+        assert _outcome(lambda v: canonical_bytes(v) and True, value) == \
+            _outcome(lambda v: _slow(v) and True, value)
+
+
+def test_fast_check_on_chronology_entries():
+    from intake.chronology.canonical import _fast_ok
+
+    entry = {"number": 1, "facts": {"body": "ça va", "n": 2**53 - 1}, "claims": [
+        {"utc": "2024-01-01T00:00:00Z", "flags": []}], "to": (), "star": False, "x": None}
+    assert _fast_ok(entry) is True
+    assert _fast_ok({**entry, "facts": {"\u00e9t\u00e9": 1}}) is False
+    with pytest.raises(ValueError):
+        _fast_ok({**entry, "facts": {"n": 2**53}})
+    with pytest.raises(TypeError):
+        _fast_ok([entry, [{"a": 0.5}]])
+    assert _fast_ok("text") is True and _fast_ok(3) is True

@@ -23,7 +23,7 @@ from .cli_common import print_json as _print_json
 from .cli_common import progress as _progress
 from .devices import where_copies_are
 from .errors import IntakeError
-from .extract_cli import extract_command, follow_rereading, waiting_line
+from .extract_cli import follow_rereading, waiting_line
 from .failures import case_language, disk_full
 from .messages import translate
 from .seal.cli import (
@@ -323,12 +323,11 @@ def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | Non
         raise IntakeError("the reports are written, but: " + "; ".join(not_sealed))
 
 
-from . import curation_cli, replica_cli, status_cli, verify_cli  # noqa: E402
+from . import curation_cli, extract_cli, replica_cli, status_cli, verify_cli  # noqa: E402
 from .seal.cli import register as _register_seal  # noqa: E402
 
-for _module in (status_cli, verify_cli, replica_cli, curation_cli):
+for _module in (status_cli, verify_cli, replica_cli, curation_cli, extract_cli):
     _module.register(cli)
-cli.add_command(extract_command)
 _register_seal(cli)
 
 from .web.serve import register as _register_serve  # noqa: E402

@@ -125,3 +125,8 @@ def extract_command(case_dir: Path, as_json: bool, everything: bool, plugin: str
     for r in results:
         console.print(f"  {r['sha256'][:12]}… {r['name']}: read by {r['plugin'] or 'no plugin'}"
                       f" {r['version']} ({r['records']} readings)".rstrip(), markup=False)
+
+
+def register(cli: click.Group) -> None:
+    """Add ``intake extract`` to the command group."""
+    cli.add_command(extract_command)

@@ -40,13 +40,17 @@ def record_number(rel: str) -> int:
     return int(m.group(1)) if m else 0
 
 
+#: hex digits of the code's SHA-256 kept: enough to notice a change, small on every item
+CODE_DIGITS = 16
+
+
 def code_hash(plugin: object) -> str:
-    """SHA-256 of a single-file plugin's code ("" for a package or an object)."""
+    """SHA-256 of a single-file plugin's code, cut to `CODE_DIGITS` ("" for a package)."""
     file = getattr(plugin, "__file__", None)
     if not file or not str(file).endswith(".py") or Path(file).name == "__init__.py":
         return ""
     try:
-        return hashlib.sha256(Path(file).read_bytes()).hexdigest()
+        return hashlib.sha256(Path(file).read_bytes()).hexdigest()[:CODE_DIGITS]
     except OSError:
         return ""
 
@@ -84,10 +88,15 @@ def plugin_set(plugins: Iterable[tuple[str, str, object]]) -> list[dict[str, Any
             for name, version, module in plugins]
 
 
-def offered_set(current: list[dict[str, Any]], mime: str) -> list[dict[str, Any]]:
-    """The part of the plugin set an item of type `mime` is offered to."""
-    return [{"plugin": p["plugin"], "version": p["version"], "code": p["code"]}
-            for p in current if offered_to(p.get("mime_types", ()), mime)]
+def signature(plugin: Mapping[str, Any]) -> str:
+    """How a reading records one plugin: its version and code hash, ``"0.1.1 3f6c0e9a12b4c5d6"``."""
+    return f"{plugin['version']} {plugin['code']}".strip()
+
+
+def offered_set(current: list[dict[str, Any]], mime: str) -> dict[str, str]:
+    """The part of the plugin set an item of type `mime` is offered to: name -> signature."""
+    return {p["plugin"]: signature(p) for p in current
+            if offered_to(p.get("mime_types", ()), mime)}
 
 
 def succeeded(data: Mapping[str, Any]) -> bool:
@@ -102,7 +111,7 @@ def summary(rel: str, data: Mapping[str, Any]) -> dict[str, Any]:
             "extracted_at": data.get("extracted_at", ""), "ok": succeeded(data),
             "failed": sorted({r.get("plugin", "") for r in data.get("runs") or ()
                               if isinstance(r, Mapping) and r.get("status") in FAILED}),
-            "offered": list(data.get("offered") or ())}
+            "offered": dict(data.get("offered") or {})}
 
 
 def chosen(records: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Any] | None:
@@ -119,12 +128,11 @@ def chosen(records: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Any] |
     return out
 
 
-def changed_plugins(latest: Mapping[str, Any], offered_now: list[dict[str, Any]]) -> list[str]:
+def changed_plugins(latest: Mapping[str, Any], offered_now: Mapping[str, str]) -> list[str]:
     """Plugins offered now that this item's latest reading was not offered as they are."""
-    before = {(p.get("plugin"), p.get("version"), p.get("code"))
-              for p in latest.get("offered") or () if isinstance(p, Mapping)}
-    return [p["plugin"] for p in offered_now
-            if (p["plugin"], p["version"], p["code"]) not in before]
+    before = latest.get("offered")
+    before = before if isinstance(before, Mapping) else {}
+    return [name for name, sig in offered_now.items() if before.get(name) != sig]
 
 
 def waits(latest: Mapping[str, Any], mime: str, current: list[dict[str, Any]]) -> list[str]:
@@ -136,7 +144,7 @@ def waits(latest: Mapping[str, Any], mime: str, current: list[dict[str, Any]]) -
     """
     if not latest.get("offered"):  # read before readings named their plugin set: once,
         # and only if it ended badly (not every item of an older case at the first start)
-        return [p["plugin"] for p in offered_set(current, mime)] if ended_badly(latest) else []
+        return list(offered_set(current, mime)) if ended_badly(latest) else []
     by_name = {p["plugin"]: p for p in current}
     return [name for name in changed_plugins(latest, offered_set(current, mime))
             if may_read(latest, mime, by_name[name])]

@@ -92,3 +92,26 @@ def test_what_the_service_answers_is_said_in_plain_words(code: str, reason: str)
     said = plain_reason(exc, "https://s3.example.org", "evidence")
     assert said == reason
     assert translate(said, "nl") != said and translate(said, "fr") != said
+
+
+def test_the_s3_keys_are_checked(tmp_path: Path) -> None:
+    from intake.case import init_case
+    from intake.config import load_config
+    from intake.errors import ConfigError
+    from tests.helpers.case import set_config
+
+    case = init_case(tmp_path / "case").case_dir
+    set_config(case, 'name = "b"\npath = "store/b"\n', 'name = "b"\npath = "store/b"\n'
+                                                       'bucket = "x"\n')
+    with pytest.raises(ConfigError, match=r"replicas\[2\]\.bucket' is only for a replica of "
+                                          'kind = "s3"'):
+        load_config(case)
+    set_config(case, 'path = "store/b"\nbucket = "x"\n',
+               'kind = "s3"\nbucket = "evidence"\nretention_days = -1\n')
+    with pytest.raises(ConfigError, match=r"retention_days' is -1; allowed: 0 \(no lock\)"):
+        load_config(case)
+    set_config(case, "retention_days = -1", "retention_days = 3650")
+    rc = load_config(case).replicas[1]
+    assert (rc.kind, rc.options["bucket"], rc.options["retention_days"]) == ("s3", "evidence",
+                                                                             3650)
+    assert rc.options["cache"] == str(case / ".intake" / "s3-cache" / "b")

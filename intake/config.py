@@ -169,8 +169,9 @@ class _Reader:
     def fail(self, key: str, message: str) -> ConfigError:
         return ConfigError(f"{self.path}: key '{key}' {message}")
 
-    def check_keys(self, table: dict[str, Any], section: str, label: str) -> None:
-        allowed = _ALLOWED[section]
+    def check_keys(self, table: dict[str, Any], section: str, label: str,
+                   allowed: tuple[str, ...] | None = None) -> None:
+        allowed = allowed or _ALLOWED[section]
         for key in table:
             if key not in allowed:
                 where = f"{label}.{key}" if label else key
@@ -249,7 +250,13 @@ def load_config(case_dir: Path) -> Config:
         label = f"replicas[{i}]"
         if not isinstance(rep, dict):
             raise r.fail(label, "must be a [[replicas]] block")
-        r.check_keys(rep, "replicas", label)
+        is_s3 = rep.get("kind") == "s3"
+        if not is_s3:
+            for key in S3_KEYS:
+                if key in rep:
+                    raise r.fail(f"{label}.{key}", 'is only for a replica of kind = "s3"')
+        # the keys of the replica's kind only (each is documented in docs/configuration.md)
+        r.check_keys(rep, "replicas", label, None if is_s3 else _ALLOWED["replicas"][:4])
         rname = r.get(rep, label, "name", str, f"r{i}")
         if not rname or "/" in rname or rname in {p.name for p in replicas}:
             raise r.fail(f"{label}.name", f"is {rname!r}; each replica needs its own short name")
@@ -257,9 +264,6 @@ def load_config(case_dir: Path) -> Config:
         if kind == "s3":
             replicas.append(_s3_replica(r, rep, label, rname, case_dir))
             continue
-        for key in S3_KEYS:
-            if key in rep:
-                raise r.fail(f"{label}.{key}", 'is only for a replica of kind = "s3"')
         if "path" not in rep:
             raise r.fail(f"{label}.path", "is missing: say where this copy of the store lives")
         raw_path = Path(r.get(rep, label, "path", str, ""))

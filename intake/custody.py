@@ -220,12 +220,13 @@ class CustodyLog:
         valid = [p for p in self.folders if not checks[p].problem]
         pool = valid or self.folders
 
-        def rank(p: Any) -> tuple[bool, int]:
+        def rank(p: Any) -> tuple[bool, int, bool]:
             # Two valid chains can differ only in lines a chain cannot check on its
             # own (the last ones). The head this machine last wrote decides which
             # copy is the true one, so an edited last line never wins by chance.
             agrees = hint is not None and checks[p].marked == hint[1]
-            return agrees, len(checks[p].lines)
+            # on a tie a folder's copy is read, not a bucket's (no download per read)
+            return agrees, len(checks[p].lines), isinstance(self._copies[p], FolderLog)
 
         self.best: Any = max(pool, key=rank, default=None)
         # only the count and the last hash are kept: the lines stay on disk (`lines`)

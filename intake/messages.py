@@ -145,10 +145,12 @@ REASONS: tuple[str, ...] = (
     "the bucket's quota is used up",
     "the storage service answered {x}",
     "the storage service failed ({x})",
-    "the storage service reports another checksum than the bytes sent; the copy does not count",
+    "the storage service reports another checksum than the bytes sent, so the copy "
+    "does not count",
     "the storage service reports another checksum for a part than the bytes sent",
     "the bytes read do not have the SHA-256 they are stored under",
-    "the bucket {x} has no versioning; create it with Object Lock (docs/s3.md)",
+    "the bucket {x} has no versioning, so it cannot hold locked copies (create it "
+    "with Object Lock, docs/s3.md)",
     "no bucket is named in the config",
     "the s3 kind needs boto3: pip install 'intake[s3]'",
     'the file is empty (0 bytes)',

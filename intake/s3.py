@@ -191,7 +191,7 @@ class S3Replica:
             if not key.startswith("aside/"):
                 self._mark_aside(key, str(answer.get("VersionId")))
             raise OSError(errno.EIO, "the storage service reports another checksum than "
-                                     "the bytes sent; the copy does not count")
+                                     "the bytes sent, so the copy does not count")
 
     def _latest(self, sub: str) -> Iterator[tuple[str, str]]:
         """(key under prefix, version id) of each current version below `sub`, in order."""
@@ -232,8 +232,9 @@ class S3Replica:
             self._call("head_bucket")
             versioning = self._call("get_bucket_versioning").get("Status")
             if versioning != "Enabled":
-                raise ReplicaUnavailable(f"the bucket {self.bucket} has no versioning; create "
-                                         "it with Object Lock (docs/s3.md)")
+                raise ReplicaUnavailable(f"the bucket {self.bucket} has no versioning, so it "
+                                         "cannot hold locked copies (create it with Object "
+                                         "Lock, docs/s3.md)")
             marker = self.read_meta_key(MARKER)
             if marker is None:
                 if create:

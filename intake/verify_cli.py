@@ -56,7 +56,7 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
     with open_case(case_dir, write=False) as case, progress(not as_json) as bars:
         bar = bars.add_task("Verifying", total=None)
         problems, summary = run_verify(case, lambda d, t: bars.update(bar, completed=d,
-                                                                       total=t),
+                                                                           total=t),
                                        read_data=read_data)
         problems += seal_problems(case, summary)
         if not problems:

@@ -13,55 +13,7 @@ from pathlib import Path
 
 from .case import Case
 from .inbox import is_settled, is_temporary, scan, settle_time
-from .ingest import Pipeline, Task, first_ingested
-from .replica import copy_object, verified_copy, verified_meta
-
-
-def catch_up(case: Case) -> int:
-    """Copy items to replicas that lack them (a replica came back, or was full)."""
-    n = 0
-    for rep in case.available:
-        for sha in case.index.all_items():
-            if rep.has_object(sha):
-                continue
-            # the same rule as repair: only from a copy re-hashed just now
-            source = verified_copy(case.available, sha, exclude=rep)
-            if source is None:
-                continue
-            try:
-                copy_object(source, rep, sha)
-            except OSError as exc:
-                case.log.event("warned", sha256=sha, replica=rep.name,
-                               reason=f"could not catch up ({exc.strerror})")
-                break
-            case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
-                           reason="caught up from another replica", meta={})
-            with case.index.tx():
-                case.index.set_copy(sha, rep.name)
-                case.index.set_state("custody_seq", str(case.log.seq))
-            n += 1
-    # metadata files a replica lacks (it was full or pulled out between the object and
-    # its metadata): copied from a replica whose copy matches the hash in the custody log
-    expected = case.index.meta_hashes()
-    for rep in case.available:
-        for rel in sorted(expected):
-            if rep.read_meta(rel) is not None:
-                continue
-            data = verified_meta(case.available, rel, expected[rel], exclude=rep)
-            if data is None:
-                continue
-            try:
-                rep.write_meta(rel, data)
-            except OSError as exc:
-                case.log.event("warned", replica=rep.name, meta=rel,
-                               reason=f"could not catch up ({exc.strerror})")
-                break
-            case.log.event("stored", replica=rep.name, meta={rel: expected[rel]},
-                           reason="metadata caught up from another replica")
-            with case.index.tx():
-                case.index.set_state("custody_seq", str(case.log.seq))
-            n += 1
-    return n
+from .ingest import Pipeline, Task, catch_up, first_ingested
 
 
 def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
@@ -102,7 +54,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
         if not retry or time.monotonic() > deadline:
             break
         time.sleep(min(1.0, max(0.1, cfg.settle_seconds / 2)))
-    pipeline.drain(block=True)
+    pipeline.record_finished_extractions(block=True)
     return tasks
 
 
@@ -130,5 +82,5 @@ def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
         absolute = f.absolute()
         in_inbox = inbox in absolute.parents and (inbox / "ingested") not in absolute.parents
         tasks.append(pipeline.process(absolute, from_inbox=in_inbox))
-    pipeline.drain(block=True)
+    pipeline.record_finished_extractions(block=True)
     return tasks

@@ -22,8 +22,7 @@ from watchdog.observers import Observer
 from .case import Case
 from .errors import IntakeError
 from .inbox import is_settled, is_temporary, scan, settle_time
-from .ingest import Pipeline, Task, first_ingested
-from .runner import catch_up
+from .ingest import Pipeline, Task, catch_up, first_ingested
 
 
 class _Job:
@@ -141,7 +140,7 @@ class Watcher:
                     last_scan = time.monotonic()
                 self._run_jobs()
                 took = self._take_ready()
-                read = self.pipeline.drain(block=False)  # items read (again, too)
+                read = self.pipeline.record_finished_extractions(block=False)  # items read (again, too)
                 new_items = new_items or bool(read) or any(t.outcome in ("settled", "stored") for t in took)
                 with self.lock:
                     idle = not self.pending and not self.pipeline.busy

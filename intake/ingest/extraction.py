@@ -1,5 +1,5 @@
 """Extraction bookkeeping: handing stored items to the plugin workers, recording
-what they read (``drain``), and derived items (an e-mail's attachment), which go
+what they read (``record_finished_extractions``), and derived items (an e-mail's attachment), which go
 through the same store stage as a dropped file."""
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ class Extraction:
     on_reread: Callable[[int, int], None] | None
 
     def extract(self, task: Task) -> None:
-        """Hand the item to the plugins; results are taken by `drain`, in this thread."""
+        """Hand the item to the plugins, then record every extraction finished meanwhile
+        (this item's or earlier items'), in this thread."""
         if task.sha256 and not self.case.index.has_extraction(task.sha256):
             self.start_extraction(task.sha256, task.name, depth=0)
-        self.drain(block=False)
+        self.record_finished_extractions(block=False)
 
     def start_extraction(self, sha256: str, name: str, depth: int, parent: str = "",
                          relation: str = "") -> None:
@@ -64,8 +65,11 @@ class Extraction:
                 future = self._extractor().submit(view, self.case.info)
             self._pending[sha256] = (future, name, depth, parent, relation)
 
-    def drain(self, block: bool = True, wait_one: bool = False) -> int:
-        """Record the finished extractions (all of them, with `block`); returns how many."""
+    def record_finished_extractions(self, block: bool = True, wait_one: bool = False) -> int:
+        """Record every finished extraction, whichever item it belongs to (not only the
+        one whose stage calls this): their events, warnings and derived items, each
+        through the store stage. With `block`, wait until none is pending; with
+        `wait_one`, until at least one is done. Returns how many were recorded."""
         done = 0
         self._hand_out()
         while self._pending:
@@ -78,7 +82,7 @@ class Extraction:
             order = list(self._pending)
             for sha in sorted(finished, key=order.index):
                 job = self._pending.pop(sha, None)
-                if job is None:  # taken meanwhile by a nested drain (derived items)
+                if job is None:  # taken meanwhile by a nested call (derived items)
                     continue
                 future, name, depth, parent, relation = job
                 try:
@@ -168,7 +172,7 @@ class Extraction:
         return out
 
     def reread(self, items: dict[str, str]) -> int:
-        """Read stored items again (sha256 -> why), in the background: `drain` records them.
+        """Read stored items again (sha256 -> why), in the background: `record_finished_extractions` records them.
 
         Each reading is a new extraction record beside the earlier ones.
         """

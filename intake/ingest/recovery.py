@@ -1,5 +1,6 @@
 """Recovery: finishing what an interrupted run left (a drop stored but not yet
-moved, ``reconcile``) and making ``inbox/ingested/`` ready."""
+moved, ``reconcile``), making ``inbox/ingested/`` ready, and giving a replica
+that was away or full what it lacks (``catch_up``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from ..case import Case
 from ..inbox import HALF_MADE
 from ..names import candidates, readable
+from ..replica import copy_object, verified_copy, verified_meta
 
 
 class Recovery:
@@ -163,3 +165,50 @@ def remove_empty_parents(folder: Path, inbox: Path) -> None:
         except OSError:
             return
         folder = folder.parent
+
+
+def catch_up(case: Case) -> int:
+    """Copy items to replicas that lack them (a replica came back, or was full)."""
+    n = 0
+    for rep in case.available:
+        for sha in case.index.all_items():
+            if rep.has_object(sha):
+                continue
+            # the same rule as repair: only from a copy re-hashed just now
+            source = verified_copy(case.available, sha, exclude=rep)
+            if source is None:
+                continue
+            try:
+                copy_object(source, rep, sha)
+            except OSError as exc:
+                case.log.event("warned", sha256=sha, replica=rep.name,
+                               reason=f"could not catch up ({exc.strerror})")
+                break
+            case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
+                           reason="caught up from another replica", meta={})
+            with case.index.tx():
+                case.index.set_copy(sha, rep.name)
+                case.index.set_state("custody_seq", str(case.log.seq))
+            n += 1
+    # metadata files a replica lacks (it was full or pulled out between the object and
+    # its metadata): copied from a replica whose copy matches the hash in the custody log
+    expected = case.index.meta_hashes()
+    for rep in case.available:
+        for rel in sorted(expected):
+            if rep.read_meta(rel) is not None:
+                continue
+            data = verified_meta(case.available, rel, expected[rel], exclude=rep)
+            if data is None:
+                continue
+            try:
+                rep.write_meta(rel, data)
+            except OSError as exc:
+                case.log.event("warned", replica=rep.name, meta=rel,
+                               reason=f"could not catch up ({exc.strerror})")
+                break
+            case.log.event("stored", replica=rep.name, meta={rel: expected[rel]},
+                           reason="metadata caught up from another replica")
+            with case.index.tx():
+                case.index.set_state("custody_seq", str(case.log.seq))
+            n += 1
+    return n

@@ -57,7 +57,7 @@ class Pipeline(Stages, Extraction, Recovery):
 
     def close(self) -> None:
         try:
-            self.drain(block=True)
+            self.record_finished_extractions(block=True)
         finally:
             if self._pool is not None:
                 self._pool.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .cli_common import console, open_case, print_json
+from .cli_common import case_option, console, open_case, print_json
 from .curation import (
     REPORTS,
     ROLES,
@@ -31,11 +31,6 @@ def register(cli: click.Group) -> None:
     cli.add_command(person)
     cli.add_command(entry)
 
-
-def case_option(f):
-    return click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
-                        default=Path("."), show_default=True,
-                        help="The case folder (holding config/intake.toml).")(f)
 
 
 def json_option(f):

@@ -1,4 +1,7 @@
-"""``intake replica add PATH`` and ``intake replica list``: a second place in one command."""
+"""``intake replica add PATH`` and ``intake replica list``: a second place in one command.
+
+Registered on the main command group by ``register(cli)``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
 from .cli_common import case_option, console, json_option
 from .cli_common import print_json as _print_json
 from .cli_common import progress as _progress
@@ -16,7 +18,12 @@ from .i18n import N_, translator
 from .messages import translate
 
 
-@cli.group()
+def register(cli: click.Group) -> None:
+    """Add the ``replica`` group to the main command group."""
+    cli.add_command(replica)
+
+
+@click.group()
 def replica() -> None:
     """The replicas: complete copies of the store (add a USB stick, list them)."""
 

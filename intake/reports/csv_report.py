@@ -31,8 +31,8 @@ from intake.types import DEFAULT_ZONE
 
 from . import entryview as view
 from .curated import for_police
+from .dates import split_local as labels_split_local
 from .labels import category_name, kind_name, labels, language
-from .labels import split_local as labels_split_local
 
 FILE_NAME = "chronology.csv"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -52,7 +52,7 @@ def guard(value: object) -> str:
 
 def split_local(local: str | None, granularity: str | None) -> tuple[str, str, str]:
     """``2024-07-01T23:30:05+02:00`` -> ("01/07/2024", "23:30:05", "UTC+02:00"):
-    `labels.split_local` in the form Belgian spreadsheets read (day and coarser:
+    `dates.split_local` in the form Belgian spreadsheets read (day and coarser:
     no time; the offset written so that it is not taken for a formula)."""
     gran = granularity or "second"
     date, time, offset = labels_split_local(local or "", gran)

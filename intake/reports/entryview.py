@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from intake.i18n import format_params, translator
 
+from .dates import split_local
 from .labels import (
     category_name,
     direction_name,
@@ -31,7 +32,6 @@ from .labels import (
     labels,
     meaning_name,
     source_name,
-    split_local,
 )
 
 #: The longest text the PDF and HTML show in one entry (characters); the

@@ -21,7 +21,8 @@ from intake.reports.context import ReportContext
 from . import entryview as view
 from . import incidents as inc
 from .curated import curation_lines, for_police
-from .labels import category_name, format_date, labels, language
+from .dates import format_date
+from .labels import category_name, labels, language
 
 FILE_NAME = "chronology.html"
 THUMB_SIZE = 160

@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from datetime import date, timedelta
 
-from .labels import format_date
+from .dates import format_date
 
 #: Kinds that carry what someone said or did to the victim.
 COMMUNICATION = ("call", "sms", "mms", "message", "email", "letter")

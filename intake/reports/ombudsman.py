@@ -38,7 +38,8 @@ from intake.phones import e164
 from intake.reports.context import ReportContext
 
 from .csv_report import belgian_csv
-from .labels import format_date, language, split_local
+from .dates import format_date, split_local
+from .labels import language
 from .ombudsman_words import words
 from .typesetting import compile_typst, report_timestamp
 

@@ -33,7 +33,8 @@ from intake.seal.words import how_to_check
 from . import entryview as view
 from . import incidents as inc
 from .curated import curation_lines, for_police, left_out
-from .labels import format_date, kind_name, labels, language, split_local
+from .dates import format_date, split_local
+from .labels import kind_name, labels, language
 from .ombudsman_words import words
 from .typesetting import (
     FONTS,

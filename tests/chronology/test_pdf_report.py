@@ -24,7 +24,7 @@ from intake.chronology.hashing import seal
 from intake.chronology.verify import verify_chronology
 from intake.reports import pdf_report
 from intake.reports.context import ReportContext
-from intake.reports.labels import split_local
+from intake.reports.dates import split_local
 from intake.reports.pdf_report import (
     build_data,
     exhibit_filename,

@@ -11,6 +11,7 @@ import pytest
 from intake import catalogues
 from intake.i18n import format_params, translator
 from intake.reports import labels as L
+from intake.reports.dates import format_date
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,7 +104,7 @@ def test_belgian_dates_long_and_short() -> None:
     assert translator("nl").date("2024-10-27", "long") == "27 oktober 2024"
     assert translator("fr").date("2024-10-27", "long") == "27 octobre 2024"
     assert translator("fr").date("2024-10-27") == "27/10/2024"
-    assert L.format_date("2024-07-01", "nl") == "01/07/2024"
+    assert format_date("2024-07-01", "nl") == "01/07/2024"
 
 
 def _source_literals() -> set[str]:

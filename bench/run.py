@@ -65,8 +65,27 @@ def earlier_rows(figs: list[Figure]) -> list[Figure]:
         if len(cells) != 7 or cells[0] in have:
             continue
         name = cells[1] if "(earlier run" in cells[1] else f"{cells[1]} (earlier run, {date})"
-        out.append(Figure(cells[0], name, *cells[2:7]))
+        out.append(Figure(cells[0], name, *cells[2:7], details=_details(text, cells[0])))
     return out
+
+
+def _details(text: str, number: str) -> list[str]:
+    """The detail lines of figure `number` in the doc as it was."""
+    lines = text.split("\n## Details\n", 1)[-1].split("\n## ", 1)[0].splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"**{number}. ")), None)
+    if start is None:
+        return []
+    out = []
+    for line in lines[start + 2:]:
+        if not line.strip():
+            break
+        out.append(line[2:] if line.startswith("- ") else line)
+    return out
+
+
+def _figure_order(f: Figure) -> tuple:
+    digits = "".join(ch for ch in f.number if ch.isdigit())
+    return (int(digits) if digits else 99, f.number)
 
 
 def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
@@ -86,7 +105,8 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
               "and max. Ratios are intake's speed over the reference's (above 1: intake is "
               "faster), except where the column says otherwise. PASS/MISS compares the "
               "median with the target of the issue; INFO has no target.", ""]
-    lines += table(figs + earlier_rows(figs))
+    figs = sorted(figs + earlier_rows(figs), key=_figure_order)
+    lines += table(figs)
     lines += ["", "## Details", ""]
     for f in figs:
         if f.details:

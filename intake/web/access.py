@@ -6,7 +6,7 @@ verify's log line, a report, storing uploads) goes through one door: the
 watcher's own thread when ``intake serve --watch`` runs it in this process,
 else a short writing open of the case, one at a time. The timeline is the
 chronology built from the verified facts, as the reports are, loaded into
-an in-memory SQLite table with full-text search (``intake.index.Timeline``)
+an in-memory SQLite table with full-text search (``intake.timeline.Timeline``)
 and rebuilt when the custody log grows.
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 from ..case import Case
 from ..config import load_config
 from ..errors import CaseLockedError, IntakeError
-from ..index import Timeline
 from ..reporting import build_doc
+from ..timeline import Timeline
 
 #: Said when another program holds the case (a reason: translated by intake.messages).
 LOCKED = ("another intake program (the watcher?) is working on this case, so this cannot "

@@ -14,12 +14,12 @@ from starlette.responses import Response
 from ..curation import REPORTS, decide
 from ..errors import IntakeError
 from ..i18n import translator
-from ..index import TIMELINE_FILTERS
 from ..messages import translate
 from ..replica import verified_copy
 from ..reporting import make_thumbnail, set_category
 from ..reports import entryview as ev
 from ..reports.labels import category_name, kind_name, labels, meaning_name
+from ..timeline import TIMELINE_FILTERS
 from ..types import CATEGORIES
 from .app import access, back, lang, render, session
 

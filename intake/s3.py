@@ -22,6 +22,7 @@ import base64
 import errno
 import hashlib
 import json
+import os
 import secrets
 import tempfile
 import time
@@ -123,6 +124,10 @@ class S3Replica:
                 raise ReplicaUnavailable("the s3 kind needs boto3: pip install 'intake[s3]'") \
                     from None
 
+            # The credential chain's last resort asks a cloud machine's metadata address
+            # (169.254.169.254), which no config names: offline by default, it is off
+            # unless the adviser turned it on in the environment (docs/s3.md).
+            os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
             self._client = boto3.session.Session().client(
                 "s3", endpoint_url=self.endpoint_url or None, region_name=self.region or None,
                 config=Config(connect_timeout=5, read_timeout=30,

@@ -176,3 +176,31 @@ def test_with_an_s3_replica_only_its_endpoint_is_reached(tmp_path: Path, moto_se
     assert not log.exists(), log.read_text()
     held = moto_server.client().list_objects_v2(Bucket=bucket, Prefix="objects/")
     assert held["KeyCount"] == 1  # the endpoint was really used
+
+
+def test_an_s3_replica_without_credentials_asks_no_cloud_metadata_service(
+        tmp_path: Path, moto_server, bucket: str) -> None:
+    """No credentials in the environment or a profile: boto3 would next ask the cloud
+    instance-metadata address (169.254.169.254), which no config names. intake does not
+    let it: the replica waits with a plain reason, and nothing but the endpoint is tried."""
+    hook_dir = tmp_path / "hook"
+    hook_dir.mkdir()
+    log = tmp_path / "network.log"
+    (hook_dir / "sitecustomize.py").write_text(
+        HOOK.format(log=str(log), allowed={("127.0.0.1", moto_server.port)}), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PYTHONPATH=str(hook_dir), HOME=str(tmp_path),
+               AWS_CONFIG_FILE=str(tmp_path / "none"),
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    case = tmp_path / "case"
+    subprocess.run([str(INTAKE), "init", str(case)], env=env, check=True, capture_output=True)
+    config = case / "config" / "intake.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        '[[replicas]]\nname = "b"\npath = "store/b"\n',
+        f'[[replicas]]\nname = "archief"\nkind = "s3"\nendpoint_url = "{moto_server.url}"\n'
+        f'bucket = "{bucket}"\nretention_days = 1\n'), encoding="utf-8")
+    (case / "inbox" / "note.txt").write_text("he was outside again\n")
+    r = subprocess.run([str(INTAKE), "ingest", "--in-process"], cwd=case, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert "geen inloggegevens voor de opslagdienst" in r.stdout, (r.stdout, r.stderr)  # nl case
+    assert not log.exists(), log.read_text()

@@ -80,14 +80,26 @@ def _summarise(tasks: list, as_json: bool, language: str = "en") -> int:
                      "results": [{"source": t.source, "sha256": t.sha256, "outcome": t.outcome,
                                   "reason": t.reason} for t in tasks]})
     else:
-        stored = outcomes["settled"] + outcomes["stored"]
-        console.print(f"{len(tasks)} files looked at: {stored} stored safely"
-                      + (f", {outcomes['waiting']} waiting for copies" if outcomes["waiting"] else "")
-                      + (f", {outcomes['refused']} not taken" if outcomes["refused"] else "")
-                      + (f", {outcomes['changed']} still changing" if outcomes["changed"] else ""))
-        for t in tasks:
-            if t.outcome in ("refused", "waiting", "changed"):
-                console.print(f"  {t.source}: {translate(t.reason, language)}", markup=False)
+        from .i18n import translator
+
+        t = translator(language)
+        parts = [t.ngettext("{n} stored safely", "{n} stored safely",
+                            outcomes["settled"] + outcomes["stored"])]
+        if outcomes["waiting"]:
+            parts.append(t.ngettext("{n} waiting for copies", "{n} waiting for copies",
+                                    outcomes["waiting"]))
+        if outcomes["refused"]:
+            parts.append(t.ngettext("{n} not taken", "{n} not taken", outcomes["refused"]))
+        if outcomes["changed"]:
+            parts.append(t.ngettext("{n} still changing", "{n} still changing",
+                                    outcomes["changed"]))
+        looked = t.ngettext("{n} file looked at", "{n} files looked at", len(tasks))
+        console.print(t.gettext("{looked}: {outcomes}", looked=looked,
+                                outcomes=", ".join(parts)), markup=False)
+        for task in tasks:
+            if task.outcome in ("refused", "waiting", "changed"):
+                console.print(f"  {task.source}: {translate(task.reason, language)}",
+                              markup=False)
     return 0
 
 

@@ -139,7 +139,18 @@ def test_ingest_json_outcome_counts(case: Path) -> None:
     # the people's summary says the same
     drop(case, "d.txt", b"fourth\n")
     text = ok(run_intake("ingest", "--in-process", "--case", case)).stdout
-    assert "2 files looked at: 1 stored safely, 1 not taken" in text
+    assert "2 bestanden bekeken: 1 veilig bewaard, 1 niet opgenomen" in text  # a Dutch case
+
+    # in the case's language, with singular and plural as each language has them
+    set_config(case, 'language = "nl"', 'language = "fr"')
+    drop(case, "e.txt", b"fifth\n")
+    text = ok(run_intake("ingest", "--in-process", "--case", case)).stdout
+    assert "2 fichiers examinés\u202f: 1 conservé en lieu sûr, 1 non retenu" in text
+    set_config(case, 'language = "fr"', 'language = "en"')
+    (case / "inbox" / "link.txt").unlink()
+    drop(case, "f.txt", b"sixth\n")
+    text = ok(run_intake("ingest", "--in-process", "--case", case)).stdout
+    assert "1 file looked at: 1 stored safely" in text
 
 
 def test_status_json_fields(case: Path) -> None:

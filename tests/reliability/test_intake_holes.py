@@ -115,7 +115,7 @@ def test_a_name_that_is_not_utf8_is_recorded_losslessly_and_stops_nothing(tmp_pa
     drop(case, "zz-after.txt", b"sorts after the odd names\n")
     time.sleep(0.3)
     proc = ok(run_intake("ingest", "--case", case, "--in-process"))
-    assert "3 files looked at: 3 stored safely" in proc.stdout
+    assert "3 bestanden bekeken: 3 veilig bewaard" in proc.stdout  # the case is Dutch
     assert "photo-\\xe9t\\xe9.jpg" not in proc.stderr
     (r,) = receipts(replica(case, "a"), sha256(photo))
     assert r["name"] == READABLE and r["source"] == f"inbox/{READABLE}"

@@ -21,38 +21,45 @@ from .errors import IntakeError
 def follow_rereading(pipeline: Any, say: Callable[[str], None],
                      bar: Any = None) -> None:
     """Say when items are read again at start, and follow them on a progress bar."""
+    from .i18n import translator
+
+    t = translator(pipeline.case.config.language)
     task: list[Any] = []
 
     def on_reread(done: int, total: int) -> None:
         if done == 0:
-            items = "1 stored item is" if total == 1 else f"{total} stored items are"
-            say(f"{items} read again for new or changed plugins (in the background; "
-                "earlier readings are kept)")
+            say(t.ngettext("{n} stored item is read again for new or changed plugins (in the "
+                           "background; earlier readings are kept)",
+                           "{n} stored items are read again for new or changed plugins (in the "
+                           "background; earlier readings are kept)", total))
         if bar is not None:
             if not task:
                 task.append(bar.add_task("Reading again", total=total))
             bar.update(task[0], completed=done, total=total)
         elif done and (done == total or done % max(1, total // 10) == 0):
-            say(f"read again: {done} of {total} items")
+            say(t.gettext("read again: {done} of {total} items", done=done, total=total))
     pipeline.on_reread = on_reread
 
 
 def waiting_line(case_dir: Path) -> str:
     """`intake plugins`: how many stored items wait to be read again ("" if none)."""
+    from .i18n import translator
     from .ingest import Pipeline
 
     try:
         with open_case(case_dir, write=False) as case:
             waiting = Pipeline(case).waiting_for_reread()
+            t = translator(case.config.language)
     except IntakeError:  # no case here, or one that cannot be opened: nothing to say
         return ""
     if not waiting:
         return ""
     plugins = ", ".join(sorted({p for names in waiting.values() for p in names}))
-    n = len(waiting)
-    items = "1 stored item waits" if n == 1 else f"{n} stored items wait"
-    return (f"{items} to be read again by new or changed plugins ({plugins}); "
-            "'intake ingest', 'intake watch' or 'intake extract' reads them")
+    return t.ngettext("{n} stored item waits to be read again by new or changed plugins "
+                      "({plugins}); 'intake ingest', 'intake watch' or 'intake extract' reads it",
+                      "{n} stored items wait to be read again by new or changed plugins "
+                      "({plugins}); 'intake ingest', 'intake watch' or 'intake extract' reads "
+                      "them", len(waiting), plugins=plugins)
 
 
 def _select(case: Any, pipeline: Any, everything: bool, plugin: str | None,
@@ -103,7 +110,10 @@ def extract_command(case_dir: Path, as_json: bool, everything: bool, plugin: str
 
     if sum((everything, bool(plugin), bool(items))) != 1:
         raise IntakeError("say what to read again: --all, --plugin NAME, or one or more items")
+    from .i18n import translator
+
     with open_case(case_dir) as case, progress(not as_json) as bar:
+        t = translator(case.config.language)
         with Pipeline(case, sandbox=not in_process) as pipeline:
             selected = _select(case, pipeline, everything, plugin, items)
             task = bar.add_task("Reading again", total=len(selected))
@@ -119,12 +129,14 @@ def extract_command(case_dir: Path, as_json: bool, everything: bool, plugin: str
     if as_json:
         print_json({"read_again": len(results), "items": results})
         return
-    n = len(results)
-    console.print(f"{n} item{'' if n == 1 else 's'} read again; earlier readings are kept beside "
-                  "the new ones.", markup=False)
+    console.print(t.ngettext("{n} item read again; earlier readings are kept beside the new ones.",
+                             "{n} items read again; earlier readings are kept beside the new "
+                             "ones.", len(results)), markup=False)
     for r in results:
-        console.print(f"  {r['sha256'][:12]}… {r['name']}: read by {r['plugin'] or 'no plugin'}"
-                      f" {r['version']} ({r['records']} readings)".rstrip(), markup=False)
+        who = f"{r['plugin']} {r['version']}".strip() if r["plugin"] else t.gettext("no plugin")
+        console.print(f"  {r['sha256'][:12]}… {r['name']}: "
+                      + t.ngettext("read by {who} ({n} reading)", "read by {who} ({n} readings)",
+                                   r["records"], who=who), markup=False)
 
 
 def register(cli: click.Group) -> None:

@@ -107,8 +107,8 @@ def test_a_plugin_that_declares_mime_types_is_offered_only_those(tmp_path: Path)
     plugin.write_text(JSON_ONLY.replace("kind=\"json_only\"", "kind=\"json_only2\""),
                       encoding="utf-8")
     assert read[text]["plugin"] == "fallback"
-    assert "1 stored item waits to be read again by new or changed plugins (json_only)" in \
-        ok(run_intake("plugins", "--case", case)).stdout
+    assert ("1 bewaard stuk wacht om opnieuw gelezen te worden door nieuwe of gewijzigde "
+            "plugins (json_only)") in ok(run_intake("plugins", "--case", case)).stdout
 
 
 class Wraps:

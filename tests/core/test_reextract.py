@@ -105,11 +105,12 @@ def test_a_plugin_added_later_reads_the_stored_export_at_the_next_ingest(tmp_pat
     _add_plugin(case, PLUGIN)
 
     listed = ok(run_intake("plugins", "--case", case)).stdout
-    assert "1 stored item waits to be read again by new or changed plugins (instagram_dm)" \
-        in listed
+    assert ("1 bewaard stuk wacht om opnieuw gelezen te worden door nieuwe of gewijzigde "
+            "plugins (instagram_dm)") in listed  # the case is Dutch
 
     r = ok(run_intake("ingest", "--case", case, timeout=180))
-    assert "1 stored item is read again for new or changed plugins" in r.stdout + r.stderr
+    assert "1 bewaard stuk wordt opnieuw gelezen voor nieuwe of gewijzigde plugins" in \
+        r.stdout + r.stderr
 
     doc = chronology_doc(case, tmp_path / "out")
     entry = _message_entry(doc)
@@ -141,7 +142,7 @@ def test_a_plugin_added_later_reads_the_stored_export_at_the_next_ingest(tmp_pat
     assert "eerder gelezen door fallback" in html
 
     # read once: the next start finds nothing to read again
-    assert "wait" not in ok(run_intake("plugins", "--case", case)).stdout
+    assert "wacht" not in ok(run_intake("plugins", "--case", case)).stdout
     ok(run_intake("ingest", "--case", case, "--in-process"))
     assert len(_extracted(case, sha)) == 2
 
@@ -174,6 +175,12 @@ def test_intake_extract_plugin_reads_the_items_a_new_plugin_may_read(tmp_path: P
     assert entry["sources"][0]["earlier"][0]["plugin"] == "fallback"
     unknown = run_intake("extract", "--case", case, "--plugin", "nosuch")
     assert unknown.returncode != 0 and "no loaded plugin 'nosuch'" in unknown.stderr
+    # the people's answer, in the case's language: the item, who read it, how many readings
+    again = ok(run_intake("extract", "--case", case, "--plugin", "instagram_dm", timeout=180))
+    assert "1 stuk opnieuw gelezen; eerdere lezingen blijven naast de nieuwe bewaard." \
+        in again.stdout
+    assert f"{sha[:12]}… message_1.json: gelezen door instagram_dm 0.1.1 (3 lezingen)" \
+        in again.stdout
     ok(run_intake("verify", "--case", case, timeout=180))
 
 
@@ -189,7 +196,7 @@ def test_a_failed_plugin_fixed_under_the_same_version_reads_the_item_again(
     assert any(w.startswith("plugin instagram_dm failed: KeyError") for w in first["warnings"])
 
     plugin.write_text(PLUGIN, encoding="utf-8")  # fixed; the author forgot the version
-    assert "1 stored item waits" in ok(run_intake("plugins", "--case", case)).stdout
+    assert "1 bewaard stuk wacht" in ok(run_intake("plugins", "--case", case)).stdout
     ingest(case)
 
     entry = _message_entry(chronology_doc(case, tmp_path / "out"))
@@ -222,8 +229,8 @@ def test_intake_watch_reads_again_at_start_in_the_background(tmp_path: Path) -> 
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     said = log.read_text(encoding="utf-8")
-    assert "1 stored item is read again for new or changed plugins" in said
-    assert "read again: 1 of 1 items" in said
+    assert "1 bewaard stuk wordt opnieuw gelezen voor nieuwe of gewijzigde plugins" in said
+    assert "opnieuw gelezen: 1 van 1 stukken" in said
     entry = _message_entry(json.loads(chronology.read_bytes()))
     assert entry["instant"] == "2024-03-01T20:15:00Z"
     assert [line["plugin"] for line in _extracted(case, sha)] == ["fallback", "instagram_dm"]

@@ -143,17 +143,16 @@ def test_with_seal_only_the_named_tsa_is_reached(tmp_path: Path) -> None:
         tsa.stop()
 
 
-def test_with_an_s3_replica_only_its_endpoint_is_reached(tmp_path: Path, moto_server,
-                                                         bucket: str) -> None:
-    """An s3 replica names one endpoint: ingest, verify (--read-data), repair and status
-    reach it and nothing else (no instance-metadata lookup, no AWS address)."""
+def _guarded_s3_case(tmp_path: Path, moto_server, bucket: str,
+                     env: dict[str, str]) -> tuple[Path, Path, dict[str, str]]:
+    """A case with replica a in a folder and "archief" in the bucket, and an environment
+    whose intake processes may reach only moto's endpoint: (case, network log, env)."""
     hook_dir = tmp_path / "hook"
     hook_dir.mkdir()
     log = tmp_path / "network.log"
-    allowed = {("127.0.0.1", moto_server.port)}
-    (hook_dir / "sitecustomize.py").write_text(HOOK.format(log=str(log), allowed=allowed),
-                                               encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(hook_dir)}
+    (hook_dir / "sitecustomize.py").write_text(
+        HOOK.format(log=str(log), allowed={("127.0.0.1", moto_server.port)}), encoding="utf-8")
+    env = {**env, "PYTHONPATH": str(hook_dir)}
     case = tmp_path / "case"
     subprocess.run([str(INTAKE), "init", str(case)], env=env, check=True, capture_output=True)
     config = case / "config" / "intake.toml"
@@ -162,6 +161,14 @@ def test_with_an_s3_replica_only_its_endpoint_is_reached(tmp_path: Path, moto_se
         f'[[replicas]]\nname = "archief"\nkind = "s3"\nendpoint_url = "{moto_server.url}"\n'
         f'bucket = "{bucket}"\nretention_days = 1\n'), encoding="utf-8")
     (case / "inbox" / "note.txt").write_text("he was outside again\n")
+    return case, log, env
+
+
+def test_with_an_s3_replica_only_its_endpoint_is_reached(tmp_path: Path, moto_server,
+                                                         bucket: str) -> None:
+    """An s3 replica names one endpoint: ingest, verify (--read-data), repair and status
+    reach it and nothing else (no instance-metadata lookup, no AWS address)."""
+    case, log, env = _guarded_s3_case(tmp_path, moto_server, bucket, dict(os.environ))
 
     def intake(*args: str) -> str:
         r = subprocess.run([str(INTAKE), *args], cwd=case, env=env, capture_output=True,
@@ -183,23 +190,10 @@ def test_an_s3_replica_without_credentials_asks_no_cloud_metadata_service(
     """No credentials in the environment or a profile: boto3 would next ask the cloud
     instance-metadata address (169.254.169.254), which no config names. intake does not
     let it: the replica waits with a plain reason, and nothing but the endpoint is tried."""
-    hook_dir = tmp_path / "hook"
-    hook_dir.mkdir()
-    log = tmp_path / "network.log"
-    (hook_dir / "sitecustomize.py").write_text(
-        HOOK.format(log=str(log), allowed={("127.0.0.1", moto_server.port)}), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(PYTHONPATH=str(hook_dir), HOME=str(tmp_path),
-               AWS_CONFIG_FILE=str(tmp_path / "none"),
+    env.update(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "none"),
                AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
-    case = tmp_path / "case"
-    subprocess.run([str(INTAKE), "init", str(case)], env=env, check=True, capture_output=True)
-    config = case / "config" / "intake.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        '[[replicas]]\nname = "b"\npath = "store/b"\n',
-        f'[[replicas]]\nname = "archief"\nkind = "s3"\nendpoint_url = "{moto_server.url}"\n'
-        f'bucket = "{bucket}"\nretention_days = 1\n'), encoding="utf-8")
-    (case / "inbox" / "note.txt").write_text("he was outside again\n")
+    case, log, env = _guarded_s3_case(tmp_path, moto_server, bucket, env)
     r = subprocess.run([str(INTAKE), "ingest", "--in-process"], cwd=case, env=env,
                        capture_output=True, text=True, timeout=300)
     assert "geen inloggegevens voor de opslagdienst" in r.stdout, (r.stdout, r.stderr)  # nl case

@@ -48,9 +48,15 @@ from tests.helpers import (
 
 
 def _inbox_files(case: Path) -> list[Path]:
+    """Files still in the inbox. os.walk, not rglob: the watcher removes emptied folders
+    while we look, and rglob stops with FileNotFoundError when a folder goes mid-walk."""
     inbox = case / "inbox"
-    return [p for p in inbox.rglob("*") if p.is_file() and "ingested" not in
-            p.relative_to(inbox).parts[:1]]
+    found = []
+    for folder, dirs, names in os.walk(inbox):
+        if Path(folder) == inbox and "ingested" in dirs:
+            dirs.remove("ingested")
+        found += [Path(folder) / n for n in names if (Path(folder) / n).is_file()]
+    return found
 
 
 def test_kill_9_the_watcher_at_random_moments(corpus: Path, tmp_path: Path, figures) -> None:

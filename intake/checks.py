@@ -52,14 +52,14 @@ def _label(case: Case, sha256: str) -> str:
 
 
 def _check_replica(rep: Replica, items: list[str], meta: dict[str, str],
-                   tick: Callable[[], None]) -> tuple[list[tuple[str, str]],
-                                                       list[tuple[str, str]], int]:
+                   tick: Callable[[], None],
+                   read_data: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]], int]:
     """Re-hash one replica's objects and metadata files: (bad objects as (what, sha256),
     bad metadata files as (what, rel), number of good objects). Reads only."""
     bad_objects: list[tuple[str, str]] = []
     ok = 0
     for sha in items:
-        held = rep.hash_object(sha)
+        held = rep.hash_object(sha, read_data)
         if held is None:
             bad_objects.append(("missing-copy", sha))
         elif held != sha:
@@ -84,9 +84,6 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
     A remote kind checks its objects by the checksum its service keeps;
     `read_data` has it download and re-hash them instead (a folder always re-reads).
     """
-    for rep in case.available:
-        if hasattr(rep, "read_data"):
-            rep.read_data = read_data
     problems: list[Problem] = []
     idx = case.index
     recs = records(case.log.lines)
@@ -139,7 +136,7 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
     # GIL), so two replicas take the time of one, not of both (issue 19, point 6).
     # The threads only read and hash; problems are worded here, in this thread.
     with ThreadPoolExecutor(max_workers=max(1, len(case.available))) as pool:
-        found = list(pool.map(lambda rep: _check_replica(rep, items, meta, tick),
+        found = list(pool.map(lambda r: _check_replica(r, items, meta, tick, read_data),
                               case.available))
     for rep, (bad_objects, bad_meta, ok) in zip(case.available, found, strict=True):
         for what, sha in bad_objects:

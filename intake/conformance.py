@@ -63,6 +63,7 @@ class ReplicaConformance:
         assert replica.has_object(SHA)
         assert replica.object_size(SHA) == len(DATA)
         assert replica.hash_object(SHA) == SHA
+        assert replica.hash_object(SHA, read_data=True) == SHA  # the bytes, read back
         assert list(replica.list_objects()) == [SHA]
         with replica.open_object(SHA) as f:
             assert f.read() == DATA

@@ -82,8 +82,13 @@ class Replica(Protocol):
     def object_size(self, sha256: str) -> int | None:
         """The stored copy's size in bytes, or None if not held."""
 
-    def hash_object(self, sha256: str) -> str | None:
-        """The SHA-256 of the stored copy as it is now (re-read), or None if not held."""
+    def hash_object(self, sha256: str, read_data: bool = False) -> str | None:
+        """The SHA-256 of the stored copy as it is now, or None if not held.
+
+        A kind whose service keeps a checksum of each object (s3) may answer from
+        it; `read_data` asks it to read the bytes back and hash them instead
+        (``intake verify --read-data``). A folder always re-reads.
+        """
 
     def list_objects(self) -> Iterable[str]:
         """The SHA-256 of every object held, in order."""

@@ -82,9 +82,9 @@ def _b64(digest: bytes) -> str:
 class S3Replica:
     """One complete copy of the store in an S3 bucket (a prefix of it), locked.
 
-    The ``intake.replica.Replica`` protocol, plus `read_data`: when True,
-    `hash_object` downloads and re-hashes instead of trusting the checksum the
-    server keeps (``intake verify --read-data``).
+    The ``intake.replica.Replica`` protocol; ``hash_object(sha, read_data=True)``
+    downloads and re-hashes instead of trusting the checksum the server keeps
+    (``intake verify --read-data``).
     """
 
     def __init__(self, name: str, location: str, options: dict | None = None,
@@ -98,7 +98,6 @@ class S3Replica:
         self.endpoint_url = str(opts.get("endpoint_url", "") or "")
         self.region = str(opts.get("region", "") or "")
         self.retention_days = int(opts.get("retention_days", 0))
-        self.read_data = False
         cache = opts.get("cache") or (Path(location) if location and "://" not in location
                                       else None)
         self.cache = Path(cache) if cache else Path(tempfile.mkdtemp(prefix="intake-s3-"))
@@ -298,7 +297,7 @@ class S3Replica:
         head = self._head(self._okey(sha256))
         return None if head is None else int(head["ContentLength"])
 
-    def hash_object(self, sha256: str) -> str | None:
+    def hash_object(self, sha256: str, read_data: bool = False) -> str | None:
         """The stored copy's SHA-256: from the checksum the server keeps, or with
         `read_data` (or no usable checksum) by downloading and re-hashing."""
         key = self._okey(sha256)
@@ -307,9 +306,9 @@ class S3Replica:
             return None
         said = str(head.get("ChecksumSHA256") or "")
         parts = "-" in str(head.get("ETag", "")).strip('"')
-        if not self.read_data and said and not parts:
+        if not read_data and said and not parts:
             return base64.b64decode(said.split("-")[0]).hex()
-        if not self.read_data and said and parts:
+        if not read_data and said and parts:
             kept = self.read_meta_key(f"checksums/{head['VersionId']}")
             if kept is not None:  # the part checksums intake checked when it uploaded
                 return sha256 if kept.decode() == said.split("-")[0] else f"parts:{said}"

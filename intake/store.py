@@ -129,8 +129,8 @@ class FolderReplica:
         except FileNotFoundError:
             return None
 
-    def hash_object(self, sha256: str) -> str | None:
-        path = self.object_path(sha256)
+    def hash_object(self, sha256: str, read_data: bool = False) -> str | None:
+        path = self.object_path(sha256)  # always re-read: `read_data` changes nothing here
         return sha256_file(path) if path.is_file() else None
 
     def open_object(self, sha256: str) -> BinaryIO:

@@ -12,10 +12,12 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from .reports.entryview import copy_time_only
+
 TIMELINE_SCHEMA = """
 CREATE TABLE timeline (
     pos INTEGER PRIMARY KEY, id TEXT NOT NULL, day TEXT, kind TEXT, persons TEXT,
-    tags TEXT, star INTEGER, police TEXT, ombudsman TEXT, flags TEXT);
+    tags TEXT, star INTEGER, police TEXT, ombudsman TEXT, flags TEXT, copied INTEGER);
 CREATE TABLE timeline_entry (pos INTEGER PRIMARY KEY, entry TEXT NOT NULL);
 CREATE VIRTUAL TABLE timeline_text USING fts5(
     body, content='', tokenize='unicode61 remove_diacritics 2');
@@ -29,7 +31,7 @@ CREATE INDEX timeline_star ON timeline(star) WHERE star = 1;
 """
 #: What the timeline can be filtered by (intake serve's Timeline page).
 TIMELINE_FILTERS = ("from", "to", "kind", "person", "tag", "starred", "police", "ombudsman",
-                    "flag", "text")
+                    "flag", "time", "text")
 
 
 class Timeline:
@@ -54,10 +56,11 @@ class Timeline:
         for n, e in enumerate(entries, start=1):
             c = e.get("curation") or {}
             self.db.execute(
-                "INSERT INTO timeline VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO timeline VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (n, e.get("id", ""), (e.get("local") or "")[:10] or None, e.get("kind", ""),
                  _words(e.get("persons")), _words(c.get("tags")), int(bool(c.get("star"))),
-                 c.get("police", ""), c.get("ombudsman", ""), _words(e.get("flags"))))
+                 c.get("police", ""), c.get("ombudsman", ""), _words(e.get("flags")),
+                 int(copy_time_only(e))))
             self.db.execute("INSERT INTO timeline_entry VALUES (?,?)",
                             (n, json.dumps(e, ensure_ascii=False)))
             body = texts(e) if texts else ""
@@ -137,6 +140,9 @@ def _timeline_where(f: dict[str, Any]) -> tuple[str, list[Any]]:
             args.append(f"\x1f{f[key]}\x1f")
     if f.get("starred"):
         parts.append("star = 1")
+    if f.get("time") in ("own", "copied"):  # a copy time is no fact's time (issue 14, point 5)
+        parts.append("copied = ?")
+        args.append(int(f["time"] == "copied"))
     for report in ("police", "ombudsman"):
         if f.get(report) in ("include", "exclude"):
             parts.append(f"{report} = ?")

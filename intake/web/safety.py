@@ -23,6 +23,8 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from ..i18n import N_, translator
+
 COOKIE = "intake_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -55,7 +57,9 @@ class Session:
 class Gate:
     """Who may come in: the one-time token, the sessions, the allowed hosts."""
 
-    def __init__(self, host: str, port: int, max_upload: int, on_new_token=None) -> None:
+    def __init__(self, host: str, port: int, max_upload: int, on_new_token=None,
+                 lang: str = "nl") -> None:
+        self.lang = lang  # the case's language: refusals are worded in it
         self.token = secrets.token_urlsafe(32)
         self.sessions: dict[str, Session] = {}
         self.hosts = {f"{host}:{port}".lower()}
@@ -134,8 +138,8 @@ class Guard:
     async def _check(self, request: Request, receive) -> tuple[Response | None, Any]:
         gate = self.gate
         if request.headers.get("host", "").lower() not in gate.hosts:
-            return PlainTextResponse("This address is not the one intake serve printed.",
-                                     400), receive
+            return _refused(gate.lang, N_("This address is not the one intake serve printed."),
+                            400), receive
         path = request.url.path
         if any(path.startswith(p) for p in PUBLIC):
             return None, receive
@@ -143,33 +147,36 @@ class Guard:
         if token is not None:
             sid = gate.use_token(token)
             if sid is None:
-                return _denied(), receive
+                return _denied(gate.lang), receive
             response = RedirectResponse("/", status_code=303)  # the token leaves the address bar
             response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/")
             return response, receive
         session = gate.session(request.cookies.get(COOKIE))
         if session is None:
-            return _denied(), receive
+            return _denied(gate.lang), receive
         request.scope.setdefault("state", {})["session"] = session
         request.scope["state"]["sid"] = request.cookies.get(COOKIE)
         if request.method in ("GET", "HEAD"):
             return None, receive
         origin = request.headers.get("origin")
         if origin and origin.lower() not in gate.origins:
-            return PlainTextResponse("Refused: this request came from another site.", 403), receive
-        return await _check_body(request, receive, session, gate.max_upload)
+            return _refused(session.lang or gate.lang,
+                        N_("Refused: this request came from another site."), 403), receive
+        return await _check_body(request, receive, session, gate.max_upload,
+                                 session.lang or gate.lang)
 
 
 async def _check_body(request: Request, receive, session: Session,
-                      max_upload: int) -> tuple[Response | None, Any]:
+                      max_upload: int, lang: str) -> tuple[Response | None, Any]:
     """Size limit and CSRF token; the body read here is handed on unchanged."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     limit = max_upload if kind == "multipart/form-data" else FORM_LIMIT
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
-        return PlainTextResponse("Refused: the size of what was sent is not given.", 411), receive
+        return _refused(lang, N_("Refused: the size of what was sent is not given."),
+                        411), receive
     if int(length) > limit:
-        return PlainTextResponse("Refused: too large to receive here.", 413), receive
+        return _refused(lang, TOO_LARGE, 413, limit=limit), receive
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent and kind == "application/x-www-form-urlencoded":
         body = b""
@@ -177,14 +184,14 @@ async def _check_body(request: Request, receive, session: Session,
             message = await receive()
             body += message.get("body", b"")
             if len(body) > limit:
-                return PlainTextResponse("Refused: too large to receive here.", 413), receive
+                return _refused(lang, TOO_LARGE, 413, limit=limit), receive
             if not message.get("more_body"):
                 break
         sent = (parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD) or [""])[0]
         receive = _replay(body)
     if not sent or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
-        return PlainTextResponse("Refused: this form is out of date or did not come from "
-                                 "this page. Go back, reload the page and try again.", 403), receive
+        return _refused(lang, N_("Refused: this form is out of date or did not come from this "
+                                 "page. Go back, reload the page and try again."), 403), receive
     return None, _counted(receive, limit)
 
 
@@ -214,7 +221,17 @@ def _counted(receive, limit: int):
     return counting
 
 
-def _denied() -> Response:
-    return PlainTextResponse(
-        "intake: open the link that 'intake serve' printed (it works once); "
-        "restart 'intake serve' for a new link.", 403)
+TOO_LARGE = N_("Refused: too large to receive here (at most {size} at a time).")
+
+
+def _refused(lang: str, msgid: str, status: int, limit: int = 0) -> Response:
+    """A refusal in plain words, in the session's or else the case's language."""
+    t = translator(lang)
+    size = (t.gettext("{n} MB", n=limit >> 20) if limit >= 1 << 20
+            else t.gettext("{n} KB", n=max(1, limit >> 10)))
+    return PlainTextResponse(t.gettext(msgid, size=size), status)
+
+
+def _denied(lang: str) -> Response:
+    return _refused(lang, N_("intake: open the link that 'intake serve' printed (it works "
+                             "once); restart 'intake serve' for a new link."), 403)

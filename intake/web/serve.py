@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import IntakeError
+from ..i18n import translator
 
 LOOPBACK = "127.0.0.1"
 
@@ -54,14 +55,17 @@ def run(case_dir: Path, *, port: int = 0, host: str = LOOPBACK, browser: bool = 
     from .app import create_app
     from .safety import Gate
 
-    load_config(case_dir)  # a bad config stops here, with its reason
+    case_config = load_config(case_dir)  # a bad config stops here, with its reason
+    _ = translator(case_config.language).gettext
     if host != LOOPBACK:
-        click.echo(f"WARNING: listening on {host}: other computers on this network can reach "
-                   "this page (they still need the link).", err=True)
+        click.echo(_("WARNING: listening on {host}: other computers on this network can reach "
+                     "this page (they still need the link).", host=host), err=True)
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     gate = Gate(host, bound, max_upload,
-                on_new_token=lambda url: click.echo(f"New link (the last one was used): {url}"))
+                on_new_token=lambda url: click.echo(_("New link (the last one was used): {url}",
+                                                      url=url)),
+                lang=case_config.language)
     watcher = _WatchThread(case_dir) if watch else None
     app = create_app(case_dir, gate, watcher)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
@@ -80,7 +84,7 @@ def run(case_dir: Path, *, port: int = 0, host: str = LOOPBACK, browser: bool = 
         if watcher is not None:
             watcher.stop()
         sock.close()
-    click.echo("Stopped.")
+    click.echo(_("Stopped."))
 
 
 class _WatchThread(threading.Thread):

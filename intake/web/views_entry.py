@@ -36,7 +36,8 @@ def row(e: dict, code: str, zone: str, exhibits: dict) -> dict:
             "what": ev.headline(e, code), "who": ev.who_text(e, code),
             "source": ev.source_text(ev.chosen_claim(e), code),
             "labels": [exhibits[s]["label"] for s in e.get("exhibits") or [] if s in exhibits],
-            "flags": ev.flag_words(e, code), "curation": e.get("curation") or {}}
+            "flags": ev.flag_words(e, code), "curation": e.get("curation") or {},
+            "copied": ev.copy_time_words(e, code)}
 
 
 def _timeline_view(request: Request, page: int) -> dict:

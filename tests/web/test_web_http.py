@@ -111,6 +111,28 @@ def test_a_request_from_another_site_is_refused(client):
     assert r.status_code == 403
 
 
+def test_refusals_are_in_the_readers_language(server, case):
+    """Before a session: the case's language; in a session: the one the reader chose."""
+    app = create_app(case, Gate("127.0.0.1", PORT, 64 << 10, lang="fr"))
+    c = TestClient(app, base_url=BASE)
+    r = c.get("/", headers={"Host": "evil.example"})
+    assert (r.status_code, r.text) == (400, "Cette adresse n’est pas celle qu’intake serve "
+                                             "a affichée.")
+    r = c.get("/timeline")
+    assert r.status_code == 403 and r.text.startswith("intake\u202f: ouvrez le lien affiché")
+    c, csrf = login(server)  # the English case's own gate; the reader picks Dutch
+    c.post("/language", data={"csrf": csrf, "lang": "nl"})
+    r = c.post("/language", data={"csrf": csrf, "lang": "en"},
+               headers={"Origin": "http://evil.example"})
+    assert (r.status_code, r.text) == (403, "Geweigerd: deze vraag kwam van een andere website.")
+    r = c.post("/add", files={"files": ("big.bin", b"x" * (65 << 10))},
+               headers={"X-CSRF-Token": csrf})
+    assert (r.status_code, r.text) == (413, "Geweigerd: te groot om hier te ontvangen "
+                                             "(hoogstens 64 KB tegelijk).")
+    r = c.post("/language", data={"csrf": "stale", "lang": "en"})
+    assert r.status_code == 403 and r.text.startswith("Geweigerd: dit formulier is verouderd")
+
+
 def test_host_must_be_the_bound_address(client):
     c, _ = client
     assert c.get("/", headers={"Host": f"evil.example:{PORT}"}).status_code == 400
@@ -238,6 +260,18 @@ def test_timeline_filters_and_search(client):
     html = c.post("/timeline", data={"csrf": csrf, "flag": "dst-ambiguous"}).text
     assert "02:33, +02:00 or +01:00" in html
     assert shown(text='"a OR (') == "0 entries"  # search words are words, never syntax
+    # entries whose only time is when the file was copied are marked and can be set apart
+    html = c.post("/timeline", data={"csrf": csrf, "time": "copied"}).text
+    assert count(html) == "5 entries"
+    assert re.findall(r'<td><a href="/entry/[^"]+">([^<]*)</a>', html) == [
+        "Photo", "File leeg.txt (application/x-empty)", "File escaped.txt (application/octet-stream)",
+        "File notes.txt (text/plain)", "File notes (2).txt (text/plain)"]
+    assert html.count('<tr class="copied">') == 5 and html.count("copy time</span>") == 5
+    assert "no capture time in the file; the time shown is when it was copied" in html
+    assert shown(time="own") == "18 entries"  # 23 in all
+    own = c.post("/timeline", data={"csrf": csrf, "time": "own"}).text
+    assert 'class="copied"' not in own and "copy time</span>" not in own
+    assert len(re.findall(r'<td><a href="/entry/', own)) == 18
     c.post("/timeline", data={"csrf": csrf, "clear": "1"})
 
 

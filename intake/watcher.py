@@ -156,6 +156,7 @@ class Watcher:
             for job in jobs:
                 job.error = IntakeError("the watcher stopped before it could do this")
                 job.done.set()
+            self.pipeline.let_waiting_go()  # a stop is prompt: the backlog waits for the next start
             self._observer.stop()
             self._observer.join(5)
 

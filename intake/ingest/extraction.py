@@ -112,6 +112,14 @@ class Extraction:
             self.case.index.set_state("not_extracted_reason", reason)
             self.case.index.set_state("custody_seq", str(self.case.log.seq))
 
+    def let_waiting_go(self) -> int:
+        """On a stop (Ctrl+C, SIGTERM): forget the items not handed to a worker yet, so
+        that closing waits only for those in flight, not for a backlog of OCR. They
+        stay stored without an extraction; the next start reads them (`extract_missing`)."""
+        n = len(self._waiting)
+        self._waiting.clear()
+        return n
+
     @property
     def busy(self) -> bool:
         """True while extractions are under way."""

@@ -14,6 +14,7 @@ import pytest
 
 from tests.helpers import (
     INTAKE,
+    custody_records,
     drop,
     inbox_top,
     ingested,
@@ -21,6 +22,7 @@ from tests.helpers import (
     ok,
     receipts,
     replica,
+    run_intake,
     set_config,
     sha256,
     status,
@@ -29,6 +31,7 @@ from tests.helpers import (
     verify,
     wait_for,
     watching,
+    with_plugins,
 )
 
 
@@ -146,6 +149,44 @@ def test_watch_stops_cleanly_on_signal(case: Path, tmp_path: Path, sig: int) -> 
     assert "Traceback" not in out
     assert "stored: inbox/hello.txt" in out
     assert out.rstrip().endswith("Stopped.")
+    ok(verify(case))
+
+
+SLOW_READER = """
+import time
+from intake import hookimpl
+
+@hookimpl
+def intake_extract(item, case):
+    if item.name.startswith("slow-"):
+        time.sleep(4)  # as OCR of a big screenshot takes
+    return None
+"""
+
+
+def test_a_stop_waits_only_for_the_items_being_read_and_the_rest_are_read_next_time(
+        case: Path, tmp_path: Path) -> None:
+    """Ctrl+C is prompt: items stored but not yet handed to a plugin worker keep no
+    extraction, and the next start reads them (nothing is lost, nothing read twice)."""
+    with_plugins(case, {"slow_reader.py": SLOW_READER})
+    count = 12  # at most 2 per worker are in flight, far fewer than 12
+    log = tmp_path / "watch.log"
+    proc = _watch(case, log)
+    try:
+        for n in range(count):
+            drop(case, f"slow-{n:02d}.txt", f"note {n}\n".encode())
+        wait_for(lambda: len(ingested(case)) == count, 120, what="every file stored")
+    finally:
+        rc = _stop(proc, signal.SIGTERM)
+    assert rc == 0, log.read_text(encoding="utf-8")
+    left = status(case)["not_extracted"]
+    assert 0 < len(left) <= count - 1, left  # the backlog was let go, the stop was prompt
+    assert {n for x in left for n in x["names"]} <= {f"slow-{n:02d}.txt" for n in range(count)}
+    ok(run_intake("ingest", "--case", case))  # the next start reads what was let go
+    s = status(case)
+    assert s["not_extracted"] == [] and s["counts"]["items"] == count
+    assert sum(1 for r in custody_records(replica(case, "a")) if r["event"] == "extracted") \
+        == count  # each item read exactly once
     ok(verify(case))
 
 

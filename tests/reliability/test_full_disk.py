@@ -38,7 +38,9 @@ from tests.helpers import (
 
 def test_a_replica_that_fills_up_during_custody_writes_keeps_no_cut_line(
         tmp_path: Path, figures) -> None:
-    with small_fs(tmp_path / "usb", 256) as usb:
+    rounds = size(3, 10)
+    # room for every round's 48 KiB file and its metadata once the filler is gone
+    with small_fs(tmp_path / "usb", 256 + 64 * rounds) as usb:
         case = new_case(tmp_path / "case")
         (usb / "b").mkdir()  # the stick is plugged in: intake never makes a mount point
         set_config(case, 'path = "store/b"', f'path = "{usb / "b"}"')
@@ -46,7 +48,6 @@ def test_a_replica_that_fills_up_during_custody_writes_keeps_no_cut_line(
         time.sleep(0.3)
         assert ingest(case)["outcomes"] == {"settled": 1}
         filler = fill(usb, leave=4096)  # one page left: custody lines, no object
-        rounds = size(3, 10)
         dropped = {}
         for n in range(rounds):
             data = os.urandom(48 * 1024) + f"file {n}\n".encode()
@@ -94,14 +95,17 @@ def test_a_cut_off_last_line_is_healed_when_a_writer_opens_the_case(tmp_path: Pa
 
 def test_a_whole_case_on_a_full_disk_gets_a_plain_reason_and_loses_nothing(
         tmp_path: Path, figures) -> None:
-    with small_fs(tmp_path / "disk", 2048) as disk:
+    photos = size(4, 12)
+    # room for the case (its index, logs and metadata) and every photo three times over
+    # (inbox, two replicas) once the filler is gone
+    with small_fs(tmp_path / "disk", 1536 + 128 * photos) as disk:
         case = new_case(disk / "case")
         set_config(case, 'language = "nl"', 'language = "en"')
         drop(case, "before.txt", b"stored while there was room\n")
         time.sleep(0.3)
         ingest(case)
         dropped = {}
-        for n in range(size(4, 12)):
+        for n in range(photos):
             data = os.urandom(20 * 1024) + f"photo {n}\n".encode()
             drop(case, f"photo-{n}.bin", data)
             dropped[f"photo-{n}.bin"] = sha256(data)

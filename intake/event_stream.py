@@ -1,0 +1,114 @@
+"""One extraction's events, checked and encoded as they arrive (issue 19, point 3).
+
+A phone backup of 100,000 messages is 100,000 events: held as Python objects
+they cost hundreds of megabytes in each process. A plugin may yield its events
+(a generator); the plugin worker sends them in batches of `BATCH`, and the
+pipeline checks each batch (`extract.check_events`) and keeps only its encoded
+JSON bytes: once as ``extraction.json`` writes them (indented) and once as the
+index holds them (compact). Both forms are byte for byte what encoding the
+whole record at once gives (`serialize.dumps` and `index._blob`), so
+``verify`` compares the index with the records exactly as before.
+
+What orjson cannot encode exactly (an integer beyond 64 bits) makes the
+stream "inexact": the caller then reads the record back and takes the old
+path of whole Python objects (rare; correct, only slower).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from .serialize import dumps, to_plain
+from .types import CaseInfo
+
+#: events per message from the plugin worker: big enough to cost little per
+#: message, small enough that a batch is a few megabytes at most
+BATCH = 2000
+
+_PRETTY = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+_COMPACT = orjson.OPT_SORT_KEYS
+
+
+def batches(events: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    """The events in lists of at most `size` (a generator is read as it goes)."""
+    batch: list[Any] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class EncodedEvents:
+    """The checked events of one extraction as JSON bytes, never as objects."""
+
+    def __init__(self, case: CaseInfo) -> None:
+        self.case = case
+        self.offered = 0  # events the plugin gave, numbered as the warnings name them
+        self.count = 0  # events kept
+        self.pretty = bytearray()  # the elements of "events" as extraction.json has them
+        self.compact = bytearray()  # the same as the index has them
+        self.warnings: list[str] = []
+        self.exact = True  # False: orjson could not encode a value exactly (see above)
+
+    def add(self, batch: list[Any], checked: bool = False) -> None:
+        """Check one batch of a plugin's events (unless `checked` already) and keep
+        its encoded form."""
+        from .extract import check_events  # extract imports this module
+
+        events, problems = (list(batch), []) if checked else \
+            check_events(batch, self.case, self.offered)
+        self.offered += len(batch)
+        self.warnings.extend(problems)
+        if not events:
+            return
+        plain = to_plain(events)
+        try:
+            pretty = orjson.dumps(plain, option=_PRETTY)
+            compact = orjson.dumps(plain, option=_COMPACT)
+        except (orjson.JSONEncodeError, TypeError):
+            self.exact = False
+            pretty = json.dumps(plain, sort_keys=True, ensure_ascii=False, indent=2).encode()
+            compact = json.dumps(plain, sort_keys=True).encode()
+        # "[\n  {...},\n  {...}\n]" -> the elements, two spaces deeper (the list is
+        # the value of a top-level key in the record)
+        if self.pretty:
+            self.pretty += b",\n"
+            self.compact += b","
+        self.pretty += b"  " + pretty[2:-2].replace(b"\n", b"\n  ")
+        self.compact += compact[1:-1]
+        self.count += len(events)
+
+    def add_all(self, events: Iterable[Any], checked: bool = False) -> None:
+        for batch in batches(events):
+            self.add(batch, checked)
+
+    def record(self, data: dict[str, Any]) -> bytes:
+        """extraction.json: `data` (its "events" left out) with these events, as
+        `serialize.dumps` of the whole would write it."""
+        parts = []
+        for key in sorted({*data, "events"}):
+            if key == "events":
+                value = b"[\n" + self.pretty + b"\n  ]" if self.pretty else b"[]"
+            else:
+                value = dumps(data[key])[:-1].replace(b"\n", b"\n  ")
+            parts.append(b"  " + orjson.dumps(key) + b": " + value)
+        return b"{\n" + b",\n".join(parts) + b"\n}\n"
+
+    def index_data(self, data: dict[str, Any]) -> bytes:
+        """The index's JSON of the record `data` (its "events" left out) with these
+        events, as `index._blob` of the whole would write it."""
+        parts = []
+        for key in sorted({*data, "events"}):
+            if key == "events":
+                value = b"[" + self.compact + b"]"
+            else:
+                value = orjson.dumps(data[key], option=_COMPACT)
+            parts.append(orjson.dumps(key) + b":" + value)
+        return b"{" + b",".join(parts) + b"}"

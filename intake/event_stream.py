@@ -91,24 +91,31 @@ class EncodedEvents:
 
     def record(self, data: dict[str, Any]) -> bytes:
         """extraction.json: `data` (its "events" left out) with these events, as
-        `serialize.dumps` of the whole would write it."""
-        parts = []
-        for key in sorted({*data, "events"}):
-            if key == "events":
-                value = b"[\n" + self.pretty + b"\n  ]" if self.pretty else b"[]"
+        `serialize.dumps` of the whole would write it. The events' bytes go into
+        it in one copy, and are let go here: a record is made once."""
+        parts: list[bytes | bytearray] = [b"{\n"]
+        for n, key in enumerate(sorted({*data, "events"})):
+            parts.append((b",\n  " if n else b"  ") + orjson.dumps(key) + b": ")
+            if key != "events":
+                parts.append(dumps(data[key])[:-1].replace(b"\n", b"\n  "))
+            elif self.pretty:
+                parts += [b"[\n", self.pretty, b"\n  ]"]
             else:
-                value = dumps(data[key])[:-1].replace(b"\n", b"\n  ")
-            parts.append(b"  " + orjson.dumps(key) + b": " + value)
-        return b"{\n" + b",\n".join(parts) + b"\n}\n"
+                parts.append(b"[]")
+        parts.append(b"\n}\n")
+        out = b"".join(parts)
+        self.pretty = bytearray()
+        return out
 
     def index_data(self, data: dict[str, Any]) -> bytes:
         """The index's JSON of the record `data` (its "events" left out) with these
         events, as `index._blob` of the whole would write it."""
-        parts = []
-        for key in sorted({*data, "events"}):
+        parts: list[bytes | bytearray] = [b"{"]
+        for n, key in enumerate(sorted({*data, "events"})):
+            parts.append((b"," if n else b"") + orjson.dumps(key) + b":")
             if key == "events":
-                value = b"[" + self.compact + b"]"
+                parts += [b"[", self.compact, b"]"]
             else:
-                value = orjson.dumps(data[key], option=_COMPACT)
-            parts.append(orjson.dumps(key) + b":" + value)
-        return b"{" + b",".join(parts) + b"}"
+                parts.append(orjson.dumps(data[key], option=_COMPACT))
+        parts.append(b"}")
+        return b"".join(parts)

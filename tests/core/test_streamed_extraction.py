@@ -18,6 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.helpers import custody_records, drop, new_case, ok, replica, run_intake, wait_for
 from tests.helpers.case import INTAKE, meta_dir, with_plugins
 from tests.helpers.tamper import problems
@@ -189,3 +192,49 @@ def test_a_kill_in_the_middle_of_a_streamed_extraction_leaves_no_half_of_it(
     assert count == 6_000 and events is not None
     assert [events[0]["facts"]["i"], events[-1]["facts"]["i"]] == [0, 5_999]
     ok(run_intake("verify", "--case", case, timeout=300))
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | _TEXT,
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(facts=st.lists(st.dictionaries(_TEXT, _JSON, max_size=4), min_size=0, max_size=5),
+       item_facts=st.dictionaries(_TEXT, _JSON, max_size=3), batch=st.integers(1, 3))
+def test_the_streamed_bytes_are_those_of_the_whole_record(facts, item_facts, batch) -> None:
+    """extraction.json and the index's JSON put together from the batches are byte
+    for byte what encoding the whole record at once gives (verify compares them)."""
+    from intake.event_stream import EncodedEvents, batches
+    from intake.extract import check_events
+    from intake.index import _blob
+    from intake.serialize import dumps, to_plain
+    from intake.types import CaseInfo, Event, TimeClaim
+
+    case = CaseInfo()
+    events = [Event(kind="sms", summary=f"m{i}", facts=f, to=("x",),
+                    claims=(TimeClaim(local="2024-03-31T02:30:00", source="s", meaning="sent"),))
+              for i, f in enumerate(facts)]
+    stream = EncodedEvents(case)
+    for part in batches(events, batch):
+        stream.add(part)
+    data = {"plugin": "p", "version": "1", "kind": "k", "facts": item_facts, "warnings": [],
+            "runs": [], "derived": [], "offered": {"p": "1"}, "extracted_at": "t"}
+    whole = {**data, "events": to_plain(check_events(events, case)[0])}
+    chosen = {**data, "record": "r", "history": [{"record": "r"}]}
+    assert stream.exact
+    assert stream.index_data(chosen) == _blob({**whole, "record": "r", "history": [{"record": "r"}]})
+    assert stream.record(data) == dumps(whole)
+
+
+def test_an_integer_beyond_64_bits_takes_the_slow_path_and_keeps_its_value() -> None:
+    from intake.event_stream import EncodedEvents
+    from intake.types import CaseInfo, Event
+
+    stream = EncodedEvents(CaseInfo())
+    stream.add_all([Event(kind="sms", summary="a", facts={"big": 2**70}),
+                    Event(kind="sms", summary="b", facts={"small": 1})])
+    assert not stream.exact and stream.count == 2
+    record = json.loads(stream.record({"plugin": "p"}))
+    assert [e["facts"] for e in record["events"]] == [{"big": 2**70}, {"small": 1}]

@@ -56,6 +56,9 @@ class EncodedEvents:
         self.compact = bytearray()  # the same as the index has them
         self.warnings: list[str] = []
         self.exact = True  # False: orjson could not encode a value exactly (see above)
+        #: the index's events table: (kind, first non-empty UTC time) of each event kept
+        self.rows: list[tuple[Any, Any]] = []
+        self._kinds: dict[Any, Any] = {}  # one str object per kind, not one per event
 
     def add(self, batch: list[Any], checked: bool = False) -> None:
         """Check one batch of a plugin's events (unless `checked` already) and keep
@@ -69,6 +72,12 @@ class EncodedEvents:
         if not events:
             return
         plain = to_plain(events)
+        kinds = self._kinds
+        for ev in plain:
+            kind = ev.get("kind")
+            self.rows.append((kinds.setdefault(kind, kind) if isinstance(kind, str) else kind,
+                              next((c.get("utc") for c in ev.get("claims", ())
+                                    if c.get("utc")), None)))
         try:
             pretty = orjson.dumps(plain, option=_PRETTY)
             compact = orjson.dumps(plain, option=_COMPACT)
@@ -89,33 +98,54 @@ class EncodedEvents:
         for batch in batches(events):
             self.add(batch, checked)
 
-    def record(self, data: dict[str, Any]) -> bytes:
+    def record(self, data: dict[str, Any]) -> bytearray:
         """extraction.json: `data` (its "events" left out) with these events, as
-        `serialize.dumps` of the whole would write it. The events' bytes go into
-        it in one copy, and are let go here: a record is made once."""
-        parts: list[bytes | bytearray] = [b"{\n"]
-        for n, key in enumerate(sorted({*data, "events"})):
-            parts.append((b",\n  " if n else b"  ") + orjson.dumps(key) + b": ")
-            if key != "events":
-                parts.append(dumps(data[key])[:-1].replace(b"\n", b"\n  "))
-            elif self.pretty:
-                parts += [b"[\n", self.pretty, b"\n  ]"]
-            else:
-                parts.append(b"[]")
-        parts.append(b"\n}\n")
-        out = b"".join(parts)
-        self.pretty = bytearray()
+        `serialize.dumps` of the whole would write it. Made in place in the events'
+        own buffer, which it takes over (no second copy of a hundred megabytes)."""
+        keys = sorted({*data, "events"})
+        at = keys.index("events")
+
+        def pair(n: int, key: str) -> bytes:
+            return (b",\n  " if n else b"  ") + orjson.dumps(key) + b": " + \
+                dumps(data[key])[:-1].replace(b"\n", b"\n  ")
+
+        head = b"{\n" + b"".join(pair(n, k) for n, k in enumerate(keys[:at])) + \
+            (b",\n  " if at else b"  ") + b'"events": '
+        tail = b"".join(pair(n, k) for n, k in enumerate(keys[at + 1:], at + 1)) + b"\n}\n"
+        out, self.pretty = self.pretty, bytearray()
+        if out:
+            out[0:0] = head + b"[\n"
+            out += b"\n  ]" + tail
+        else:
+            out += head + b"[]" + tail
         return out
 
-    def index_data(self, data: dict[str, Any]) -> bytes:
+    def index_data(self, data: dict[str, Any]) -> bytearray:
         """The index's JSON of the record `data` (its "events" left out) with these
-        events, as `index._blob` of the whole would write it."""
-        parts: list[bytes | bytearray] = [b"{"]
-        for n, key in enumerate(sorted({*data, "events"})):
-            parts.append((b"," if n else b"") + orjson.dumps(key) + b":")
-            if key == "events":
-                parts += [b"[", self.compact, b"]"]
-            else:
-                parts.append(orjson.dumps(data[key], option=_COMPACT))
-        parts.append(b"}")
-        return b"".join(parts)
+        events, as `index._blob` of the whole would write it; made in place in the
+        events' compact buffer, which it takes over."""
+        out, self.compact = self.compact, bytearray()
+        return index_json(data, out, in_place=True)
+
+
+def index_json(data: dict[str, Any], events: bytes | bytearray | None,
+               in_place: bool = False) -> bytearray:
+    """`index._blob` of `data` with "events" set to the compact JSON array whose
+    elements are `events` (None: no "events" at all), put together without the
+    events as objects; with `in_place`, in the `events` bytearray itself."""
+    keys = sorted({*data, "events"} if events is not None else set(data))
+
+    def pair(n: int, key: str) -> bytes:
+        return (b"," if n else b"") + orjson.dumps(key) + b":" + \
+            orjson.dumps(data[key], option=_COMPACT)
+
+    if events is None:
+        return bytearray(b"{" + b"".join(pair(n, k) for n, k in enumerate(keys)) + b"}")
+    at = keys.index("events")
+    head = b"{" + b"".join(pair(n, k) for n, k in enumerate(keys[:at])) + \
+        (b"," if at else b"") + b'"events":['
+    tail = b"]" + b"".join(pair(n, k) for n, k in enumerate(keys[at + 1:], at + 1)) + b"}"
+    out = events if in_place and isinstance(events, bytearray) else bytearray(events)
+    out[0:0] = head
+    out += tail
+    return out

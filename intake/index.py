@@ -124,16 +124,26 @@ class Index:
         # the JSON goes in as UTF-8 bytes read as text by SQLite: no second copy as a
         # Python str (90 MB for a phone backup of 100,000 messages, issue 19)
         self.set_extraction_json(sha256, data.get("plugin", ""), data.get("version", ""),
-                                 data.get("kind", ""), _blob(data))
+                                 data.get("kind", ""), _blob(data), [
+                                     (ev.get("kind"), next((c.get("utc") for c in
+                                                            ev.get("claims", [])
+                                                            if c.get("utc")), None))
+                                     for ev in data.get("events", [])])
 
     def set_extraction_json(self, sha256: str, plugin: str, version: str, kind: str,
-                            data: bytes) -> None:
-        """An item's extraction as the index's JSON bytes (`_blob`'s form), its events
-        listed from that JSON by SQLite: no Python object per event (issue 19.3)."""
+                            data: bytes | bytearray,
+                            rows: list[tuple[Any, Any]] | None = None) -> None:
+        """An item's extraction as the index's JSON bytes (`_blob`'s form), with its
+        events' (kind, UTC time) rows; without `rows`, SQLite lists them from that
+        JSON (slower, but no Python object per event: verify's big records)."""
         self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?,?,?,?,CAST(? AS TEXT))",
                         (sha256, plugin, version, kind, data))
         self.db.execute("DELETE FROM events WHERE sha256=?", (sha256,))
-        self.db.execute(_EVENT_ROWS, (sha256,))
+        if rows is None:
+            self.db.execute(_EVENT_ROWS, (sha256,))
+        else:
+            self.db.executemany("INSERT INTO events VALUES (?,?,?,?)",
+                                ((sha256, n, k, utc) for n, (k, utc) in enumerate(rows)))
 
     def set_copy(self, sha256: str, replica: str, present: bool = True) -> None:
         if present:

@@ -30,7 +30,7 @@ from .types import CaseInfo
 BATCH = 2000
 
 _PRETTY = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-_COMPACT = orjson.OPT_SORT_KEYS
+_COMPACT = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 def batches(events: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -65,13 +65,14 @@ class EncodedEvents:
         its encoded form."""
         from .extract import check_events  # extract imports this module
 
-        events, problems = (list(batch), []) if checked else \
-            check_events(batch, self.case, self.offered)
+        if checked:  # Event objects checked already (the in-process path)
+            plain, problems = to_plain(list(batch)), []
+        else:
+            plain, problems = check_events(batch, self.case, self.offered, plain=True)
         self.offered += len(batch)
         self.warnings.extend(problems)
-        if not events:
+        if not plain:
             return
-        plain = to_plain(events)
         kinds = self._kinds
         for ev in plain:
             kind = ev.get("kind")
@@ -82,6 +83,7 @@ class EncodedEvents:
             pretty = orjson.dumps(plain, option=_PRETTY)
             compact = orjson.dumps(plain, option=_COMPACT)
         except (orjson.JSONEncodeError, TypeError):
+            plain = to_plain(plain)  # what orjson cannot hold exactly, made plain by the walk
             self.exact = False
             pretty = json.dumps(plain, sort_keys=True, ensure_ascii=False, indent=2).encode()
             compact = json.dumps(plain, sort_keys=True).encode()
@@ -92,7 +94,7 @@ class EncodedEvents:
             self.compact += b","
         self.pretty += b"  " + pretty[2:-2].replace(b"\n", b"\n  ")
         self.compact += compact[1:-1]
-        self.count += len(events)
+        self.count += len(plain)
 
     def add_all(self, events: Iterable[Any], checked: bool = False) -> None:
         for batch in batches(events):

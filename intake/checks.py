@@ -303,9 +303,12 @@ def ocr_not_read(case: Case) -> dict[str, Any] | None:
     Plugins record ``facts.ocr = "unavailable"`` with the reason on each such
     item; people are told once, with the count, not once per picture.
     """
+    # instr first: a plain scan of the text, so that a phone backup's extraction of a
+    # hundred megabytes is not parsed as JSON after every ingest (issue 19)
     rows = case.index.db.execute(
         "SELECT json_extract(data, '$.facts.ocr_reason') FROM extractions "
-        "WHERE json_extract(data, '$.facts.ocr') = 'unavailable'").fetchall()
+        "WHERE instr(data, 'unavailable') > 0 "
+        "AND json_extract(data, '$.facts.ocr') = 'unavailable'").fetchall()
     if not rows:
         return None
     return {"count": len(rows), "reason": str(rows[0][0] or "")}

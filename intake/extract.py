@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from . import gc_tuning
+from .event_stream import EncodedEvents, batches
 from .plugins import extract_impls, get_plugin_manager, hook_impls, plugin_version
-from .timeclaims import BadTimeClaim, resolve
+from .timeclaims import BadTimeClaim, resolve, resolved_fields
 from .types import CaseInfo, DerivedItem, Event, Extraction, ItemView, TimeClaim
 
 #: The core's own sniffer (magic numbers, trusted code): run here, not in a worker
@@ -62,6 +63,9 @@ class ExtractionResult:
     warnings: list[str] = field(default_factory=list)
     #: why no plugin could even start (the worker did not start): not an extraction
     not_started: str = ""
+    #: the winner's events, checked and encoded as they came (`extraction.events` is
+    #: then empty); None when they were kept as objects (`extract_in_process`)
+    events: EncodedEvents | None = None
 
 
 _FLAT = frozenset({str, int, bool, type(None)})
@@ -82,6 +86,58 @@ def _json_safe(value: Any, depth: int = 0) -> bool:
     return False
 
 
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+_CLAIM_FIELDS = tuple(f.name for f in dataclasses.fields(TimeClaim))
+
+
+def check_events(batch: Iterable[Any], case: CaseInfo, start: int = 0, *, plain: bool = False,
+                 ) -> tuple[list[Any], list[str]]:
+    """Check a plugin's events (numbered from `start` in the warnings) and resolve
+    their time claims in the case's zone; what cannot be kept is said, not kept.
+
+    With `plain`, the events come back as plain dicts (their fields; claims as
+    dicts of theirs), as `serialize.to_plain` would make them: a phone backup's
+    100,000 events are not copied as dataclasses first (issue 19).
+    """
+    warnings: list[str] = []
+    events: list[Any] = []
+    zone = case.timezone
+    for n, event in enumerate(batch, start):
+        if not isinstance(event, Event):
+            warnings.append(f"event {n} is a {type(event).__name__}, not an Event; left out")
+            continue
+        claims: list[Any] = []
+        for claim in event.claims:
+            if not isinstance(claim, TimeClaim):
+                warnings.append(f"event {n}: a time claim of type {type(claim).__name__} was left out")
+                continue
+            try:
+                if plain:
+                    values = {name: getattr(claim, name) for name in _CLAIM_FIELDS}
+                    values.update(resolved_fields(claim, zone))
+                    claims.append(values)
+                else:
+                    claims.append(resolve(claim, zone))
+            except (BadTimeClaim, ValueError, OverflowError) as exc:
+                warnings.append(f"event {n}: time {claim.local!r} from {claim.source} "
+                                f"could not be read ({exc})")
+        facts = dict(event.facts)
+        if not _json_safe(facts):
+            warnings.append(f"event {n}: facts were not plain JSON values and were left out")
+            facts = {}
+        if plain:
+            values = {name: getattr(event, name) for name in _EVENT_FIELDS}
+            values.update(claims=claims, facts=facts, to=tuple(event.to),
+                          witnesses=tuple(event.witnesses), flags=tuple(event.flags))
+            events.append(values)
+        else:
+            events.append(dataclasses.replace(event, claims=tuple(claims), facts=facts,
+                                              to=tuple(event.to),
+                                              witnesses=tuple(event.witnesses),
+                                              flags=tuple(event.flags)))
+    return events, warnings
+
+
 def check_extraction(result: Any, case: CaseInfo) -> tuple[Extraction, list[str]]:
     """Validate a plugin's result and resolve its time claims in the case's zone.
 
@@ -91,29 +147,7 @@ def check_extraction(result: Any, case: CaseInfo) -> tuple[Extraction, list[str]
     """
     if not isinstance(result, Extraction):
         raise TypeError(f"returned {type(result).__name__}, not an Extraction")
-    warnings: list[str] = []
-    events: list[Event] = []
-    for n, event in enumerate(result.events):
-        if not isinstance(event, Event):
-            warnings.append(f"event {n} is a {type(event).__name__}, not an Event; left out")
-            continue
-        claims: list[TimeClaim] = []
-        for claim in event.claims:
-            if not isinstance(claim, TimeClaim):
-                warnings.append(f"event {n}: a time claim of type {type(claim).__name__} was left out")
-                continue
-            try:
-                claims.append(resolve(claim, case.timezone))
-            except (BadTimeClaim, ValueError, OverflowError) as exc:
-                warnings.append(f"event {n}: time {claim.local!r} from {claim.source} "
-                                f"could not be read ({exc})")
-        facts = dict(event.facts)
-        if not _json_safe(facts):
-            warnings.append(f"event {n}: facts were not plain JSON values and were left out")
-            facts = {}
-        events.append(dataclasses.replace(event, claims=tuple(claims), facts=facts,
-                                          to=tuple(event.to), witnesses=tuple(event.witnesses),
-                                          flags=tuple(event.flags)))
+    events, warnings = check_events(result.events, case)
     derived = []
     for d in result.derived:
         if isinstance(d, DerivedItem) and isinstance(d.data, bytes | bytearray):
@@ -127,6 +161,32 @@ def check_extraction(result: Any, case: CaseInfo) -> tuple[Extraction, list[str]
     clean = dataclasses.replace(result, events=tuple(events), derived=tuple(derived),
                                 facts=facts, warnings=tuple(str(w) for w in result.warnings))
     return clean, warnings
+
+
+def drain(value: Any, on_batch: Callable[[list[Any]], None]) -> tuple[str, Any]:
+    """Read a winning plugin's events (a list, or a generator that parses as it
+    goes) in batches of `event_stream.BATCH`, handing each to `on_batch`.
+
+    Returns ("result", the Extraction without its events) or ("error", (reason,
+    traceback)) when the plugin's generator raised on the way. Anything that is
+    not an Extraction with iterable events is returned as it is (garbage, or a
+    result `check_extraction` words).
+    """
+    if not isinstance(value, Extraction):
+        return "result", value
+    try:
+        events = iter(value.events)
+    except TypeError:
+        return "result", value
+    try:
+        for batch in batches(events):
+            on_batch(batch)
+        # read after the last event: a generator may fill them as it goes
+        return "result", dataclasses.replace(value, events=())
+    except MemoryError:
+        return "error", (f"the plugin ran out of memory (limit {MEMORY_LIMIT >> 30} GiB)", "")
+    except Exception as exc:  # contained, as a plugin's exception always is
+        return "error", (_reason(exc), traceback.format_exc(limit=5))
 
 
 def _reason(exc: BaseException) -> str:
@@ -145,8 +205,9 @@ def _call_one(function: Callable[..., Any], item: ItemView, case: CaseInfo,
 
 
 def _conclude(out: ExtractionResult, name: str, version: str, kind: str, value: Any,
-              seconds: float, case: CaseInfo) -> bool:
-    """Record one plugin's outcome; True when it won."""
+              seconds: float, case: CaseInfo, events: EncodedEvents | None = None) -> bool:
+    """Record one plugin's outcome; True when it won. `events`: its events, already
+    checked and encoded batch by batch (the result then holds none)."""
     if kind == "error":
         out.runs.append(PluginRun(name, version, "error", value[0], seconds))
         out.warnings.append(f"plugin {name} failed: {value[0]}")
@@ -162,18 +223,33 @@ def _conclude(out: ExtractionResult, name: str, version: str, kind: str, value: 
         return False
     out.runs.append(PluginRun(name, version, "ok", "", seconds))
     out.plugin, out.version, out.extraction = name, version, clean
+    if events is not None:
+        out.events = events
+        problems = events.warnings + problems
     out.warnings.extend(f"plugin {name}: {p}" for p in problems)
     return True
 
 
-def extract_in_process(pm, item: ItemView, case: CaseInfo) -> ExtractionResult:
-    """Run the plugins here, containing exceptions but not hangs."""
+def extract_in_process(pm, item: ItemView, case: CaseInfo, *, encode: bool = False,
+                       ) -> ExtractionResult:
+    """Run the plugins here, containing exceptions but not hangs.
+
+    With `encode`, the winner's events are checked and encoded batch by batch
+    (`ExtractionResult.events`), as the plugin worker hands them over; without,
+    they stay Event objects in the result (``intake.testing``).
+    """
     out = ExtractionResult()
     for name, function in extract_impls(pm, item.mime):
         version = plugin_version(pm.get_plugin(name))
         start = time.monotonic()
         kind, value = _call_one(function, item, case)
-        if _conclude(out, name, version, kind, value, time.monotonic() - start, case):
+        sink = EncodedEvents(case) if encode else None
+        if kind == "result":
+            kept: list[Any] = []
+            kind, value = drain(value, sink.add if sink else kept.extend)
+            if sink is None and kind == "result" and isinstance(value, Extraction):
+                value = dataclasses.replace(value, events=tuple(kept))
+        if _conclude(out, name, version, kind, value, time.monotonic() - start, case, sink):
             break
     return out
 
@@ -244,6 +320,9 @@ def _worker_main(conn, plugin_dirs: list[str], load_entry_points: bool,
             conn.send(("start", index, name, plugin_version(pm.get_plugin(name))))
             outcome, value = _call_one(function, item, case)
             try:
+                if outcome == "result":  # the events go in batches as the plugin yields them
+                    outcome, value = drain(
+                        value, lambda batch, i=index: conn.send(("events", i, batch, None)))
                 conn.send(("done", index, outcome, value))
             except Exception as exc:  # the result could not be pickled: garbage
                 conn.send(("done", index, "error", (f"result could not be passed on: {exc}", "")))
@@ -369,9 +448,14 @@ class PluginWorker:
                 return out
             conn.send(("extract", item, case, start))
             current: tuple[int, str, str] | None = None
+            sink: EncodedEvents | None = None
             began = time.monotonic()
             while True:
-                if not conn.poll(self.timeout):
+                # the time limit is the plugin's: the time spent here checking and
+                # encoding its batches of events is given back (`began` moves)
+                left = self.timeout if current is None else \
+                    self.timeout - (time.monotonic() - began)
+                if not conn.poll(max(left, 0.0)):
                     if current is None:  # no plugin is even offered the item yet
                         self._kill()
                         out.not_started = "the plugin worker did not start in time"
@@ -400,14 +484,21 @@ class PluginWorker:
                     break
                 if tag == "start":
                     current = (index, a, b)
+                    sink = EncodedEvents(case)
                     began = time.monotonic()
+                elif tag == "events":  # a batch of the running plugin's events
+                    assert sink is not None
+                    took = time.monotonic()
+                    sink.add(a)
+                    began += time.monotonic() - took
                 elif tag == "done":
                     assert current is not None
                     _, name, version = current
-                    if _conclude(out, name, version, a, b, time.monotonic() - began, case):
+                    if _conclude(out, name, version, a, b, time.monotonic() - began, case,
+                                 sink if a == "result" else None):
                         conn.recv()  # drain the "end" marker
                         return out
-                    current = None
+                    current = sink = None
                 elif tag == "end":
                     return out
 

@@ -56,6 +56,18 @@ def _blob(data: dict[str, Any]) -> bytes:
         return json.dumps(data, sort_keys=True).encode("utf-8")
 
 
+#: the events table of one item, from its extraction's JSON: each event's number,
+#: kind and the first non-empty UTC time of its claims
+_EVENT_ROWS = """
+INSERT INTO events
+SELECT x.sha256, CAST(e.key AS INTEGER), json_extract(e.value, '$.kind'),
+       (SELECT json_extract(c.value, '$.utc') FROM json_each(e.value, '$.claims') c
+        WHERE json_extract(c.value, '$.utc') IS NOT NULL
+          AND json_extract(c.value, '$.utc') <> '' ORDER BY c.key LIMIT 1)
+FROM extractions x, json_each(x.data, '$.events') e WHERE x.sha256 = ?
+"""
+
+
 class Index:
     """Thin wrapper over the SQLite file; every write is in a transaction."""
 
@@ -111,14 +123,27 @@ class Index:
     def set_extraction(self, sha256: str, data: dict[str, Any]) -> None:
         # the JSON goes in as UTF-8 bytes read as text by SQLite: no second copy as a
         # Python str (90 MB for a phone backup of 100,000 messages, issue 19)
+        self.set_extraction_json(sha256, data.get("plugin", ""), data.get("version", ""),
+                                 data.get("kind", ""), _blob(data), [
+                                     (ev.get("kind"), next((c.get("utc") for c in
+                                                            ev.get("claims", [])
+                                                            if c.get("utc")), None))
+                                     for ev in data.get("events", [])])
+
+    def set_extraction_json(self, sha256: str, plugin: str, version: str, kind: str,
+                            data: bytes | bytearray,
+                            rows: list[tuple[Any, Any]] | None = None) -> None:
+        """An item's extraction as the index's JSON bytes (`_blob`'s form), with its
+        events' (kind, UTC time) rows; without `rows`, SQLite lists them from that
+        JSON (slower, but no Python object per event: verify's big records)."""
         self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?,?,?,?,CAST(? AS TEXT))",
-                        (sha256, data.get("plugin", ""), data.get("version", ""),
-                         data.get("kind", ""), _blob(data)))
+                        (sha256, plugin, version, kind, data))
         self.db.execute("DELETE FROM events WHERE sha256=?", (sha256,))
-        self.db.executemany("INSERT INTO events VALUES (?,?,?,?)", (
-            (sha256, n, ev.get("kind"),
-             next((c.get("utc") for c in ev.get("claims", []) if c.get("utc")), None))
-            for n, ev in enumerate(data.get("events", []))))
+        if rows is None:
+            self.db.execute(_EVENT_ROWS, (sha256,))
+        else:
+            self.db.executemany("INSERT INTO events VALUES (?,?,?,?)",
+                                ((sha256, n, k, utc) for n, (k, utc) in enumerate(rows)))
 
     def set_copy(self, sha256: str, replica: str, present: bool = True) -> None:
         if present:

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .types import TimeClaim
@@ -70,6 +71,12 @@ def resolve(claim: TimeClaim, zone: str) -> TimeClaim:
 
     Raises BadTimeClaim if the claim cannot be read at all.
     """
+    return dataclasses.replace(claim, **resolved_fields(claim, zone))
+
+
+def resolved_fields(claim: TimeClaim, zone: str) -> dict[str, Any]:
+    """What `resolve` fills in (``utc``, ``offset``, ``zone``, ``flags``), for a caller
+    that keeps claims as plain values (a phone backup's 100,000, issue 19)."""
     local = parse_local(claim.local)
     flags = list(claim.flags)
     if claim.offset:
@@ -89,13 +96,8 @@ def resolve(claim: TimeClaim, zone: str) -> TimeClaim:
             flags.append("dst-ambiguous" if roundtrip == local else "dst-gap")
         how = "assumed"
         offset = format_offset(aware.utcoffset())
-    return dataclasses.replace(
-        claim,
-        utc=format_utc(aware),
-        offset=offset,
-        zone=how,
-        flags=tuple(dict.fromkeys(flags)),
-    )
+    return {"utc": format_utc(aware), "offset": offset, "zone": how,
+            "flags": tuple(dict.fromkeys(flags))}
 
 
 def local_with_offset(utc: str, offset: str) -> str:

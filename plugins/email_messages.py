@@ -13,6 +13,7 @@ import dataclasses
 import html
 import quopri
 import re
+from collections.abc import Iterator
 from datetime import UTC
 from email import policy
 from email.message import Message
@@ -52,21 +53,33 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
         fmt = "eml"
     if not any(_looks_like_mail(body) for _, body in chunks[:20]):
         return None  # text that starts with "From " but holds no mail headers
-    events, derived, warnings = [], [], []
-    keys: set[str] = set()
+    derived: list = []
+    warnings: list[str] = []
     if len(chunks) > MAX_MESSAGES:
         warnings.append(f"the mailbox holds {len(chunks)} messages; only the first "
                         f"{MAX_MESSAGES} were read")
         chunks = chunks[:MAX_MESSAGES]
-    for n, (envelope, body) in enumerate(chunks, 1):
+    del data
+    # streamed (issue 19): each message is read as the host takes its event; the
+    # derived items, warnings and count are complete once the last event is taken
+    facts: dict = {"format": fmt}
+    return Extraction(events=_events(chunks, derived, warnings, facts), derived=derived,
+                      warnings=warnings, facts=facts, kind="email")
+
+
+def _events(chunks: list, derived: list, warnings: list[str], facts: dict,
+            ) -> Iterator[Event]:
+    keys: set[str] = set()
+    total = len(chunks)
+    for n in range(1, total + 1):
+        (envelope, body), chunks[n - 1] = chunks[n - 1], None  # each message's bytes go once read
         reading = _read_message(body, n, envelope, keys)
-        events.append(reading.event)
         derived.extend(reading.derived)
-        prefix = f"message {n}: " if len(chunks) > 1 else ""
+        prefix = f"message {n}: " if total > 1 else ""
         warnings.extend(prefix + w for w in reading.warnings)
-    facts = {"format": fmt, "messages": len(events)}
-    return Extraction(events=tuple(events), derived=tuple(derived), warnings=tuple(warnings),
-                      facts=facts, kind="email")
+        facts["messages"] = n
+        yield reading.event
+    facts.setdefault("messages", 0)
 
 
 def _looks_like_mail(body: bytes) -> bool:

@@ -24,6 +24,7 @@ import base64
 import binascii
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -386,16 +387,47 @@ REFUSED_DTD = ("the backup file declares a DOCTYPE or ENTITY, which SMS Backup &
 
 
 def read_backup(path, warnings: list[str], case=None) -> Reader:
-    """Read every record; raises DefusedXmlException on a DOCTYPE or entity."""
+    """Read every record at once (`reader.events`); raises DefusedXmlException on a
+    DOCTYPE or entity. The pipeline streams instead (`stream_backup`)."""
     reader = Reader(getattr(case, "timezone", "") or "Europe/Brussels")
+    for _ in _records(path, reader, warnings):
+        pass
+    return reader
+
+
+def refuses_dtd(path) -> bool:
+    """Does the file declare a DOCTYPE or entity? Asked before any record is read:
+    it stands in the prolog, so reading up to the root element answers it."""
     try:
         with open(path, "rb") as source:
-            _parse(source, reader)
+            next(iter(SafeET.iterparse(source, events=("start",), forbid_dtd=True,
+                                       forbid_entities=True, forbid_external=True)))
+    except DefusedXmlException:
+        return True
+    except (ET.ParseError, StopIteration):  # damaged: the reading says so
+        pass
+    return False
+
+
+def stream_backup(path, reader: Reader, warnings: list[str]) -> Iterator[Event]:
+    """The events as the records are read (issue 19: a backup of 100,000 messages is
+    never held whole); `warnings` holds the file's warnings once the last is given."""
+    for _ in _records(path, reader, warnings):
+        yield from reader.events
+        reader.events.clear()
+
+
+def _records(path, reader: Reader, warnings: list[str]) -> Iterator[None]:
+    """Read the records one by one into `reader` (one step per record), then the
+    warnings about the whole file."""
+    try:
+        with open(path, "rb") as source:
+            yield from _parse(source, reader)
     except ET.ParseError:
         read = sum(reader.counts.values())
         warnings.append(f"the backup file is cut off or damaged after record {read}; the "
                         f"records before that point were read")
-        _salvage(path, read, reader, warnings)
+        yield from _salvage(path, read, reader, warnings)
     found = sum(reader.counts.values())
     if reader.declared is not None and reader.declared != found:
         warnings.append(f"the backup says it holds {reader.declared} records, but {found} "
@@ -405,10 +437,9 @@ def read_backup(path, warnings: list[str], case=None) -> Reader:
                         "milliseconds (flag date-in-seconds); they were read as seconds")
     if reader.bad_dates:
         warnings.append(f"{reader.bad_dates} record(s) have no readable date")
-    return reader
 
 
-def _parse(source, reader: Reader) -> None:
+def _parse(source, reader: Reader) -> Iterator[None]:
     depth = 0
     root = None
     # defusedxml refuses any DOCTYPE (so no entity is ever declared, let alone
@@ -427,12 +458,13 @@ def _parse(source, reader: Reader) -> None:
                 parts = [dict(p.attrib) for p in elem.iter("part")]
                 addrs = [dict(a.attrib) for a in elem.iter("addr")]
                 reader.add(elem.tag, dict(elem.attrib), parts, addrs)
+                yield
             elem.clear()
             if root is not None:
                 root.remove(elem)
 
 
-def _salvage(path, already: int, reader: Reader, warnings: list[str]) -> None:
+def _salvage(path, already: int, reader: Reader, warnings: list[str]) -> Iterator[None]:
     """Records after the damage, read attribute by attribute.
 
     The first `already` record starts in the file are the records the XML
@@ -452,6 +484,7 @@ def _salvage(path, already: int, reader: Reader, warnings: list[str]) -> None:
             continue
         reader.add(m.group(1), attrs, [], [], flags=("recovered-from-damaged-file",))
         recovered += 1
+        yield
     if recovered:
         warnings.append(f"{recovered} record(s) were recovered from the damaged part; check "
                         "them by hand (flag recovered-from-damaged-file)")
@@ -472,14 +505,25 @@ def intake_extract(item: ItemView, case) -> Extraction | None:
     if root not in ("smses", "calls"):
         return None
     kind = "sms-backup" if root == "smses" else "call-log"
-    warnings: list[str] = []
-    try:
-        reader = read_backup(item.path, warnings, case)
-    except DefusedXmlException:
+    if refuses_dtd(item.path):
         return Extraction(warnings=(REFUSED_DTD,), kind=kind, facts={"root": root})
-    facts = {"root": root, "sms": reader.counts["sms"], "mms": reader.counts["mms"],
-             "calls": reader.counts["call"]}
-    if not reader.events and not warnings:
-        warnings.append("the backup holds no messages or calls")
-    return Extraction(events=tuple(reader.events), derived=tuple(reader.derived),
-                      warnings=tuple(warnings + reader.warnings), facts=facts, kind=kind)
+    reader = Reader(getattr(case, "timezone", "") or "Europe/Brussels")
+    # streamed (issue 19): the events are read as the host takes them; the facts,
+    # warnings and derived items are filled in by the time the last event is taken
+    facts: dict = {"root": root}
+    warnings: list[str] = []
+    return Extraction(events=_events(item.path, reader, warnings, facts),
+                      derived=reader.derived, warnings=warnings, facts=facts, kind=kind)
+
+
+def _events(path, reader: Reader, warnings: list[str], facts: dict) -> Iterator[Event]:
+    own: list[str] = []
+    found = False
+    for event in stream_backup(path, reader, own):
+        found = True
+        yield event
+    facts.update({"sms": reader.counts["sms"], "mms": reader.counts["mms"],
+                  "calls": reader.counts["call"]})
+    if not found and not own:
+        own.append("the backup holds no messages or calls")
+    warnings.extend(own + reader.warnings)

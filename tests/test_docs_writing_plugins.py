@@ -70,3 +70,26 @@ def test_plugins_new_scaffolds_a_plugin_whose_test_passes(tmp_path: Path) -> Non
     again = subprocess.run([str(intake), "plugins", "new", "signal_export", "--dir",
                             str(folder)], capture_output=True, text=True)
     assert again.returncode != 0 and "exists already" in again.stderr
+
+
+def test_the_streaming_example_yields_its_events(tmp_path: Path) -> None:
+    """The "Big files" example: a generator of events, facts and warnings filled as it goes."""
+    from intake.testing import run_plugin
+
+    (block,) = [b for b in BLOCKS if "tally_lines" in b]
+    (tmp_path / "tally_lines.py").write_text(block, encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import tally_lines
+    finally:
+        sys.path.remove(str(tmp_path))
+    sample = tmp_path / "a.tally"
+    lines = [f"2024-03-01T{10 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d} bericht {i}"
+             for i in range(4_500)]
+    sample.write_text("\n".join([*lines, "2024-03-01T12:00:00"]) + "\n", encoding="utf-8")
+    result = run_plugin(tally_lines, sample)
+    assert len(result.events) == 4_501
+    assert result.events[4_499].facts["text"] == "bericht 4499"
+    assert result.events[4_499].claims[0].utc == "2024-03-01T11:14:59Z"
+    assert result.facts == {"lines": 4_501}
+    assert result.warnings == ["line 4501 has no text"]

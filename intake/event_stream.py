@@ -1,0 +1,153 @@
+"""One extraction's events, checked and encoded as they arrive (issue 19, point 3).
+
+A phone backup of 100,000 messages is 100,000 events: held as Python objects
+they cost hundreds of megabytes in each process. A plugin may yield its events
+(a generator); the plugin worker sends them in batches of `BATCH`, and the
+pipeline checks each batch (`extract.check_events`) and keeps only its encoded
+JSON bytes: once as ``extraction.json`` writes them (indented) and once as the
+index holds them (compact). Both forms are byte for byte what encoding the
+whole record at once gives (`serialize.dumps` and `index._blob`), so
+``verify`` compares the index with the records exactly as before.
+
+What orjson cannot encode exactly (an integer beyond 64 bits) makes the
+stream "inexact": the caller then reads the record back and takes the old
+path of whole Python objects (rare; correct, only slower).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from .serialize import dumps, to_plain
+from .types import CaseInfo
+
+#: events per message from the plugin worker: big enough to cost little per
+#: message, small enough that a batch is a few megabytes at most
+BATCH = 2000
+
+_PRETTY = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+_COMPACT = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+def batches(events: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    """The events in lists of at most `size` (a generator is read as it goes)."""
+    batch: list[Any] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class EncodedEvents:
+    """The checked events of one extraction as JSON bytes, never as objects."""
+
+    def __init__(self, case: CaseInfo) -> None:
+        self.case = case
+        self.offered = 0  # events the plugin gave, numbered as the warnings name them
+        self.count = 0  # events kept
+        self.pretty = bytearray()  # the elements of "events" as extraction.json has them
+        self.compact = bytearray()  # the same as the index has them
+        self.warnings: list[str] = []
+        self.exact = True  # False: orjson could not encode a value exactly (see above)
+        #: the index's events table: (kind, first non-empty UTC time) of each event kept
+        self.rows: list[tuple[Any, Any]] = []
+        self._kinds: dict[Any, Any] = {}  # one str object per kind, not one per event
+
+    def add(self, batch: list[Any], checked: bool = False) -> None:
+        """Check one batch of a plugin's events (unless `checked` already) and keep
+        its encoded form."""
+        from .extract import check_events  # extract imports this module
+
+        if checked:  # Event objects checked already (the in-process path)
+            plain, problems = to_plain(list(batch)), []
+        else:
+            plain, problems = check_events(batch, self.case, self.offered, plain=True)
+        self.offered += len(batch)
+        self.warnings.extend(problems)
+        if not plain:
+            return
+        kinds = self._kinds
+        for ev in plain:
+            kind = ev.get("kind")
+            self.rows.append((kinds.setdefault(kind, kind) if isinstance(kind, str) else kind,
+                              next((c.get("utc") for c in ev.get("claims", ())
+                                    if c.get("utc")), None)))
+        try:
+            pretty = orjson.dumps(plain, option=_PRETTY)
+            compact = orjson.dumps(plain, option=_COMPACT)
+        except (orjson.JSONEncodeError, TypeError):
+            plain = to_plain(plain)  # what orjson cannot hold exactly, made plain by the walk
+            self.exact = False
+            pretty = json.dumps(plain, sort_keys=True, ensure_ascii=False, indent=2).encode()
+            compact = json.dumps(plain, sort_keys=True).encode()
+        # "[\n  {...},\n  {...}\n]" -> the elements, two spaces deeper (the list is
+        # the value of a top-level key in the record)
+        if self.pretty:
+            self.pretty += b",\n"
+            self.compact += b","
+        self.pretty += b"  " + pretty[2:-2].replace(b"\n", b"\n  ")
+        self.compact += compact[1:-1]
+        self.count += len(plain)
+
+    def add_all(self, events: Iterable[Any], checked: bool = False) -> None:
+        for batch in batches(events):
+            self.add(batch, checked)
+
+    def record(self, data: dict[str, Any]) -> bytearray:
+        """extraction.json: `data` (its "events" left out) with these events, as
+        `serialize.dumps` of the whole would write it. Made in place in the events'
+        own buffer, which it takes over (no second copy of a hundred megabytes)."""
+        keys = sorted({*data, "events"})
+        at = keys.index("events")
+
+        def pair(n: int, key: str) -> bytes:
+            return (b",\n  " if n else b"  ") + orjson.dumps(key) + b": " + \
+                dumps(data[key])[:-1].replace(b"\n", b"\n  ")
+
+        head = b"{\n" + b"".join(pair(n, k) for n, k in enumerate(keys[:at])) + \
+            (b",\n  " if at else b"  ") + b'"events": '
+        tail = b"".join(pair(n, k) for n, k in enumerate(keys[at + 1:], at + 1)) + b"\n}\n"
+        out, self.pretty = self.pretty, bytearray()
+        if out:
+            out[0:0] = head + b"[\n"
+            out += b"\n  ]" + tail
+        else:
+            out += head + b"[]" + tail
+        return out
+
+    def index_data(self, data: dict[str, Any]) -> bytearray:
+        """The index's JSON of the record `data` (its "events" left out) with these
+        events, as `index._blob` of the whole would write it; made in place in the
+        events' compact buffer, which it takes over."""
+        out, self.compact = self.compact, bytearray()
+        return index_json(data, out, in_place=True)
+
+
+def index_json(data: dict[str, Any], events: bytes | bytearray | None,
+               in_place: bool = False) -> bytearray:
+    """`index._blob` of `data` with "events" set to the compact JSON array whose
+    elements are `events` (None: no "events" at all), put together without the
+    events as objects; with `in_place`, in the `events` bytearray itself."""
+    keys = sorted({*data, "events"} if events is not None else set(data))
+
+    def pair(n: int, key: str) -> bytes:
+        return (b"," if n else b"") + orjson.dumps(key) + b":" + \
+            orjson.dumps(data[key], option=_COMPACT)
+
+    if events is None:
+        return bytearray(b"{" + b"".join(pair(n, k) for n, k in enumerate(keys)) + b"}")
+    at = keys.index("events")
+    head = b"{" + b"".join(pair(n, k) for n, k in enumerate(keys[:at])) + \
+        (b"," if at else b"") + b'"events":['
+    tail = b"]" + b"".join(pair(n, k) for n, k in enumerate(keys[at + 1:], at + 1)) + b"}"
+    out = events if in_place and isinstance(events, bytearray) else bytearray(events)
+    out[0:0] = head
+    out += tail
+    return out

@@ -15,6 +15,7 @@ from ..extract import ExtractionResult, WorkerPool, extract_in_process
 from ..extraction_records import chosen, may_read, offered_set, record_number, record_rel, waits
 from ..plugins import extract_plugins
 from ..put import commit, put_stream
+from ..recording import Step
 from ..replica import verified_meta
 from ..serialize import dumps, to_plain
 from ..types import ItemView
@@ -107,10 +108,9 @@ class Extraction:
         (`extract_missing`); `intake status` says why meanwhile.
         """
         reason = f"not extracted yet: {why}; tried again at the next start"
-        self.case.log.event("warned", sha256=sha256, reason=reason)
-        with self.case.index.tx():
-            self.case.index.set_state("not_extracted_reason", reason)
-            self.case.index.set_state("custody_seq", str(self.case.log.seq))
+        with Step(self.case) as step:
+            step.line("warned", sha256=sha256, reason=reason)
+            step.index(lambda idx: idx.set_state("not_extracted_reason", reason))
 
     @property
     def busy(self) -> bool:
@@ -263,23 +263,21 @@ class Extraction:
         earlier = self._extraction_records(sha256)
         rel = record_rel(meta_dir(sha256), len(earlier) + 1)
         blob = dumps(data)
-        digest = self._write_meta(rel, blob)
-        again = {}
-        if earlier:  # a new record beside the old ones, never over them (issue 17)
-            why = self._again.pop(sha256, "") or "read again"
-            again = {"record": len(earlier) + 1, "earlier": sorted(earlier), "reason": why}
-        case.log.event("extracted", sha256=sha256, plugin=result.plugin, version=result.version,
-                       events=len(data["events"]), derived=len(data["derived"]),
-                       runs=[{"plugin": r.plugin, "version": r.version, "status": r.status}
-                             for r in result.runs], meta={rel: digest}, **again)
-        for warning in data["warnings"]:
-            case.log.event("warned", sha256=sha256, reason=warning)
-        records = [(r, loaded) for r, loaded in earlier.items() if loaded is not None]
-        best = chosen([*records, (rel, json.loads(blob))])
-        with case.index.tx():
-            case.index.set_extraction(sha256, best or data)
-            case.index.set_meta_hash(rel, digest)
-            case.index.set_state("custody_seq", str(case.log.seq))
+        with Step(case) as step:
+            digest = step.meta(rel, blob)
+            again = {}
+            if earlier:  # a new record beside the old ones, never over them (issue 17)
+                why = self._again.pop(sha256, "") or "read again"
+                again = {"record": len(earlier) + 1, "earlier": sorted(earlier), "reason": why}
+            step.line("extracted", sha256=sha256, plugin=result.plugin, version=result.version,
+                      events=len(data["events"]), derived=len(data["derived"]),
+                      runs=[{"plugin": r.plugin, "version": r.version, "status": r.status}
+                            for r in result.runs], meta={rel: digest}, **again)
+            for warning in data["warnings"]:
+                step.line("warned", sha256=sha256, reason=warning)
+            records = [(r, loaded) for r, loaded in earlier.items() if loaded is not None]
+            best = chosen([*records, (rel, json.loads(blob))])
+            step.index(lambda idx: idx.set_extraction(sha256, best or data))
         if again:
             self.reread_done += 1
             if self.on_reread:
@@ -301,11 +299,9 @@ class Extraction:
         origin = {"sha256": sha, "parent": parent, "n": n, "relation": relation,
                   "name": name, "event_key": event_key}
         rel = f"{meta_dir(sha)}/origins/{parent}-{n}.json"
-        digest = self._write_meta(rel, dumps(origin))
-        case.log.event("derived", sha256=sha, parent=parent, relation=relation, name=name,
-                       meta={rel: digest})
-        with case.index.tx():
-            case.index.add_origin(sha, parent, relation, name, event_key, n)
-            case.index.set_meta_hash(rel, digest)
-            case.index.set_state("custody_seq", str(case.log.seq))
+        with Step(case) as step:
+            digest = step.meta(rel, dumps(origin))
+            step.line("derived", sha256=sha, parent=parent, relation=relation, name=name,
+                      meta={rel: digest})
+            step.index(lambda idx: idx.add_origin(sha, parent, relation, name, event_key, n))
         return sha

@@ -133,6 +133,10 @@ class GroupCommit:
         self.bytes = 0
         self.open = False
         self._replicas: list[Any] = []
+        #: replica name -> objects newly written there in this batch
+        self.written: dict[str, set[str]] = {}
+        #: replica name -> why its barrier failed (its copies of the batch do not count)
+        self.failed: dict[str, str] = {}
 
     def begin(self) -> None:
         if self.open:
@@ -145,6 +149,13 @@ class GroupCommit:
         self.case.log.hold(self._make_data_durable)
         self.open = True
         self.files = self.bytes = 0
+        self.written, self.failed = {}, {}
+
+    def wrote(self, sha256: str, replicas: Iterable[str]) -> None:
+        """Objects written in this batch: a replica whose barrier fails loses them."""
+        if self.open:
+            for name in replicas:
+                self.written.setdefault(name, set()).add(sha256)
 
     def add(self, size: int) -> None:
         """Count one file taken into the batch."""
@@ -160,8 +171,14 @@ class GroupCommit:
         replicas, self._replicas = self._replicas, []
         for rep in replicas:
             barrier = getattr(rep, "barrier", None)
-            if barrier is not None:
+            if barrier is None:
+                continue
+            try:
                 barrier()
+            except OSError as exc:  # unplugged, or the disk failed: its copies do not count
+                from .store import plain_reason
+
+                self.failed[rep.name] = plain_reason(exc)
 
     def barrier(self) -> None:
         """Make the batch durable: replicas' data first, then the custody lines."""
@@ -172,3 +189,15 @@ class GroupCommit:
             self.case.log.sync()  # runs _make_data_durable first while lines are held
         finally:
             self._make_data_durable()  # nothing held (a replica added meanwhile): still end
+        if self.failed:
+            # the index must not count copies that may not be on the disk: the
+            # originals wait in the inbox, the replica catches up when it is back
+            with Step(self.case) as step:
+                for name, reason in sorted(self.failed.items()):
+                    lost = sorted(self.written.get(name, ()))
+                    step.line("warned", replica=name, items=lost,
+                              reason=f"the copies just written could not be made durable "
+                                     f"({reason}); they do not count until made again")
+                    for sha in lost:
+                        step.index(lambda idx, s=sha, n=name: idx.set_copy(s, n, present=False))
+            self.case.log.sync()

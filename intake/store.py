@@ -226,7 +226,9 @@ class FolderReplica:
         self.batching = False
         if not dirty:
             return
-        if BARRIER == "syncfs" and self.root.is_dir() and syncfs(self.root):
+        if not self.root.is_dir():  # unplugged before its batch was on the disk
+            raise OSError(errno.ENOENT, "the replica's folder disappeared", str(self.root))
+        if BARRIER == "syncfs" and syncfs(self.root):
             return
         # files first, then their folders (the renames), deepest first
         for path in sorted(dirty, key=lambda p: (p.is_dir(), -len(p.parts))):

@@ -82,6 +82,7 @@ class Pipeline(Stages, Extraction, Recovery):
         in every replica), then its originals leave the inbox. Returns those tasks."""
         if not self.group.open and not self._to_settle:
             return []
+        self.case.check_lock()  # never move originals of a case folder moved meanwhile
         self.group.barrier()
         tasks, self._to_settle = self._to_settle, []
         self._after_barrier = True

@@ -15,7 +15,7 @@ from ..extract import CORE_SNIFFER, first_answer, has_plugin_sniffers, shared_wo
 from ..names import readable
 from ..plugins import hook_impls
 from ..put import PutResult, commit, discard, put_stream
-from ..recording import Step
+from ..recording import GroupCommit, Step
 from ..replica import verified_meta
 from ..serialize import dumps
 from ..sniff import sniff_bytes
@@ -28,6 +28,7 @@ class Stages:
 
     case: Case
     _after_barrier: bool
+    group: GroupCommit
 
     def receive(self, task: Task) -> None:
         try:
@@ -147,6 +148,7 @@ class Stages:
                                                 now_utc()))
             for rep_name in put.stored:
                 step.index(lambda idx, name=rep_name: idx.set_copy(d.sha256, name))
+        self.group.wrote(d.sha256, put.written + put.repaired)  # made durable at its barrier
 
     def _copy_meta_to(self, sha256: str, rep_name: str) -> None:
         """Give a replica that just got an item's object the item's metadata files too."""

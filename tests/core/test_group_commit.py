@@ -136,3 +136,44 @@ def test_ingest_of_many_small_files_through_the_cli_keeps_every_record(tmp_path:
     assert s["index_up_to_date"] is True
     assert s["originals_still_in_inbox"] == []
     assert verify(case).returncode == 0
+
+
+def test_a_replica_gone_before_its_barrier_does_not_count(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stick pulled out after the batch was written, before it was on its disk:
+    its copies may be lost, so no original may leave the inbox on their account."""
+    import intake.store as store
+    from intake.case import Case
+    from intake.ingest import Pipeline
+    from intake.runner import ingest_inbox
+
+    case = new_case(tmp_path / "case", settle=0.0)
+    files = _photos(case, 5)
+    b = replica(case, "b")
+    real_barrier = store.FolderReplica.barrier
+
+    def barrier(self) -> None:
+        if self.name == "b" and b.is_dir():
+            b.rename(b.with_name("b-unplugged"))
+        real_barrier(self)
+
+    monkeypatch.setattr(store.FolderReplica, "barrier", barrier)
+    with Case.open(case) as c, Pipeline(c, sandbox=False) as pipeline:
+        tasks = ingest_inbox(c, pipeline, max_wait=5)
+        copies = {c.index.copies(sha256(d))[0] for d in files.values()}
+        assert all(c.index.copies(sha256(d)) == ["a"] for d in files.values())
+    monkeypatch.undo()
+    assert copies == {"a"}
+    assert Counter(t.outcome for t in tasks) == {"waiting": 5}
+    assert ingested(case) == []
+    assert all((case / "inbox" / rel).is_file() for rel in files)
+    warned = [r for r in custody_records(replica(case, "a"))
+              if r["event"] == "warned" and r.get("replica") == "b"]
+    assert len(warned) == 1
+    assert sorted(warned[0]["items"]) == sorted(sha256(d) for d in files.values())
+    assert "could not be made durable" in warned[0]["reason"]
+    # the stick is back: the next run makes its copies again and the originals move
+    b.with_name("b-unplugged").rename(b)
+    assert ingest(case)["outcomes"] == {"settled": 5}
+    assert ingested(case) == sorted(files)
+    assert verify(case).returncode == 0

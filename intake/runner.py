@@ -42,6 +42,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
             on_total(len(candidates))
         first = False
         retry = set()
+        this_round: list[Task] = []
         for path in candidates:
             if is_temporary(path.name):
                 if not is_settled(path, settle_time(path, cfg.settle_seconds,
@@ -52,13 +53,15 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
                 continue
             task = pipeline.process(path, from_inbox=True)
             tasks.append(task)
-            if task.outcome == "changed":
-                retry.add(path)
+            this_round.append(task)
+        # the batch's barrier, then its originals move; a file found replaced at
+        # its move ("changed") is taken again as a new drop
+        pipeline.commit_batch()
+        retry.update(t.path for t in this_round if t.outcome == "changed")
+        pipeline.begin_batch()
         if not retry or time.monotonic() > deadline:
             break
-        pipeline.commit_batch()  # what is stored leaves the inbox while we wait
         time.sleep(min(1.0, max(0.1, cfg.settle_seconds / 2)))
-        pipeline.begin_batch()
     pipeline.record_finished_extractions(block=True)
     pipeline.commit_batch()
     return tasks
@@ -89,6 +92,8 @@ def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
         absolute = f.absolute()
         in_inbox = inbox in absolute.parents and (inbox / "ingested") not in absolute.parents
         tasks.append(pipeline.process(absolute, from_inbox=in_inbox))
+    pipeline.commit_batch()
+    pipeline.begin_batch()
     pipeline.record_finished_extractions(block=True)
     pipeline.commit_batch()
     return tasks

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import verified
 from .custody import records
 from .inbox import left_in_inbox
+from .recording import Step, record_line
 from .reindex import reindex
 from .replica import Replica, copy_object, verified_copy, verified_meta
 from .verified import expected_meta, log_items
@@ -194,7 +195,7 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
             assert rep is not None
             _repair_log(case, rep)
             actions.append(f"replica {rep.name}: custody log restored from the healthy copies")
-            case.log.event("repaired", replica=rep.name, what="custody log")
+            record_line(case, "repaired", replica=rep.name, what="custody log")
     for p in problems:
         if p.what in ("missing-copy", "damaged-copy"):
             rep = case.replica(p.replica)
@@ -203,10 +204,11 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
             if source is None:
                 continue
             copy_object(source, rep, p.sha256)  # a damaged copy in the way is set aside
-            case.index.set_copy(p.sha256, rep.name)
-            case.log.event("repaired", sha256=p.sha256, replica=rep.name,
-                           what="missing copy" if p.what == "missing-copy" else "damaged copy",
-                           source=source.name)
+            with Step(case) as step:
+                step.line("repaired", sha256=p.sha256, replica=rep.name,
+                          what="missing copy" if p.what == "missing-copy" else "damaged copy",
+                          source=source.name)
+                step.index(lambda idx, s=p.sha256, name=rep.name: idx.set_copy(s, name))
             actions.append(f"replica {rep.name}: item {_label(case, p.sha256)} restored")
         elif p.what in ("missing-meta", "damaged-meta"):
             rep = case.replica(p.replica)
@@ -217,8 +219,8 @@ def repair(case: Case, log_event: bool = True) -> tuple[list[str], list[Problem]
                 continue
             if rep.read_meta(rel) is not None:
                 rep.set_aside_meta(rel)  # the damaged one is kept, never deleted
-            rep.write_meta(rel, data)
-            case.log.event("repaired", replica=rep.name, meta=rel, what=p.what)
+            rep.write_meta(rel, data)  # an error here stops the repair, as before
+            record_line(case, "repaired", replica=rep.name, meta=rel, what=p.what)
             actions.append(f"replica {rep.name}: metadata meta/{rel} restored")
     if any(p.what == "index" for p in problems):
         # the index is a cache: rebuilt from the verified evidence, never patched

@@ -128,3 +128,25 @@ class ReplicaConformance:
         assert verified_meta([other, replica], REL, digest) == b"good\n"
         assert verified_meta([other], REL, digest) is None
         assert verified_meta([replica], REL, None) is None  # no recorded hash: nothing trusted
+
+    def test_a_batch_is_readable_before_its_barrier_and_kept_after(
+            self, make_replica: Callable[[str], Replica], replica: Replica) -> None:
+        """Group commit: writes inside a batch read back at once; the barrier ends it.
+
+        A kind durable on each write (s3) does nothing at the barrier; a folder
+        makes the batch durable there. Either way nothing is lost or changed.
+        """
+        replica.barrier()  # nothing written: nothing to do
+        replica.begin_batch()
+        assert replica.put_object(SHA, io.BytesIO(DATA)) == "written"
+        replica.write_meta(REL, b'{"size": 31000}\n')
+        assert replica.hash_object(SHA) == SHA  # readable before the barrier
+        assert replica.read_meta(REL) == b'{"size": 31000}\n'
+        replica.barrier()
+        replica.barrier()  # twice is fine
+        again = make_replica("a")  # a fresh handle on the same replica sees it all
+        again.open(CASE_ID, create=False)
+        assert again.hash_object(SHA, read_data=True) == SHA
+        assert again.read_meta(REL) == b'{"size": 31000}\n'
+        assert list(again.list_objects()) == [SHA]
+

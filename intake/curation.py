@@ -27,6 +27,7 @@ from typing import Any
 
 from .errors import IntakeError
 from .phones import e164, same_number_key
+from .recording import Step
 from .types import CATEGORIES
 
 RECORD_FORMAT = "intake-curation/1"
@@ -276,22 +277,16 @@ def store_record(case: Any, data: Mapping[str, Any]) -> dict[str, Any]:
     digest = hashlib.sha256(body).hexdigest()
     rid = digest[:16]
     rel = f"curation/{rid}.json"
-    written = 0
-    for rep in case.available:
-        try:
-            rep.write_meta(rel, body)
-            written += 1
-        except OSError as exc:
-            case.log.event("warned", replica=rep.name, meta=rel,
-                           reason=f"a curation record could not be written ({exc.strerror})")
-    if not written:
+    step = Step(case)
+    step.meta(rel, body, what="a curation record")
+    if not step.written[rel]:
+        del step.meta_hashes[rel]  # no replica holds it: the index must not expect it
+        step.record()  # the replicas' warnings are kept
         raise IntakeError("no replica could be written: the decision was not kept")
-    case.log.event("curated", rid=rid, record=rec, meta={rel: digest})
-    seq = case.log.seq
-    with case.index.tx():
-        case.index.add_curation(seq, rid, rec)
-        case.index.set_meta_hash(rel, digest)
-        case.index.set_state("custody_seq", str(seq))
+    step.line("curated", rid=rid, record=rec, meta={rel: digest})
+    # the record's line number is its sequence: known once the line is appended
+    step.index(lambda idx: idx.add_curation(case.log.seq, rid, rec))
+    seq = step.record()
     return {**rec, "rid": rid, "seq": seq}
 
 

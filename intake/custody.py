@@ -263,6 +263,9 @@ class CustodyLog:
         self.writable = [p for p in self.folders if p not in self.damaged]
         self._segment: str | None = None
         self._unsynced = False
+        self._held: list[bytes] | None = None  # lines kept for a group commit
+        self._held_from: tuple[int, str] = (0, GENESIS)
+        self._before_release: Callable[[], None] | None = None
         self._logger = structlog.wrap_logger(
             _ReplicaWriter(self),
             processors=[self._chain, structlog.processors.JSONRenderer(sort_keys=True,
@@ -283,8 +286,9 @@ class CustodyLog:
 
     @property
     def lines(self) -> LogLines:
-        """The log's lines so far, read from a replica's copy when used (never held)."""
-        return LogLines(self._source, self.seq)
+        """The log's lines written so far, read from a replica's copy when used (never
+        held in memory; lines a group commit holds are not written yet)."""
+        return LogLines(self._source, lambda: self.seq - len(self._held or ()))
 
     def _source(self) -> Copy | None:
         """A replica's copy that holds every line of this log (the best one while it is)."""
@@ -363,16 +367,44 @@ class CustodyLog:
         except OSError:
             pass
 
+    def hold(self, before_release: Callable[[], None]) -> None:
+        """Keep new lines in memory until the next `sync` (group commit, issue 19).
+
+        `sync` then calls `before_release` (which makes the replicas' metadata
+        files durable) before it writes the held lines, so no line reaches a
+        disk before the files it vouches for, even after a power cut.
+        """
+        if self._held is None:
+            self._held = []
+            self._held_from = (self._seq, self._head)
+        self._before_release = before_release
+
     def _append(self, line: bytes) -> None:
-        """Write one line to every replica now; it is made durable by `sync`."""
+        """Write one line to every replica now (or hold it); it is made durable by `sync`."""
         if b"\n" in line:
             raise ValueError("a custody line cannot contain a newline")
         if self.read_only:
             raise RuntimeError("a case opened read-only never writes to the custody log")
         if self.guard is not None:
             self.guard()
+        if self._held is not None:
+            self._held.append(line)
+            self._seq += 1
+            self._head = line_hash(line)
+            self._unsynced = True
+            return
+        self._write(line)
+        self._seq += 1
+        self._head = line_hash(line)
+        self._unsynced = True
+        if self.best is None and self.writable:
+            self.best = self.writable[0]
+
+    def _write(self, line: bytes, seq: int | None = None) -> None:
+        """Write one line to every writable replica's copy; OSError if none took it."""
+        seq = self._seq if seq is None else seq
         if self._segment is None:
-            self._segment = f"{self.seq + 1:010d}.jsonl"
+            self._segment = f"{seq + 1:010d}.jsonl"
         written = 0
         errnos: list[int] = []
         for folder in self.writable:
@@ -390,9 +422,25 @@ class CustodyLog:
             code = errnos[0] if errnos and len(set(errnos)) == 1 else 0
             raise OSError(code, "the custody log could not be written to any replica"
                           + (f" ({os.strerror(code)})" if code else ""))
-        self._seq += 1
-        self._head = line_hash(line)
-        self._unsynced = True
+
+    def _release(self) -> None:
+        """Write the held lines (group commit), after the replicas' data is durable."""
+        held, self._held = self._held, None
+        before, self._before_release = self._before_release, None
+        if not held:
+            return
+        seq, head = self._held_from
+        try:
+            if before is not None:
+                before()
+            for line in held:
+                self._write(line, seq)
+                seq, head = seq + 1, line_hash(line)
+        except BaseException:
+            # what was not written is not part of the log: the chain goes on from
+            # the last line written (the index, ahead, is rebuilt at the next open)
+            self._seq, self._head = seq, head
+            raise
         if self.best is None and self.writable:
             self.best = self.writable[0]
 
@@ -401,7 +449,11 @@ class CustodyLog:
 
         Called before an original leaves the inbox and when a case is closed:
         until then, the original is still in the inbox if the power fails.
+        Lines held by a group commit are written first, after the replicas'
+        metadata files are durable.
         """
+        if self._held is not None:
+            self._release()
         if not self._unsynced:
             return
         for folder in self.writable:

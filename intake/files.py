@@ -8,11 +8,14 @@ fsynced so the rename survives a power cut. Readable by the owner only.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import secrets
 import stat
+import sys
 from pathlib import Path
+from typing import Any
 
 
 def fsync_dir(path: Path) -> None:
@@ -28,11 +31,13 @@ def fsync_dir(path: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes, *, read_only: bool = False,
-                 suffix: str = ".tmp") -> None:
+                 suffix: str = ".tmp", durable: bool = True) -> None:
     """Write `data` to `path` whole or not at all (owner-only; read-only if asked).
 
     :param suffix: the temporary name's ending (``.part`` in an inbox, which the
         watcher skips until the rename).
+    :param durable: fsync the file and its folder now; False inside a group
+        commit, whose barrier makes it durable later (``intake.recording``).
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{suffix}")
@@ -40,15 +45,58 @@ def atomic_write(path: Path, data: bytes, *, read_only: bool = False,
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if read_only:
             os.chmod(tmp, stat.S_IRUSR)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
+
+
+def fsync_path(path: Path) -> None:
+    """fsync a file or folder by name (a barrier over files written earlier)."""
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def syncfs(path: Path) -> bool:
+    """Flush the whole file system holding `path` (Linux ``syncfs``); False where
+    the platform has none, so the caller fsyncs file by file instead."""
+    libc = _libc()
+    if libc is None:
+        return False
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if libc.syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(path))
+    finally:
+        os.close(fd)
+    return True
+
+
+_LIBC: list[Any] = []
+
+
+def _libc() -> Any:
+    if not _LIBC:
+        lib = None
+        if sys.platform.startswith("linux"):
+            try:
+                lib = ctypes.CDLL(None, use_errno=True)
+                lib.syncfs.argtypes = [ctypes.c_int]
+            except (OSError, AttributeError):
+                lib = None
+        _LIBC.append(lib)
+    return _LIBC[0]
 
 
 def sha256_file(path: Path) -> str:

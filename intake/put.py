@@ -3,8 +3,9 @@
 One read pass over a file computes SHA-256, SHA-512 and MD5 and feeds a
 temporary copy in every available folder replica (their fast path); any other
 kind of replica is fed from one spooled local copy through
-``Replica.put_object``. Each copy is fsynced, re-read and verified before it
-counts; a replica that fails is left out with its reason.
+``Replica.put_object``. Each copy is fsynced (inside a group commit: by the
+batch's barrier, before any original leaves the inbox), re-read and verified
+before it counts; a replica that fails is left out with its reason.
 """
 
 from __future__ import annotations
@@ -131,9 +132,10 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
                     drop(name, exc)
         for name in list(temps):
             try:
-                f = temps[name][2]
+                rep, _path, f = temps[name]
                 f.flush()
-                os.fsync(f.fileno())
+                if not rep.batching:  # in a group commit the barrier makes it durable
+                    os.fsync(f.fileno())
                 f.close()
             except OSError as exc:
                 drop(name, exc)

@@ -63,6 +63,23 @@ class Replica(Protocol):
     def clean_temp(self) -> int:
         """Remove copies left half-written by an interrupted run; returns how many."""
 
+    # --- group commit (``intake.recording.GroupCommit``) --------------------
+
+    def begin_batch(self) -> None:
+        """Writes from now until `barrier` need not be durable each on its own.
+
+        A folder skips its per-file fsyncs; a kind durable on each write (s3)
+        does nothing. Reading back what was written must work meanwhile.
+        """
+
+    def barrier(self) -> None:
+        """Make every write since `begin_batch` durable, then end the batch.
+
+        Called before the batch's custody lines are written and before any of
+        its originals leaves the inbox. A no-op for a kind durable on each
+        write (s3), and when nothing was written.
+        """
+
     # --- objects (the exact bytes, named by SHA-256) ------------------------
 
     def put_object(self, sha256: str, source: BinaryIO) -> str:

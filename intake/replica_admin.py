@@ -22,6 +22,7 @@ from .config import CONFIG_NAME, load_config
 from .custody import check_chain
 from .errors import ConfigError, IntakeError
 from .files import atomic_write
+from .recording import Step, record_line
 from .replica import copy_object, verified_copy, verified_meta
 
 
@@ -99,10 +100,13 @@ def fill(case: Case, rep: Any, advance: Callable[[], None] = lambda: None) -> di
                 raise IntakeError(f"no verified copy of item {sha[:12]}… to copy from; "
                                   "run 'intake verify' and 'intake repair' first")
             copy_object(source, rep, sha)
-            case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
-                           reason="copied to a new replica", meta={})
+            with Step(case) as step:
+                step.line("stored", sha256=sha, replica=rep.name, verified=True,
+                          reason="copied to a new replica", meta={})
+                step.index(lambda idx, s=sha: idx.set_copy(s, rep.name))
             copied["items"] += 1
-        case.index.set_copy(sha, rep.name)
+        else:
+            case.index.set_copy(sha, rep.name)  # held already: no step to record
         advance()
     expected = case.index.meta_hashes()
     for rel, digest in sorted(expected.items()):
@@ -115,8 +119,8 @@ def fill(case: Case, rep: Any, advance: Callable[[], None] = lambda: None) -> di
             if held is not None:
                 rep.set_aside_meta(rel)  # kept, never deleted
             rep.write_meta(rel, data)
-            case.log.event("stored", replica=rep.name, meta={rel: digest},
-                           reason="metadata copied to a new replica")
+            record_line(case, "stored", replica=rep.name, meta={rel: digest},
+                        reason="metadata copied to a new replica")
             copied["meta"] += 1
         advance()
     return copied

@@ -22,6 +22,7 @@ from .extract import shared_worker
 from .files import sha256_file
 from .index import Index
 from .plugins import merged_mapping
+from .recording import record_line
 from .replica import verified_copy
 from .reports.context import ReportContext
 from .types import ItemView
@@ -151,9 +152,8 @@ def _write(case: Case, doc: dict, out_dir: Path, formats: list[str], writers: di
         paths = writers[fmt](doc, out_dir, context)
         written.extend(paths)
         if case.writing:
-            case.log.event("report-made", format=fmt, root_hash=doc.get("root_hash"),
-                           files={p.name: sha256_file(p) for p in paths})
-            case.index.set_state("custody_seq", str(case.log.seq))
+            record_line(case, "report-made", format=fmt, root_hash=doc.get("root_hash"),
+                        files={p.name: sha256_file(p) for p in paths})
         if advance:
             advance()
     for number in proofs:

@@ -1,7 +1,9 @@
 """Feeding the pipeline: the inbox once (``intake ingest``), or given paths.
 
 The watcher (`intake.watcher`) uses the same `take_ready` step, so a file is
-treated the same way whichever way it arrives.
+treated the same way whichever way it arrives. Both take their files as group
+commits (``Pipeline.begin_batch``/``commit_batch``, issue 19): one barrier per
+replica per batch, and the originals leave the inbox only after it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
     pipeline.reread_changed()  # new or changed plugins: in the background (issue 17)
     pipeline.prepare_inbox()
     tasks: list[Task] = []
+    pipeline.begin_batch()  # group commit: one barrier per batch, then the moves
     deadline = time.monotonic() + max_wait
     retry: set[Path] = set()
     first = True
@@ -39,6 +42,7 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
             on_total(len(candidates))
         first = False
         retry = set()
+        this_round: list[Task] = []
         for path in candidates:
             if is_temporary(path.name):
                 if not is_settled(path, settle_time(path, cfg.settle_seconds,
@@ -49,12 +53,17 @@ def ingest_inbox(case: Case, pipeline: Pipeline, *, max_wait: float = 300.0,
                 continue
             task = pipeline.process(path, from_inbox=True)
             tasks.append(task)
-            if task.outcome == "changed":
-                retry.add(path)
+            this_round.append(task)
+        # the batch's barrier, then its originals move; a file found replaced at
+        # its move ("changed") is taken again as a new drop
+        pipeline.commit_batch()
+        retry.update(t.path for t in this_round if t.outcome == "changed")
+        pipeline.begin_batch()
         if not retry or time.monotonic() > deadline:
             break
         time.sleep(min(1.0, max(0.1, cfg.settle_seconds / 2)))
     pipeline.record_finished_extractions(block=True)
+    pipeline.commit_batch()
     return tasks
 
 
@@ -78,9 +87,13 @@ def ingest_paths(case: Case, pipeline: Pipeline, paths: Iterable[Path],
     pipeline.reread_changed()  # new or changed plugins: in the background (issue 17)
     inbox = case.config.inbox.resolve()
     tasks = []
+    pipeline.begin_batch()
     for f in files:
         absolute = f.absolute()
         in_inbox = inbox in absolute.parents and (inbox / "ingested") not in absolute.parents
         tasks.append(pipeline.process(absolute, from_inbox=in_inbox))
+    pipeline.commit_batch()
+    pipeline.begin_batch()
     pipeline.record_finished_extractions(block=True)
+    pipeline.commit_batch()
     return tasks

@@ -280,6 +280,12 @@ class S3Replica:
                 n += 1
         return n
 
+    def begin_batch(self) -> None:
+        """Nothing to put off: every PUT is durable when S3 answers it."""
+
+    def barrier(self) -> None:
+        """Nothing to do: each PUT was durable when it returned (group commit)."""
+
     # --- objects ------------------------------------------------------------
 
     @staticmethod

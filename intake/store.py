@@ -28,10 +28,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from .files import atomic_write, fsync_dir, sha256_file
+from .files import atomic_write, fsync_dir, fsync_path, sha256_file, syncfs
 from .replica import CHUNK, ReplicaUnavailable
 
 REPLICA_FORMAT = "intake-replica/1"
+#: how a folder's group-commit barrier makes a batch durable: "syncfs" (one call per
+#: file system, Linux) or "fsync" (each file written and each folder touched);
+#: measured in bench/profile-notes.md ("Session 5: group commit")
+BARRIER = os.environ.get("INTAKE_BARRIER", "syncfs")
 SEGMENT_GLOB = "*.jsonl"  # the custody log's segments (as intake.custody names them)
 
 
@@ -65,6 +69,8 @@ class FolderReplica:
         self.root = Path(location)
         self.options = options or {}
         self.external = external
+        self.batching = False  # inside a group commit: fsyncs wait for `barrier`
+        self._dirty: set[Path] = set()  # files and folders written since `begin_batch`
 
     def __repr__(self) -> str:
         return f"FolderReplica({self.name!r}, {str(self.root)!r})"
@@ -198,8 +204,50 @@ class FolderReplica:
         final.parent.mkdir(exist_ok=True, mode=0o700)
         os.chmod(temp, stat.S_IRUSR)
         os.replace(temp, final)
-        fsync_dir(final.parent)
+        if self.batching:
+            self._touched(final)
+        else:
+            fsync_dir(final.parent)
         return outcome
+
+    # --- group commit (intake.recording.GroupCommit) -------------------------
+
+    def begin_batch(self) -> None:
+        """Until `barrier`, objects and metadata files are written without fsyncs."""
+        self.batching = True
+
+    def barrier(self) -> None:
+        """Make every object and metadata file written since `begin_batch` durable.
+
+        One ``syncfs`` of the replica's file system where Linux has it (one call
+        for the whole batch), else an fsync of each file and each folder touched.
+        """
+        dirty, self._dirty = self._dirty, set()
+        self.batching = False
+        if not dirty:
+            return
+        if not self.root.is_dir():  # unplugged before its batch was on the disk
+            raise OSError(errno.ENOENT, "the replica's folder disappeared", str(self.root))
+        if BARRIER == "syncfs" and syncfs(self.root):
+            return
+        # files first, then their folders (the renames), deepest first
+        for path in sorted(dirty, key=lambda p: (p.is_dir(), -len(p.parts))):
+            try:
+                fsync_path(path)
+            except FileNotFoundError:
+                continue  # set aside or replaced meanwhile: its successor is listed too
+            except IsADirectoryError:
+                continue
+
+    def _touched(self, path: Path) -> None:
+        """Remember a file written in a batch, with every folder up to the root."""
+        self._dirty.add(path)
+        folder = path.parent
+        while folder != self.root and self.root in folder.parents:
+            if folder in self._dirty:
+                break
+            self._dirty.add(folder)
+            folder = folder.parent
 
     def _mkdirs(self, folder: Path) -> None:
         """Make folders inside the replica, never the replica's own folder: a USB stick
@@ -210,7 +258,9 @@ class FolderReplica:
 
     def _atomic_write(self, path: Path, data: bytes) -> None:
         self._mkdirs(path.parent)
-        atomic_write(path, data, read_only=True)
+        atomic_write(path, data, read_only=True, durable=not self.batching)
+        if self.batching:
+            self._touched(path)
 
     def write_meta(self, rel: str, data: bytes) -> None:
         self._atomic_write(self.meta_path(rel), data)

@@ -64,8 +64,8 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
             try:
                 from .case import Case
                 case_w = Case.open(case_dir, pm=case.pm)
-                case_w.log.event("verified", items=summary["items"], problems=0)
-                case_w.index.set_state("custody_seq", str(case_w.log.seq))
+                from .recording import record_line
+                record_line(case_w, "verified", items=summary["items"], problems=0)
             except IntakeError:
                 pass  # the watcher holds the lock: it logs its own steps
             finally:

@@ -164,7 +164,24 @@ class Watcher:
         cfg = self.case.config
         with self.lock:
             candidates = first_ingested(sorted(self.pending), cfg.ingested_dir)
-        tasks = []
+        tasks: list[Task] = []
+        if not candidates:
+            return tasks
+        self.pipeline.begin_batch()  # one barrier for the files ready now (issue 19)
+        try:
+            self._take_each(candidates, tasks)
+        finally:
+            self.pipeline.commit_batch()  # then their originals leave the inbox
+        for task in tasks:
+            if self.on_task:
+                self.on_task(task)
+            if task.outcome != "changed":
+                with self.lock:
+                    self.pending.discard(task.path)
+        return tasks
+
+    def _take_each(self, candidates: list[Path], tasks: list[Task]) -> None:
+        cfg = self.case.config
         for path in candidates:
             if self._stop.is_set():
                 break
@@ -180,12 +197,5 @@ class Watcher:
                 continue
             if not is_settled(path, settle_time(path, cfg.settle_seconds, cfg.temporary_seconds)):
                 continue
-            task = self.pipeline.process(path, from_inbox=True)
-            tasks.append(task)
-            if self.on_task:
-                self.on_task(task)
-            if task.outcome != "changed":
-                with self.lock:
-                    self.pending.discard(path)
-        return tasks
+            tasks.append(self.pipeline.process(path, from_inbox=True))
 

@@ -16,6 +16,7 @@ from ..extract import ExtractionResult, WorkerPool, extract_in_process
 from ..extraction_records import chosen, may_read, offered_set, record_number, record_rel, waits
 from ..plugins import extract_plugins
 from ..put import commit, put_stream
+from ..recording import Step
 from ..replica import verified_meta
 from ..serialize import dumps, to_plain
 from ..types import ItemView
@@ -109,10 +110,9 @@ class Extraction:
         (`extract_missing`); `intake status` says why meanwhile.
         """
         reason = f"not extracted yet: {why}; tried again at the next start"
-        self.case.log.event("warned", sha256=sha256, reason=reason)
-        with self.case.index.tx():
-            self.case.index.set_state("not_extracted_reason", reason)
-            self.case.index.set_state("custody_seq", str(self.case.log.seq))
+        with Step(self.case) as step:
+            step.line("warned", sha256=sha256, reason=reason)
+            step.index(lambda idx: idx.set_state("not_extracted_reason", reason))
 
     def let_waiting_go(self) -> int:
         """On a stop (Ctrl+C, SIGTERM): forget the items not handed to a worker yet, so
@@ -273,21 +273,22 @@ class Extraction:
         earlier = self._extraction_records(sha256)
         rel = record_rel(meta_dir(sha256), len(earlier) + 1)
         blob = events.record(data)
-        digest = self._write_meta(rel, blob)
-        again = {}
-        if earlier:  # a new record beside the old ones, never over them (issue 17)
-            why = self._again.pop(sha256, "") or "read again"
-            again = {"record": len(earlier) + 1, "earlier": sorted(earlier), "reason": why}
-        case.log.event("extracted", sha256=sha256, plugin=result.plugin, version=result.version,
-                       events=events.count, derived=len(data["derived"]),
-                       runs=[{"plugin": r.plugin, "version": r.version, "status": r.status}
-                             for r in result.runs], meta={rel: digest}, **again)
-        for warning in data["warnings"]:
-            case.log.event("warned", sha256=sha256, reason=warning)
-        records = [(r, loaded) for r, loaded in earlier.items() if loaded is not None]
-        whole = None if events.exact else blob  # read back only on the rare slow path
-        del blob  # the index is made from the compact bytes: a hundred megabytes less
-        self._index_extraction(sha256, rel, digest, whole, data, events, records)
+        with Step(case) as step:
+            digest = step.meta(rel, blob)
+            again = {}
+            if earlier:  # a new record beside the old ones, never over them (issue 17)
+                why = self._again.pop(sha256, "") or "read again"
+                again = {"record": len(earlier) + 1, "earlier": sorted(earlier), "reason": why}
+            step.line("extracted", sha256=sha256, plugin=result.plugin, version=result.version,
+                      events=events.count, derived=len(data["derived"]),
+                      runs=[{"plugin": r.plugin, "version": r.version, "status": r.status}
+                            for r in result.runs], meta={rel: digest}, **again)
+            for warning in data["warnings"]:
+                step.line("warned", sha256=sha256, reason=warning)
+            records = [(r, loaded) for r, loaded in earlier.items() if loaded is not None]
+            whole = None if events.exact else blob  # read back only on the rare slow path
+            del blob  # the index is made from the compact bytes: a hundred megabytes less
+            step.index(self._index_change(sha256, rel, digest, whole, data, events, records))
         if again:
             self.reread_done += 1
             if self.on_reread:
@@ -296,36 +297,34 @@ class Extraction:
             if not case.index.has_extraction(child):
                 self.start_extraction(child, child_name, depth + 1, sha256, child_relation)
 
-    def _index_extraction(self, sha256: str, rel: str, digest: str, whole: bytes | None,
-                          data: dict[str, Any], events: EncodedEvents,
-                          records: list[tuple[str, dict[str, Any]]]) -> None:
-        """The index's part of recording an extraction, in one transaction after the
-        custody line: the record that counts (`chosen`) and its events.
+    def _index_change(self, sha256: str, rel: str, digest: str, whole: bytes | None,
+                      data: dict[str, Any], events: EncodedEvents,
+                      records: list[tuple[str, dict[str, Any]]]) -> Callable[[Any], None]:
+        """The index's part of recording an extraction, applied by the step after the
+        custody line, in its transaction: the record that counts (`chosen`) and its events.
 
         `data` is the new record without its events; when it is the one that
         counts, the index's JSON is put together from `events`' bytes. `whole`:
         the record's bytes, when they must be read back (`events.exact` False).
         """
-        index = self.case.index
-        best = chosen([*records, (rel, data)])
-        raw = None
-        if best is not None and best.get("record") == rel:
-            try:
-                raw = events.index_data(best) if events.exact else None
-            except (TypeError, ValueError):  # orjson cannot encode it exactly: the old path
-                raw = None
-            if raw is None:
-                if whole is None:
-                    whole = verified_meta(self.case.available, rel, digest)
-                best = chosen([*records, (rel, json.loads(whole or b"{}"))])
-        with index.tx():
+        def apply(index: Any) -> None:
+            best = chosen([*records, (rel, data)])
+            raw = None
+            if best is not None and best.get("record") == rel:
+                try:
+                    raw = events.index_data(best) if events.exact else None
+                except (TypeError, ValueError):  # orjson cannot encode it exactly: the old path
+                    raw = None
+                if raw is None:
+                    read = whole if whole is not None else verified_meta(self.case.available,
+                                                                         rel, digest)
+                    best = chosen([*records, (rel, json.loads(read or b"{}"))])
             if raw is not None:
                 index.set_extraction_json(sha256, data["plugin"], data["version"], data["kind"],
                                           raw, events.rows)
             else:
                 index.set_extraction(sha256, best or data)
-            index.set_meta_hash(rel, digest)
-            index.set_state("custody_seq", str(self.case.log.seq))
+        return apply
 
     def _store_derived(self, parent: str, n: int, data: bytes, name: str, relation: str,
                        event_key: str) -> str | None:
@@ -340,11 +339,9 @@ class Extraction:
         origin = {"sha256": sha, "parent": parent, "n": n, "relation": relation,
                   "name": name, "event_key": event_key}
         rel = f"{meta_dir(sha)}/origins/{parent}-{n}.json"
-        digest = self._write_meta(rel, dumps(origin))
-        case.log.event("derived", sha256=sha, parent=parent, relation=relation, name=name,
-                       meta={rel: digest})
-        with case.index.tx():
-            case.index.add_origin(sha, parent, relation, name, event_key, n)
-            case.index.set_meta_hash(rel, digest)
-            case.index.set_state("custody_seq", str(case.log.seq))
+        with Step(case) as step:
+            digest = step.meta(rel, dumps(origin))
+            step.line("derived", sha256=sha, parent=parent, relation=relation, name=name,
+                      meta={rel: digest})
+            step.index(lambda idx: idx.add_origin(sha, parent, relation, name, event_key, n))
         return sha

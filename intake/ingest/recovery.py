@@ -13,6 +13,7 @@ from typing import Any
 from ..case import Case
 from ..inbox import HALF_MADE
 from ..names import candidates, readable
+from ..recording import Step, record_line
 from ..replica import copy_object, verified_copy, verified_meta
 
 
@@ -98,12 +99,11 @@ class Recovery:
                 continue
             rel_to = readable(cfg.rel(target))
             claimed.add(rel_to)
-            case.log.event("settled", sha256=r["sha256"], receipt=r["id"], source=r["source"],
-                           moved_to=rel_to, reason="the move was finished before an "
-                                                   "interruption; recorded on restart")
-            with case.index.tx():
-                case.index.settle_receipt(r["id"], rel_to)
-                case.index.set_state("custody_seq", str(case.log.seq))
+            with Step(case) as step:
+                step.line("settled", sha256=r["sha256"], receipt=r["id"], source=r["source"],
+                          moved_to=rel_to, reason="the move was finished before an "
+                                                  "interruption; recorded on restart")
+                step.index(lambda idx, rid=r["id"], to=rel_to: idx.settle_receipt(rid, to))
             n += 1
         # folders the originals were moved out of, left behind by a run killed just
         # after a move: nothing else is left at the top of a settled inbox
@@ -184,11 +184,10 @@ def catch_up(case: Case) -> int:
                 case.log.event("warned", sha256=sha, replica=rep.name,
                                reason=f"could not catch up ({exc.strerror})")
                 break
-            case.log.event("stored", sha256=sha, replica=rep.name, verified=True,
-                           reason="caught up from another replica", meta={})
-            with case.index.tx():
-                case.index.set_copy(sha, rep.name)
-                case.index.set_state("custody_seq", str(case.log.seq))
+            with Step(case) as step:
+                step.line("stored", sha256=sha, replica=rep.name, verified=True,
+                          reason="caught up from another replica", meta={})
+                step.index(lambda idx, s=sha, name=rep.name: idx.set_copy(s, name))
             n += 1
     # metadata files a replica lacks (it was full or pulled out between the object and
     # its metadata): copied from a replica whose copy matches the hash in the custody log
@@ -206,9 +205,7 @@ def catch_up(case: Case) -> int:
                 case.log.event("warned", replica=rep.name, meta=rel,
                                reason=f"could not catch up ({exc.strerror})")
                 break
-            case.log.event("stored", replica=rep.name, meta={rel: expected[rel]},
-                           reason="metadata caught up from another replica")
-            with case.index.tx():
-                case.index.set_state("custody_seq", str(case.log.seq))
+            record_line(case, "stored", replica=rep.name, meta={rel: expected[rel]},
+                        reason="metadata caught up from another replica")
             n += 1
     return n

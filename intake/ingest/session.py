@@ -8,9 +8,12 @@
     settle   -> once min_copies replicas hold it, the original moves to
                 inbox/ingested/ (files from elsewhere are left where they are)
 
-Each stage writes its metadata files, then its custody line, then the index,
-in that order, so a crash at any point leaves nothing the next run cannot
-finish. The watcher and ``intake ingest`` both call `Pipeline.process`.
+Each stage records its step as one unit of work (``intake.recording.Step``:
+metadata files, then custody lines, then the index), so a crash at any point
+leaves nothing the next run cannot finish. The watcher and ``intake ingest``
+both call `Pipeline.process`, inside a group commit (`begin_batch`,
+`commit_batch`): a batch of files is made durable by one barrier per replica,
+and only then do its originals leave the inbox.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .. import gc_tuning
 from ..case import Case
 from ..extract import WorkerPool
 from ..names import raw_hex, readable
+from ..recording import GroupCommit
 from .extraction import Extraction
 from .recovery import Recovery
 from .stages import Stages
@@ -54,14 +58,42 @@ class Pipeline(Stages, Extraction, Recovery):
             ("extract", self.extract),
             ("settle", self.settle),
         )
+        #: group commit (issue 19): files stored in a batch settle after its barrier
+        self.group = GroupCommit(case)
+        self._to_settle: list[Task] = []
+        self._after_barrier = False  # settling a batch: its lines are durable already
 
     def close(self) -> None:
         try:
             self.record_finished_extractions(block=True)
+            self.commit_batch()
         finally:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+    def begin_batch(self) -> None:
+        """Take the next files as one group commit: no fsync per file; `commit_batch`
+        makes them durable with one barrier per replica, then settles them."""
+        self.group.begin()
+
+    def commit_batch(self) -> list[Task]:
+        """The batch's barrier (objects and metadata files, then custody lines, durable
+        in every replica), then its originals leave the inbox. Returns those tasks."""
+        if not self.group.open and not self._to_settle:
+            return []
+        self.case.check_lock()  # never move originals of a case folder moved meanwhile
+        self.group.barrier()
+        tasks, self._to_settle = self._to_settle, []
+        self._after_barrier = True
+        try:
+            for task in tasks:
+                self._run_stage(task, self.settle)
+                if self.on_item:
+                    self.on_item(task)
+        finally:
+            self._after_barrier = False
+        return tasks
 
     def __enter__(self) -> Pipeline:
         return self
@@ -75,18 +107,29 @@ class Pipeline(Stages, Extraction, Recovery):
         task = Task(path=path, source=readable(raw), from_inbox=from_inbox,
                     name=readable(path.name), source_bytes=raw_hex(raw))
         self.case.check_lock()  # the case folder is still the one this process locked
-        for _name, stage in self.stages:
-            try:
-                stage(task)
-            except Refused as exc:
-                task.outcome = task.outcome or "refused"
-                task.reason = str(exc)
-                self._record_problem(task)
+        for name, stage in self.stages:
+            if name == "settle" and self.group.open:
+                # no original leaves the inbox before the batch's barrier
+                self._to_settle.append(task)
+                self.group.add(task.st.st_size if task.st else 0)
+                if self.group.full:
+                    self.commit_batch()
+                    self.begin_batch()
+                return task
+            self._run_stage(task, stage)
             if task.done:
                 break
         if self.on_item:
             self.on_item(task)
         return task
+
+    def _run_stage(self, task: Task, stage: Callable[[Task], None]) -> None:
+        try:
+            stage(task)
+        except Refused as exc:
+            task.outcome = task.outcome or "refused"
+            task.reason = str(exc)
+            self._record_problem(task)
 
     def _record_problem(self, task: Task) -> None:
         st = task.st

@@ -1,6 +1,7 @@
 """The stages a dropped file goes through: receive, store, settle (extract is in
-``extraction``). Each writes its metadata files, then its custody line, then
-the index, so a crash at any point leaves nothing the next run cannot finish."""
+``extraction``). Each records its step as one unit of work (``intake.recording.Step``:
+metadata files, then custody lines, then the index), so a crash at any point
+leaves nothing the next run cannot finish."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..extract import CORE_SNIFFER, first_answer, has_plugin_sniffers, shared_wo
 from ..names import readable
 from ..plugins import hook_impls
 from ..put import PutResult, commit, discard, put_stream
+from ..recording import GroupCommit, Step
 from ..replica import verified_meta
 from ..serialize import dumps
 from ..sniff import sniff_bytes
@@ -25,6 +27,8 @@ class Stages:
     """Receive, store and settle, as methods of the pipeline (a part of `Pipeline`)."""
 
     case: Case
+    _after_barrier: bool
+    group: GroupCommit
 
     def receive(self, task: Task) -> None:
         try:
@@ -113,54 +117,38 @@ class Stages:
             self.case.log.event("warned", sha256=sha256, reason=warning)
         return mime if isinstance(mime, str) and mime else None
 
-    def _write_meta(self, rel: str, data: bytes, replicas: list[str] | None = None) -> str:
-        """Write one metadata file to the replicas; returns its SHA-256."""
-        digest = hashlib.sha256(data).hexdigest()
-        for rep in self.case.available:
-            if replicas is not None and rep.name not in replicas:
-                continue
-            try:
-                rep.write_meta(rel, data)
-            except OSError as exc:
-                self.case.log.event("warned", replica=rep.name, meta=rel,
-                                    reason=f"metadata could not be written ({exc.strerror})")
-        return digest
-
     def _record_item(self, put: PutResult, mime: str) -> None:
         """Item metadata and copies: the part of "store" that does not depend on the drop."""
         case, d = self.case, put.digests
         assert d is not None
-        new_item = not case.index.has_item(d.sha256)
-        meta: dict[str, str] = {}
-        item_meta = meta
-        if new_item:
-            item = {"sha256": d.sha256, "sha512": d.sha512, "md5": d.md5, "size": d.size,
-                    "mime": mime}
-            rel = f"{meta_dir(d.sha256)}/item.json"
-            meta[rel] = self._write_meta(rel, dumps(item))
-        else:
-            # replicas that just got the object still need its metadata files
+        with Step(case) as step:
+            meta: dict[str, str] = {}
+            if not case.index.has_item(d.sha256):
+                item = {"sha256": d.sha256, "sha512": d.sha512, "md5": d.md5, "size": d.size,
+                        "mime": mime}
+                rel = f"{meta_dir(d.sha256)}/item.json"
+                meta[rel] = step.meta(rel, dumps(item))
+            else:
+                # replicas that just got the object still need its metadata files
+                for rep_name in put.written:
+                    self._copy_meta_to(d.sha256, rep_name)
             for rep_name in put.written:
-                self._copy_meta_to(d.sha256, rep_name)
-        for rep_name in put.written:
-            case.log.event("stored", sha256=d.sha256, replica=rep_name, size=d.size,
-                           verified=True, meta=meta)
-            meta = {}  # the metadata hash is logged once
-        for rep_name in put.repaired:
-            case.log.event("repaired", sha256=d.sha256, replica=rep_name,
-                           reason="a damaged copy was replaced by a verified one")
-        if meta:  # nothing newly written (all present): still record the metadata
-            case.log.event("stored", sha256=d.sha256, replica="", size=d.size, verified=True,
-                           meta=meta)
-        for rep_name, reason in put.failed.items():
-            case.log.event("warned", sha256=d.sha256, replica=rep_name, reason=reason)
-        with case.index.tx():
-            case.index.add_item(d.sha256, d.size, d.sha512, d.md5, mime, now_utc())
-            for rel, digest in item_meta.items():
-                case.index.set_meta_hash(rel, digest)
+                step.line("stored", sha256=d.sha256, replica=rep_name, size=d.size,
+                          verified=True, meta=meta)
+                meta = {}  # the metadata hash is logged once
+            for rep_name in put.repaired:
+                step.line("repaired", sha256=d.sha256, replica=rep_name,
+                          reason="a damaged copy was replaced by a verified one")
+            if meta:  # nothing newly written (all present): still record the metadata
+                step.line("stored", sha256=d.sha256, replica="", size=d.size, verified=True,
+                          meta=meta)
+            for rep_name, reason in put.failed.items():
+                step.line("warned", sha256=d.sha256, replica=rep_name, reason=reason)
+            step.index(lambda idx: idx.add_item(d.sha256, d.size, d.sha512, d.md5, mime,
+                                                now_utc()))
             for rep_name in put.stored:
-                case.index.set_copy(d.sha256, rep_name)
-            case.index.set_state("custody_seq", str(case.log.seq))
+                step.index(lambda idx, name=rep_name: idx.set_copy(d.sha256, name))
+        self.group.wrote(d.sha256, put.written + put.repaired)  # made durable at its barrier
 
     def _copy_meta_to(self, sha256: str, rep_name: str) -> None:
         """Give a replica that just got an item's object the item's metadata files too."""
@@ -197,15 +185,13 @@ class Stages:
         if task.source_bytes:  # a name that is not UTF-8: its raw bytes, losslessly
             receipt["source_bytes"] = task.source_bytes
         rel = f"{meta_dir(task.sha256)}/receipts/{rid}.json"
-        digest = self._write_meta(rel, dumps(receipt))
         raw = {"source_bytes": task.source_bytes} if task.source_bytes else {}
-        case.log.event("received", sha256=task.sha256, receipt=rid, source=task.source,
-                       name=task.name, size=st.st_size, fs_times=task.fs_times,
-                       meta={rel: digest}, **raw)
-        with case.index.tx():
-            case.index.add_receipt(receipt)
-            case.index.set_meta_hash(rel, digest)
-            case.index.set_state("custody_seq", str(case.log.seq))
+        with Step(case) as step:
+            digest = step.meta(rel, dumps(receipt))
+            step.line("received", sha256=task.sha256, receipt=rid, source=task.source,
+                      name=task.name, size=st.st_size, fs_times=task.fs_times,
+                      meta={rel: digest}, **raw)
+            step.index(lambda idx: idx.add_receipt(receipt))
         task.receipt_id = rid
 
     def settle(self, task: Task) -> None:
@@ -238,7 +224,8 @@ class Stages:
                 return
             target = settle_target(ingested, case.config.inbox, task.path)
             target.parent.mkdir(parents=True, exist_ok=True)
-        case.log.sync()  # the receipt and copies are on record before the original moves
+        if not self._after_barrier:  # a batch's barrier made them durable already
+            case.log.sync()  # the receipt and copies are on record before the original moves
         try:
             if task.path == ingested:
                 source_path = self._move_file_named_ingested(task.path)
@@ -254,11 +241,10 @@ class Stages:
         if not self._moved_what_was_checked(task, target):
             return
         rel_to = readable(case.config.rel(target))
-        case.log.event("settled", sha256=task.sha256, receipt=task.receipt_id,
-                       source=task.source, moved_to=rel_to)
-        with case.index.tx():
-            case.index.settle_receipt(task.receipt_id, rel_to)
-            case.index.set_state("custody_seq", str(case.log.seq))
+        with Step(case) as step:
+            step.line("settled", sha256=task.sha256, receipt=task.receipt_id,
+                      source=task.source, moved_to=rel_to)
+            step.index(lambda idx: idx.settle_receipt(task.receipt_id, rel_to))
         task.outcome = "settled"
         if task.path != ingested:
             remove_empty_parents(task.path.parent, case.config.inbox)
@@ -306,11 +292,10 @@ class Stages:
         case = self.case
         reason = ("the file in the inbox was replaced by another one before it could be moved; "
                   "the version received is stored, the new one is taken as a new drop")
-        case.log.event("replaced", sha256=task.sha256, receipt=task.receipt_id,
-                       source=task.source, reason=reason)
-        with case.index.tx():
-            case.index.settle_receipt(task.receipt_id, "")
-            case.index.set_state("custody_seq", str(case.log.seq))
+        with Step(case) as step:
+            step.line("replaced", sha256=task.sha256, receipt=task.receipt_id,
+                      source=task.source, reason=reason)
+            step.index(lambda idx: idx.settle_receipt(task.receipt_id, ""))
         task.outcome = "changed"
         task.reason = reason
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..chronology.merkle import merkle_root
 from ..custody import records
+from ..recording import Step
 from . import token, tsa
 
 SEALS = "seals"
@@ -129,19 +130,11 @@ def commit(case: Any, batch: Batch, der: bytes) -> str:
         "how": "root = RFC 6962 Merkle tree hash of the leaves (compact JSON, sorted keys), "
                "then the custody leaf; the token's imprint (SHA-256) is the root",
     }, indent=1, sort_keys=True, ensure_ascii=False).encode()
-    digest = hashlib.sha256(data).hexdigest()
-    for rep in case.available:
-        try:
-            rep.write_meta(batch.rel, data)
-        except OSError as exc:
-            case.log.event("warned", replica=rep.name, meta=batch.rel,
-                           reason=f"the timestamp could not be written ({exc.strerror})")
-    case.log.event(EVENT, batch=batch.number, root=batch.root.hex(), tsa_time=tsa_time,
-                   tsa=info.tsa, receipts=[x["receipt"] for x in batch.leaves],
-                   custody_seq=batch.custody["custody_seq"], meta={batch.rel: digest})
-    with case.index.tx():
-        case.index.set_meta_hash(batch.rel, digest)
-        case.index.set_state("custody_seq", str(case.log.seq))
+    with Step(case) as step:
+        digest = step.meta(batch.rel, data, what="the timestamp")
+        step.line(EVENT, batch=batch.number, root=batch.root.hex(), tsa_time=tsa_time,
+                  tsa=info.tsa, receipts=[x["receipt"] for x in batch.leaves],
+                  custody_seq=batch.custody["custody_seq"], meta={batch.rel: digest})
     return batch.rel
 
 

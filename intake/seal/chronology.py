@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import SealConfig
+from ..recording import record_line
 from . import token, tsa
 
 TSR = "chronology.json.tsr"
@@ -135,8 +136,7 @@ def record(case, doc: dict, seal: ChronologySeal, out_dir: Path, beside: bool) -
     """Write the seal files beside chronology.json and put them on the custody log."""
     written = write_beside(seal, out_dir) if beside else []
     if seal.files and case._lock_fd is not None:  # the same rule as "report-made"
-        case.log.event("chronology-sealed", root_hash=doc.get("root_hash"),
-                       tsa_time=seal.tsa_time, signer=seal.signer,
-                       files={n: hashlib.sha256(d).hexdigest() for n, d in seal.files.items()})
-        case.index.set_state("custody_seq", str(case.log.seq))
+        record_line(case, "chronology-sealed", root_hash=doc.get("root_hash"),
+                    tsa_time=seal.tsa_time, signer=seal.signer,
+                    files={n: hashlib.sha256(d).hexdigest() for n, d in seal.files.items()})
     return written

@@ -15,6 +15,7 @@ from ..errors import IntakeError
 from ..i18n import translator
 from ..index import recent_receipts
 from ..messages import translate
+from ..recording import record_line
 from .app import access, back, lang, render
 
 
@@ -72,8 +73,7 @@ def _verify(request: Request) -> dict:
     at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     if not problems:
         def log(case) -> None:
-            case.log.event("verified", items=summary["items"], problems=0)
-            case.index.set_state("custody_seq", str(case.log.seq))
+            record_line(case, "verified", items=summary["items"], problems=0)
         try:
             a.write(log)
         except IntakeError:

@@ -31,6 +31,7 @@ from tests.helpers import (
     FULL,
     check_nothing_lost,
     copy_into_inbox,
+    custody_records,
     drop,
     ingested,
     make_jpeg,
@@ -38,10 +39,12 @@ from tests.helpers import (
     new_case,
     ok,
     pick,
+    replica,
     set_config,
     size,
     start_watch,
     status,
+    stored_objects,
     verify,
     wait_for,
 )
@@ -146,6 +149,10 @@ _WRITES = (
     ("intake.store", "FolderReplica", "temp_file"),
     ("intake.store", "FolderReplica", "put_object"),
     ("intake.custody_copies", "FolderLog", "append_stream"),
+    ("intake.custody_copies", "FolderLog", "append"),
+    ("intake.custody_copies", "FolderLog", "flush"),
+    # the group commit's barrier: before it, a batch is written but not durable
+    ("intake.store", "FolderReplica", "barrier"),
     ("intake.index", "_Tx", "__exit__"),
     ("os", None, "rename"),
 )
@@ -156,17 +163,19 @@ def _child(case: Path, crash_at: int | None, report: Path) -> None:
     import importlib
 
     count = [0]
+    names: list[str] = []  # what each write point is ("before barrier", ...)
 
-    def point() -> None:
+    def point(name: str) -> None:
         count[0] += 1
+        names.append(name)
         if crash_at is not None and count[0] == crash_at:
             os._exit(137)  # no clean-up, no flush: as kill -9
 
     def wrap(fn):
         def wrapper(*a, **k):
-            point()
+            point(f"before {fn.__name__}")
             result = fn(*a, **k)
-            point()
+            point(f"after {fn.__name__}")
             return result
         return wrapper
 
@@ -182,7 +191,7 @@ def _child(case: Path, crash_at: int | None, report: Path) -> None:
 
         with Case.open(case) as c, Pipeline(c, sandbox=False) as pipeline:
             tasks = ingest_inbox(c, pipeline, max_wait=5)
-        report.write_text(json.dumps({"points": count[0],
+        report.write_text(json.dumps({"points": count[0], "names": names,
                                       "outcomes": sorted(t.outcome for t in tasks)}))
         os._exit(0)
     except BaseException:
@@ -245,6 +254,43 @@ def test_crash_at_every_write_point(tmp_path: Path, figures) -> None:
             raise AssertionError(f"after a crash at write point {n} of {total}: {exc}") from exc
         shutil.rmtree(case)
     figures(write_points=total, crashes=len(points), crashes_in_recovery=double, lost=0)
+
+
+def test_crash_between_written_and_barrier_keeps_every_original_in_the_inbox(
+        tmp_path: Path) -> None:
+    """Group commit (issue 19): a batch's objects, metadata files and receipts are
+    written, its barrier not reached. Nothing may have left the inbox, no custody
+    line of the batch is on disk yet, and the next run finishes every drop."""
+    template, dropped = _template(tmp_path)
+    report = tmp_path / "report.json"
+    dry = tmp_path / "dry"
+    shutil.copytree(template, dry, symlinks=True)
+    names = _run(dry, None, report)["names"]
+    first_barrier = names.index("before barrier") + 1  # 1-based write point
+    moves = [i for i, n in enumerate(names, 1) if n == "before rename"]
+    # the point is after every write of the batch and before any original moves
+    assert "after commit_object" in names[:first_barrier - 1]
+    assert "after _atomic_write" in names[:first_barrier - 1]
+    assert moves and moves[0] > first_barrier
+    case = tmp_path / "crash"
+    shutil.copytree(template, case, symlinks=True)
+    assert _run(case, first_barrier, report) == {"crashed": True}
+    for rel in dropped:
+        assert (case / "inbox" / rel).is_file(), f"{rel} left the inbox before the barrier"
+    assert ingested(case) == []
+    # the batch was written: the objects are in both replicas already ...
+    for name in ("a", "b"):
+        objects = stored_objects(replica(case, name))
+        assert set(dropped.values()) <= set(objects), name
+        # ... but its custody lines were held for the barrier: only the case's own
+        lines = custody_records(replica(case, name))
+        assert [r["event"] for r in lines if r["event"] in ("stored", "received")] == []
+    _run(case, None, report)
+    check_nothing_lost(case, dropped)
+    assert _verify_in_process(case) == []
+    received = [r for r in custody_records(replica(case, "a")) if r["event"] == "received"]
+    assert sorted(r["source"] for r in received) == sorted(f"inbox/{rel}" for rel in dropped)
+    assert ingested(case) == sorted(dropped)
 
 
 def test_kill_right_after_the_move_is_settled_on_restart(tmp_path: Path) -> None:

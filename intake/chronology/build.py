@@ -121,8 +121,16 @@ def _claim(raw: Mapping[str, Any], ev: dict, zone: str) -> tuple[dict | None, st
         c["offset"] = as_text(c["offset"])
     except (BadTimeClaim, ValueError, TypeError):
         return None, "unreadable-time-claim"
+    for k in _FEW_VALUES:  # one text object for all 100,000 "received"s
+        c[k] = _SHARED.setdefault(c[k], c[k])
     c.update(ev)
     return c, ""
+
+
+#: Claim fields with few distinct values in a case; their texts are shared
+#: (`_SHARED`, emptied at each build) instead of one copy per claim.
+_FEW_VALUES = ("offset", "zone", "source", "meaning", "granularity", "confidence")
+_SHARED: dict[str, str] = {}
 
 
 def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
@@ -423,6 +431,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     """The chronology document (docs/chronology-format.md) from item records and the
     adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
     gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
+    _SHARED.clear()
     curation = list(curation)
     curated = entry_states(curation)
     persons = fold_persons(curation)

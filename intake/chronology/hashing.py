@@ -77,6 +77,14 @@ class Sealed(dict):
         return b"".join(self.chunks())
 
 
+def canonical_chunks(doc: Mapping[str, Any]) -> Iterator[bytes]:
+    """The canonical bytes of a chronology in pieces: a sealed one's kept entry
+    bytes as they are (to be written or hashed as they come), any other whole."""
+    if isinstance(doc, Sealed) and doc.intact():
+        return doc.chunks()
+    return iter((canonical_bytes(doc),))
+
+
 def _join(a: bytes, b: bytes) -> bytes:
     """Two canonical objects as one; every key of `a` sorts before every key of `b`."""
     if a == b"{}":

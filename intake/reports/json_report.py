@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from intake.chronology.canonical import canonical_bytes
-from intake.chronology.hashing import Sealed
+from intake.chronology.hashing import canonical_chunks
 from intake.files import atomic_write
 from intake.reports.context import ReportContext
 
@@ -20,8 +19,5 @@ def write_json(chronology: dict, out_dir: Path, context: ReportContext) -> list[
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILE_NAME
-    if isinstance(chronology, Sealed) and chronology.intact():
-        atomic_write(path, chronology.chunks())
-    else:
-        atomic_write(path, canonical_bytes(chronology))
+    atomic_write(path, canonical_chunks(chronology))
     return [path]

@@ -14,6 +14,7 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, read_only: bool = False,
+def atomic_write(path: Path, data: bytes | Iterable[bytes], *, read_only: bool = False,
                  suffix: str = ".tmp", durable: bool = True) -> None:
-    """Write `data` to `path` whole or not at all (owner-only; read-only if asked).
+    """Write `data` (bytes, or pieces of bytes written as they come) to `path` whole
+    or not at all (owner-only; read-only if asked).
 
     :param suffix: the temporary name's ending (``.part`` in an inbox, which the
         watcher skips until the rename).
@@ -44,7 +46,10 @@ def atomic_write(path: Path, data: bytes, *, read_only: bool = False,
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes | bytearray | memoryview):
+                f.write(data)
+            else:
+                f.writelines(data)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())

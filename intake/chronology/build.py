@@ -20,19 +20,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import gc_tuning
-from ..curation import entry_states, event_ref, fold_entry, fold_persons, match_persons, source_id
+from ..curation import (
+    empty_state,
+    entry_states,
+    event_ref,
+    fold_entry,
+    fold_persons,
+    match_persons,
+    source_id,
+)
 from ..phones import same_number_key
 from ..serialize import claim_from_plain
 from ..timeclaims import (
     BadTimeClaim,
     format_offset,
-    format_utc,
     local_with_offset,
     resolve,
 )
 from ..types import DEFAULT_ZONE
 from .claims import (
     CLAIM_FIELDS,
+    MAX_SAFE_INTEGER,
     because,
     best_claim,
     claim_preference,
@@ -40,6 +48,7 @@ from .claims import (
     micros,
     one_period,
     parse_instant,
+    utc_text,
 )
 from .hashing import seal
 from .links import logbook_links, message_times, near_pictures
@@ -47,6 +56,13 @@ from .textlinks import text_links
 from .values import as_plain, as_strings, as_text, unique
 
 FORMAT = "intake-chronology/1"
+#: Entry fields `_entry` and the link passes make of text, integers and booleans
+#: only (as_text, as_strings, format_utc, source_id...): sealing encodes them
+#: without walking them first. facts, curation, persons and category are walked.
+BUILT_OF_TEXT = frozenset({
+    "kind", "instant", "local", "granularity", "id", "what", "message", "who", "to",
+    "witnesses", "flags", "claims", "chosen_because", "exhibits", "sources", "links",
+    "number", "prev_hash"})
 
 
 
@@ -101,12 +117,20 @@ def _claim(raw: Mapping[str, Any], ev: dict, zone: str) -> tuple[dict | None, st
             resolved = resolve(claim_from_plain({**c, "flags": c["flags"], "utc": None}), zone)
             c.update(utc=resolved.utc, offset=resolved.offset, zone=resolved.zone,
                      flags=list(resolved.flags))
-        c["utc"] = format_utc(parse_instant(as_text(c["utc"])))
+        c["utc"] = utc_text(as_text(c["utc"]))
         c["offset"] = as_text(c["offset"])
     except (BadTimeClaim, ValueError, TypeError):
         return None, "unreadable-time-claim"
+    for k in _FEW_VALUES:  # one text object for all 100,000 "received"s
+        c[k] = _SHARED.setdefault(c[k], c[k])
     c.update(ev)
     return c, ""
+
+
+#: Claim fields with few distinct values in a case; their texts are shared
+#: (`_SHARED`, emptied at each build) instead of one copy per claim.
+_FEW_VALUES = ("offset", "zone", "source", "meaning", "granularity", "confidence")
+_SHARED: dict[str, str] = {}
 
 
 def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
@@ -192,8 +216,21 @@ def _merge_key(ev: _Event) -> tuple | None:
         instant = micros(parse_instant(ev.best["utc"]))
         extra = f.get("duration_seconds") if ev.kind == "call" else f.get("body")
         return (ev.kind, _norm_number(f.get("number")), as_text(f.get("direction")), instant,
-                json.dumps(as_plain(extra), sort_keys=True))
+                _same_value(extra))
     return None
+
+
+def _same_value(value: Any) -> tuple:
+    """A hashable stand-in for a value: equal exactly when the JSON of the plain
+    values is equal (text and integers without serialising them)."""
+    if type(value) is str:
+        return ("s", value)
+    if type(value) is int and abs(value) <= MAX_SAFE_INTEGER:
+        return ("i", value)
+    plain = as_plain(value)
+    if type(plain) is str:
+        return ("s", plain)
+    return ("j", json.dumps(plain, sort_keys=True))
 
 
 def _group(events: list[_Event]) -> list[list[_Event]]:
@@ -207,7 +244,9 @@ def _group(events: list[_Event]) -> list[list[_Event]]:
             groups.append([ev])
         else:
             buckets[key].append(ev)
-    for key in sorted(buckets, key=lambda k: json.dumps(k)):
+    # Bucket order does not reach the output: entries are sorted later by a key no
+    # two groups share (their first event). Insertion order is deterministic anyway.
+    for key in buckets:
         seen: dict[str, int] = defaultdict(int)
         subs: list[list[_Event]] = []
         for ev in buckets[key]:  # already in (exhibit, idx) order
@@ -225,11 +264,14 @@ def _group(events: list[_Event]) -> list[list[_Event]]:
 def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
            event_count: Mapping[str, int], zone: str,
            curated: Mapping[tuple[str, str], list[dict]]) -> dict:
-    group = sorted(group, key=lambda e: (e.exhibit, e.plugin, e.key, e.idx))
+    if len(group) > 1:
+        group = sorted(group, key=lambda e: (e.exhibit, e.plugin, e.key, e.idx))
     first = group[0]
     claims = [c for ev in group for c in ev.claims]
     if len(claims) > 1:
         claims.sort(key=lambda c: claim_preference(first.kind, c))
+    for i, c in enumerate(claims):  # each claim dict belongs to this entry alone
+        c["chosen"] = i == 0
     flags = [f for ev in group for f in ev.flags]
     disagree = False
     entry: dict[str, Any] = {"kind": first.kind}
@@ -237,11 +279,11 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
         best = claims[0]
         disagree = any(c["meaning"] == best["meaning"] and not one_period(best, c)
                        and claims_disagree(best, c) for c in claims[1:])
-        moment = parse_instant(best["utc"])
         offset = best["offset"]
         if best["zone"] == "utc" or not offset:
+            moment = parse_instant(best["utc"])
             offset = format_offset(moment.astimezone(ZoneInfo(zone)).utcoffset())
-        entry["instant"] = format_utc(moment)
+        entry["instant"] = best["utc"]  # in format_utc's form since _claim
         entry["local"] = local_with_offset(entry["instant"], offset)
         entry["granularity"] = best["granularity"]
         flags += best["flags"]
@@ -259,14 +301,18 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
     else:
         category = next((ev.category for ev in group if ev.category), "")
     entry_id = source_id(first.exhibit, first.ref)
-    curation = fold_entry([r for ev in group for r in curated.get((ev.exhibit, ev.ref), ())]
-                          + list(curated.get(("id", entry_id), ())))
+    said = [r for ev in group for r in curated.get((ev.exhibit, ev.ref), ())] + \
+        list(curated.get(("id", entry_id), ())) if curated else ()
+    curation = fold_entry(said) if said else empty_state()
     if "category" in curation:  # the adviser's latest word on the kind of behaviour
         category = curation.pop("category")
-    facts: dict = {}
-    for ev in group:
-        for k, v in ev.facts.items():
-            facts.setdefault(k, v)
+    if len(group) == 1:
+        facts = dict(first.facts)
+    else:
+        facts = {}
+        for ev in group:
+            for k, v in ev.facts.items():
+                facts.setdefault(k, v)
     exhibits = [ev.exhibit for ev in group]
     for ev in group:
         for child, ekey in children.get(ev.exhibit, ()):
@@ -278,7 +324,7 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
         category=category,
         witnesses=unique(w for ev in group for w in ev.witnesses),
         flags=sorted(set(flags)), facts=facts,
-        claims=[{**c, "chosen": i == 0} for i, c in enumerate(claims)],
+        claims=claims,
         chosen_because=because(first.kind, claims, disagree),
         exhibits=unique(exhibits),
         sources=[{"exhibit": ev.exhibit, "plugin": ev.plugin, "plugin_version": ev.plugin_version,
@@ -286,6 +332,7 @@ def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
         links=[],
     )
     entry["_order"] = (first.kind, first.exhibit, first.key, first.idx)
+    entry["_micros"] = micros(parse_instant(entry["instant"])) if claims else 0
     entry["_phashes"] = unique(p for ev in group for p in ev.phashes)
     return entry
 
@@ -384,6 +431,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     """The chronology document (docs/chronology-format.md) from item records and the
     adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
     gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
+    _SHARED.clear()
     curation = list(curation)
     curated = entry_states(curation)
     persons = fold_persons(curation)
@@ -421,13 +469,19 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         events += evs
     message_times(events, by_sha)
 
-    built = [_entry(g, children, event_count, zone, curated) for g in _group(events)]
+    groups = _group(events)
+    del events
+    groups.reverse()
+    built = []
+    while groups:  # each group's events are freed once its entry is made (issue 19)
+        built.append(_entry(groups.pop(), children, event_count, zone, curated))
     for e in built:
         e["persons"] = match_persons(e, persons)
     dated = [e for e in built if e["instant"] is not None]
     undated = [e for e in built if e["instant"] is None]
     # Exhibits whose family has any entry at all, before the period filter.
-    all_ranks = exhibit_ranks(shas, parents, [{**e, "number": 0} for e in built])
+    all_ranks = exhibit_ranks(shas, parents, [{"exhibits": e["exhibits"], "number": 0}
+                                              for e in built])
 
     if d_from or d_to:
         def inside(e: dict) -> bool:
@@ -435,7 +489,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
             return (d_from is None or d >= d_from) and (d_to is None or d <= d_to)
         dated = [e for e in dated if inside(e)]
 
-    dated.sort(key=lambda e: (micros(parse_instant(e["instant"])),) + e["_order"])
+    dated.sort(key=lambda e: (e["_micros"],) + e["_order"])
     undated.sort(key=lambda e: e["_order"])
     entries = dated + undated
     for n, e in enumerate(entries, 1):
@@ -471,7 +525,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     for e in entries:
         e["exhibits"] = sorted(e["exhibits"], key=lambda s: (numbers.get(s, 0), s))
         e["links"] = sorted(e["links"], key=lambda link: (link["entry"], link["relation"]))
-        del e["_order"], e["_phashes"]
+        del e["_order"], e["_phashes"], e["_micros"]
 
     doc = {
         "format": FORMAT,
@@ -484,7 +538,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         "entries": dated,
         "undated": undated,
     }
-    return seal(doc)
+    return seal(doc, trusted=BUILT_OF_TEXT)
 
 
 # --------------------------------------------------------------------------- proofs

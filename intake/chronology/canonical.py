@@ -130,6 +130,10 @@ def canonical_bytes(value: Any, *, checked: bool = False) -> bytes:
     `checked=True` skips the walk over the value: only for a value (or a part
     of one) for which `is_fast` returned True.
     """
+    if type(value) is not dict and isinstance(value, dict):
+        from .hashing import Sealed  # a sealed chronology joins the bytes it kept
+        if isinstance(value, Sealed) and value.intact():
+            return value.canonical()
     if not checked and not _fast_ok(value):
         return _slow(value)
     try:  # only plain types with ASCII keys here: orjson's bytes are the JCS bytes

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from intake.files import atomic_write
@@ -65,14 +65,15 @@ def split_local(local: str | None, granularity: str | None) -> tuple[str, str, s
     return day, time, "UTC" + (offset or "+00:00")
 
 
-def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
-    """The table as lists of cell texts (not yet guarded), header first.
-    Shared by chronology.csv and chronology.xlsx."""
+def entry_rows(chronology: dict, lang: str) -> Iterator[list[str]]:
+    """The table as lists of cell texts (not yet guarded), header first, one row
+    at a time (100,000 rows are never all held). Shared by chronology.csv and
+    chronology.xlsx."""
     lang = language(lang)
     L = labels(lang)
     zone = (chronology.get("case") or {}).get("timezone") or DEFAULT_ZONE
     sha_label = {x["sha256"]: x["label"] for x in chronology.get("exhibits", ())}
-    rows = [[L[c] for c in COLUMNS]]
+    yield [L[c] for c in COLUMNS]
     for e in for_police(list(chronology.get("entries", ())) + list(chronology.get("undated", ()))):
         day, time, offset = split_local(e.get("local"), e.get("granularity"))
         _, _, _, other = view.time_parts(e, zone)
@@ -84,7 +85,7 @@ def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
         exhibits = e.get("exhibits", [])
         names = [sha_label.get(s, s) for s in exhibits]
         cur = view.curation(e)
-        rows.append([view.visible(x) for x in (
+        yield [view.visible(x) for x in (
             str(e.get("number", "")), day, time, offset, kind_name(str(e.get("kind") or ""), lang),
             view.headline(e, lang),
             view.shown_text(e, lang, names[0] if names else "", view.CELL_LIMIT),
@@ -95,19 +96,29 @@ def entry_rows(chronology: dict, lang: str) -> list[list[str]]:
             ", ".join(cur["tags"]), cur["note"], source,
             ", ".join(names), exhibits[0] if exhibits else "",
             ", ".join(view.witnesses(e)), ", ".join(view.flag_words(e, lang)),
-        )])
-    return rows
+        )]
 
 
-def belgian_csv(rows: Iterable[Iterable[object]]) -> bytes:
+def belgian_csv_chunks(rows: Iterable[Iterable[object]]) -> Iterator[bytes]:
     """Rows as Excel and LibreOffice read them with Belgian settings: UTF-8 with a
-    byte order mark, ';' between cells, CRLF, RFC 4180 quoting, formulas defused."""
+    byte order mark, ';' between cells, CRLF, RFC 4180 quoting, formulas defused;
+    in pieces of about 1,000 rows, to be written as they come."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, delimiter=";", quotechar='"', lineterminator="\r\n",
                         quoting=csv.QUOTE_MINIMAL, doublequote=True)
-    for row in rows:
+    yield "\ufeff".encode()
+    for n, row in enumerate(rows, 1):
         writer.writerow([guard(cell) for cell in row])
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+        if n % 1000 == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+def belgian_csv(rows: Iterable[Iterable[object]]) -> bytes:
+    """`belgian_csv_chunks` as one piece of bytes."""
+    return b"".join(belgian_csv_chunks(rows))
 
 
 def csv_bytes(chronology: dict, lang: str) -> bytes:
@@ -120,5 +131,5 @@ def write_csv(chronology: dict, out_dir: Path, context: ReportContext) -> list[P
     out_dir.mkdir(parents=True, exist_ok=True)
     lang = context.language or chronology.get("case", {}).get("language", "nl")
     path = out_dir / FILE_NAME
-    atomic_write(path, csv_bytes(chronology, lang))
+    atomic_write(path, belgian_csv_chunks(entry_rows(chronology, lang)))
     return [path]

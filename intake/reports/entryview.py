@@ -46,10 +46,18 @@ OCR_EXCERPT = 600
 BIDI = frozenset({0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)})
 
 
+#: Every character `visible` rewrites: controls (Cc) but line breaks, CR and tab;
+#: surrogates (Cs); the bidirectional controls; the line and paragraph separators.
+_UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e"
+                     "\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
 def visible(text: object) -> str:
     """`text` with control and bidirectional characters written as ``[U+XXXX]``
     (line breaks, carriage returns and tabs kept)."""
     s = "" if text is None else str(text)
+    if not _UNSEEN.search(s):  # nearly every cell: nothing to show
+        return s
     out = []
     for ch in s:
         cp = ord(ch)

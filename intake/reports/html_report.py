@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 from collections import Counter
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 
@@ -175,15 +176,33 @@ def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str) 
 
 
 def _entries_table(entries: list[dict], t: dict, lang: str, labels_: dict[str, str],
-                   zone: str) -> str:
+                   zone: str) -> Iterator[str]:
+    """The table in pieces, one row each: written as they come, never all held."""
     head = "".join(f"<th>{e(t['html_' + k])}</th>" for k in
                    ("nr", "date", "time", "what", "who", "category", "exhibits", "flags"))
-    rows = "".join(_entry_row(x, t, lang, labels_, zone) for x in entries)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    yield f"<table><thead><tr>{head}</tr></thead><tbody>"
+    for x in entries:
+        yield _entry_row(x, t, lang, labels_, zone)
+    yield "</tbody></table>"
 
 
 def html_text(chronology: dict, context: ReportContext) -> str:
     """The whole page as a string."""
+    return "".join(html_chunks(chronology, context))
+
+
+def html_chunks(chronology: dict, context: ReportContext) -> Iterator[str]:
+    """The page in pieces (the entry tables row by row), lines joined by newlines."""
+    for i, part in enumerate(_page(chronology, context)):
+        if i:
+            yield "\n"
+        if isinstance(part, str):
+            yield part
+        else:
+            yield from part
+
+
+def _page(chronology: dict, context: ReportContext) -> list[str | Iterator[str]]:
     lang = language(context.language or chronology.get("case", {}).get("language"))
     L = labels(lang)
     t = {k[5:] if k.startswith("html_") else k: v for k, v in L.items()}
@@ -302,7 +321,7 @@ def html_text(chronology: dict, context: ReportContext) -> str:
         f'{e(chronology.get("root_hash"))}</span></p>',
         "</section>", "</body>", "</html>", "",
     ]
-    return "\n".join(out)
+    return out
 
 
 def write_html(chronology: dict, out_dir: Path, context: ReportContext) -> list[Path]:
@@ -310,5 +329,5 @@ def write_html(chronology: dict, out_dir: Path, context: ReportContext) -> list[
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILE_NAME
-    atomic_write(path, html_text(chronology, context).encode("utf-8"))
+    atomic_write(path, (piece.encode("utf-8") for piece in html_chunks(chronology, context)))
     return [path]

@@ -16,6 +16,7 @@ attached chronology.json.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from intake.chronology.canonical import canonical_bytes
+from intake.chronology.hashing import canonical_chunks
 from intake.i18n import N_, translator
 from intake.reports.context import ReportContext
 from intake.seal.words import how_to_check
@@ -171,10 +173,14 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     undated = for_police(chronology.get("undated") or [])
     sha_label = {e["sha256"]: str(e.get("label") or e.get("number")) for e in exhibits}
 
-    json_bytes = canonical_bytes(chronology)
+    json_hash = hashlib.sha256()  # chronology.json streamed out, never held whole
     attachments = []
+    with open(root / JSON_NAME, "wb") if attach else contextlib.nullcontext() as f:
+        for chunk in canonical_chunks(chronology):
+            json_hash.update(chunk)
+            if f is not None:
+                f.write(chunk)
     if attach:
-        (root / JSON_NAME).write_bytes(json_bytes)
         attachments.append({"path": JSON_NAME, "mime": "application/json",
                             "relationship": "data", "description": L["attach_json"]})
         for name, blob in sorted(context.seal_files.items()):  # [seal]: token, signature
@@ -278,7 +284,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "root_hash": root_hash,
         "root_hash_short": root_hash[:16],
         "merkle_root": str(chronology.get("merkle_root") or ""),
-        "json_sha256": hashlib.sha256(json_bytes).hexdigest(),
+        "json_sha256": json_hash.hexdigest(),
         "custody_head": context.custody_head_text,
         "counts": {"entries": str(limits["entries"]), "undated": str(limits["undated"]),
                    "copied": str(limits["copied"]),

@@ -29,12 +29,38 @@ WIDTHS = {"col_what": 40, "col_text": 80, "col_source": 36, "col_first_sha256": 
           "col_feeling": 30, "col_note": 30, "col_witnesses": 24, "col_flags": 24}
 
 
-def _text_cell(ws, row: int, col: int, value: str):
-    cell = ws.cell(row=row, column=col)
-    cell.value = value
-    cell.data_type = "s"  # typed text: never a formula, never a number
-    cell.number_format = "@"
-    return cell
+def _append_text_rows(ws, rows, header_font, wrap) -> None:
+    """Rows as typed text cells (number format ``@``), wrapped, the first row bold,
+    appended to a write-only sheet: each row goes to disk as it comes.
+
+    One style is made once and copied to every cell (openpyxl otherwise hashes
+    the alignment and number format of each of the 1,000,000s of cells of
+    100,000 entries). Empty cells are not written (they read back as empty)."""
+    from copy import copy
+
+    from openpyxl.cell import WriteOnlyCell
+
+    body = header = None
+    for r, row in enumerate(rows, 1):
+        cells = []
+        for value in row:
+            text = view.visible(value)
+            if not text and r > 1:  # an empty cell is left out: about half of them
+                cells.append(None)
+                continue
+            cell = WriteOnlyCell(ws)
+            if body is None:  # the styles, made on the first cell only
+                cell.number_format = "@"
+                if wrap is not None:
+                    cell.alignment = wrap
+                body = copy(cell._style)
+                cell.font = header_font
+                header = copy(cell._style)
+            cell.value = text  # checked as openpyxl checks text
+            cell.data_type = "s"  # typed text: never a formula, never a number
+            cell._style = copy(header if r == 1 else body)
+            cells.append(cell)
+        ws.append(cells)
 
 
 def workbook_bytes(chronology: dict, lang: str, generated_at: str = "") -> bytes:
@@ -42,35 +68,30 @@ def workbook_bytes(chronology: dict, lang: str, generated_at: str = "") -> bytes
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     from .csv_report import COLUMNS
 
     lang = language(lang)
     L = labels(lang)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = L["sheet_chronology"][:31]
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for r, row in enumerate(entry_rows(chronology, lang), 1):
-        for c, value in enumerate(row, 1):
-            cell = _text_cell(ws, r, c, view.visible(value))
-            cell.alignment = wrap
-            if r == 1:
-                cell.font = Font(bold=True)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(L["sheet_chronology"][:31])
     for c, key in enumerate(COLUMNS, 1):
-        ws.column_dimensions[ws.cell(row=1, column=c).column_letter].width = WIDTHS.get(key, 14)
+        ws.column_dimensions[get_column_letter(c)].width = WIDTHS.get(key, 14)
     ws.freeze_panes = "A2"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    _append_text_rows(ws, entry_rows(chronology, lang), Font(bold=True), wrap)
 
     ex = wb.create_sheet(L["sheet_exhibits"][:31])
-    for c, key in enumerate(("col_label", "col_sha256", "col_size", "col_type", "col_name"), 1):
-        _text_cell(ex, 1, c, L[key]).font = Font(bold=True)
-    for r, x in enumerate(chronology.get("exhibits") or [], 2):
-        values = (str(x.get("label") or ""), str(x.get("sha256") or ""), str(x.get("size") or 0),
-                  str(x.get("mime") or ""), ", ".join(x.get("names") or []))
-        for c, value in enumerate(values, 1):
-            _text_cell(ex, r, c, view.visible(value))
     ex.column_dimensions["B"].width = 66
     ex.column_dimensions["E"].width = 40
+    exhibit_rows = [[L[key] for key in ("col_label", "col_sha256", "col_size", "col_type",
+                                        "col_name")]]
+    exhibit_rows += [[str(x.get("label") or ""), str(x.get("sha256") or ""),
+                      str(x.get("size") or 0), str(x.get("mime") or ""),
+                      ", ".join(x.get("names") or [])]
+                     for x in chronology.get("exhibits") or []]
+    _append_text_rows(ex, exhibit_rows, Font(bold=True), None)
 
     try:
         moment = datetime.fromisoformat((generated_at or "").replace("Z", "+00:00"))

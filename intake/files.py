@@ -51,6 +51,21 @@ def atomic_write(path: Path, data: bytes, *, read_only: bool = False,
     fsync_dir(path.parent)
 
 
+def sha256_from_disk(path: Path) -> str:
+    """SHA-256 of what the disk holds, not of what memory still caches.
+
+    The file's cached pages are dropped first (``posix_fadvise(DONTNEED)``; after
+    an fsync they are clean, so the kernel lets them go), and the bytes are read
+    back from the device: a copy read back from the page cache would prove
+    nothing about the disk. Where the call does not exist (macOS, Windows) the
+    file is read as usual.
+    """
+    with open(path, "rb") as f:
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in chunks (a file may be a 4 GB video)."""
     with open(path, "rb") as f:

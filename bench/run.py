@@ -13,9 +13,11 @@ stops the run with a message (exiftool is installed with apt-get when it can
 be; sha256sum, dd and xargs are GNU coreutils/findutils).
 
 The reports figure (HTML and spreadsheet of 100,000 entries, issue 19 point 5)
-comes from ``bench/bench_reports.py``, a module with
-``measure(quick: bool, runs: int) -> list[Figure]``; until it exists the run
-says so in the table (figure 6, not measured).
+comes from ``bench/bench_reports.py`` (written on the ``chrono`` branch):
+``measure(entries) -> list[dict]``, one row per format (``format``,
+``seconds``, ``cpu_seconds``, ``peak_mib``, ...), turned into figures 6a-6d
+here; until the module is there the run says so in the table (figure 6, not
+measured).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ except ImportError:
 
 ALL = "large,small,watch,chronology,verify,reports,web,ocr,s3,phone"
 #: the slow figures run fewer times, so that `make bench` stays near half an hour
-SLOW_RUNS = {"chronology": 3, "phone": 3, "reports": 3}
+SLOW_RUNS = {"chronology": 3, "phone": 3, "reports": 1}
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 NOTES = Path(__file__).resolve().parent / "profile-notes.md"
@@ -56,6 +58,31 @@ def reports_missing() -> Figure:
     return Figure("6", "HTML and spreadsheet of 100,000 entries", "not measured",
                   "–", "bench/bench_reports.py is not there yet (issue 19, point 5)",
                   "≤ 10 s each", "MISS")
+
+
+def report_figures(quick: bool, runs: int) -> list[Figure]:
+    """Figures 6a-6d from bench_reports' rows: each format's writer, median of `runs`."""
+    if reports is None:
+        return [reports_missing()]
+    from bench_common import Series, verdict
+
+    entries = 10_000 if quick else 100_000
+    rows: dict[str, list[dict]] = {}
+    for _ in range(runs):
+        for row in reports.measure(entries):
+            rows.setdefault(row["format"], []).append(row)
+    figs = []
+    for i, (fmt, got) in enumerate(rows.items()):
+        letter = "abcdefgh"[i]
+        secs = Series([r["seconds"] for r in got])
+        peak = max(r["peak_mib"] for r in got)
+        timed = fmt != "pdf"
+        figs.append(Figure(
+            f"6{letter}", f"Report {fmt.upper()}, {got[0]['entries']:,} entries (writer alone)",
+            secs.fmt(), f"CPU {Series([r['cpu_seconds'] for r in got]).fmt()}",
+            f"{secs.median:.1f} s, peak {peak} MiB", "≤ 10 s" if timed else "reported",
+            verdict(secs.median <= 10) if timed else "INFO"))
+    return figs
 
 
 def table(figs: list[Figure]) -> list[str]:
@@ -128,8 +155,8 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
               "## Figures", "",
               f"Every figure is a ratio against a reference run in the same invocation "
               f"(absolute times drift on a shared machine): median of {runs} runs (figure 1: "
-              f"{3 * runs} pairs; chronology, reports and phone backup: "
-              f"{min(runs, 3)} runs), with min and max. Ratios are intake's speed over the reference's (above 1: intake is "
+              f"{3 * runs} pairs; chronology and phone backup: {min(runs, 3)} runs; "
+              f"reports: 1 run), with min and max. Ratios are intake's speed over the reference's (above 1: intake is "
               "faster), except where the column says otherwise. PASS/MISS compares the "
               "median with the target of the issue; INFO has no target.", ""]
     figs = sorted(figs + earlier_rows(figs), key=_figure_order)
@@ -201,8 +228,7 @@ def main() -> None:
         if "verify" in only:
             figs += verify.measure(args.quick, args.runs)
         if "reports" in only:
-            figs += (reports.measure(args.quick, n("reports")) if reports is not None
-                     else [reports_missing()])
+            figs += report_figures(args.quick, n("reports"))
         if "web" in only:
             figs += web_timeline.measure(args.quick, args.runs)
         if "ocr" in only:

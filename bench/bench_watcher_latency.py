@@ -1,7 +1,9 @@
 """Figure 3: watcher latency, from a file's close in the inbox to stored and indexed.
 
 `intake watch --case DIR` runs as a user runs it (default configuration:
-settle_seconds 1.0, two replicas, min_copies 2). The bench writes one file
+settle_seconds 1.0, two replicas, min_copies 2; where the platform reports
+a file's close after writing, Linux, the watcher takes it 0.1 s after that
+close instead of waiting out settle_seconds: intake/closes.py). The bench writes one file
 at a time into the inbox (open, write, close: the clock starts after close)
 and polls every 2 ms for the original to leave the inbox: the watcher moves
 it to inbox/ingested/ only after it is stored and verified in both replicas,
@@ -101,8 +103,8 @@ def measure(quick: bool, runs: int) -> list[Figure]:
         ]
         figs.append(Figure("3" if not extra else "3b", f"Watcher latency, close → stored + "
                            f"indexed ({label})", f"p50 {p50:.2f} s, p95 {p95:.2f} s",
-                           "settle_seconds = 1.0 (the configured wait)",
-                           f"p95 = {p95:.2f} s", "p95 < 1.5 s", verdict(p95 < 1.5),
+                           "settle_seconds = 1.0 (the fallback wait)",
+                           f"p95 = {p95:.2f} s", "p95 < 1.0 s", verdict(p95 < 1.0),
                            details=details))
     rm(OUT / "watch")
     return figs

@@ -1,11 +1,23 @@
 """Run every benchmark and write docs/PERFORMANCE.md.
 
-    python bench/run.py [--quick] [--only large,small,watch,chronology,verify,web,ocr,s3,phone]
-                        [--runs N]
+    python bench/run.py [--quick] [--runs N]
+        [--only large,small,watch,chronology,verify,reports,web,ocr,s3,phone]
 
-``make bench`` runs it in full. --quick uses small sizes (256 MiB / 512 MiB
-large files, ~300 small files, no 1M-event chronology) for development; its
+``make bench`` runs it in full. --quick uses small sizes for development; its
 figures are not the ones to quote. Benchmarks are not tests: CI runs none.
+
+Each figure is measured against issue 19's reference in the same run (the
+durable floor, the Python durable loop, ExifTool, sha256sum per replica) and
+marked PASS or MISS against the issue's target. A missing reference tool
+stops the run with a message (exiftool is installed with apt-get when it can
+be; sha256sum, dd and xargs are GNU coreutils/findutils).
+
+The reports figure (HTML and spreadsheet of 100,000 entries, issue 19 point 5)
+comes from ``bench/bench_reports.py`` (written on the ``chrono`` branch):
+``measure(entries) -> list[dict]``, one row per format (``format``,
+``seconds``, ``cpu_seconds``, ``peak_mib``, ...), turned into figures 6a-6d
+here; until the module is there the run says so in the table (figure 6, not
+measured).
 """
 
 from __future__ import annotations
@@ -28,8 +40,49 @@ import bench_watcher_latency as watcher_latency  # noqa: E402
 import bench_web_timeline as web_timeline  # noqa: E402
 from bench_common import OUT, ROOT, Figure, log, machine, rm  # noqa: E402
 
+try:  # issue 19, point 5: written on another branch (chrono); the hook waits for it
+    import bench_reports as reports  # noqa: E402
+except ImportError:
+    reports = None
+
+ALL = "large,small,watch,chronology,verify,reports,web,ocr,s3,phone"
+#: the slow figures run fewer times, so that `make bench` stays near half an hour
+SLOW_RUNS = {"chronology": 3, "phone": 3, "reports": 1}
+
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 NOTES = Path(__file__).resolve().parent / "profile-notes.md"
+
+
+def reports_missing() -> Figure:
+    """Figure 6's row while bench/bench_reports.py does not exist yet."""
+    return Figure("6", "HTML and spreadsheet of 100,000 entries", "not measured",
+                  "–", "bench/bench_reports.py is not there yet (issue 19, point 5)",
+                  "≤ 10 s each", "MISS")
+
+
+def report_figures(quick: bool, runs: int) -> list[Figure]:
+    """Figures 6a-6d from bench_reports' rows: each format's writer, median of `runs`."""
+    if reports is None:
+        return [reports_missing()]
+    from bench_common import Series, verdict
+
+    entries = 10_000 if quick else 100_000
+    rows: dict[str, list[dict]] = {}
+    for _ in range(runs):
+        for row in reports.measure(entries):
+            rows.setdefault(row["format"], []).append(row)
+    figs = []
+    for i, (fmt, got) in enumerate(rows.items()):
+        letter = "abcdefgh"[i]
+        secs = Series([r["seconds"] for r in got])
+        peak = max(r["peak_mib"] for r in got)
+        timed = fmt != "pdf"
+        figs.append(Figure(
+            f"6{letter}", f"Report {fmt.upper()}, {got[0]['entries']:,} entries (writer alone)",
+            secs.fmt(), f"CPU {Series([r['cpu_seconds'] for r in got]).fmt()}",
+            f"{secs.median:.1f} s, peak {peak} MiB", "≤ 10 s" if timed else "reported",
+            verdict(secs.median <= 10) if timed else "INFO"))
+    return figs
 
 
 def table(figs: list[Figure]) -> list[str]:
@@ -101,8 +154,9 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
     lines += ["", f"Whole run: {seconds / 60:.1f} min, `{command}`.", "",
               "## Figures", "",
               f"Every figure is a ratio against a reference run in the same invocation "
-              f"(absolute times drift on a shared machine): median of {runs} runs, with min "
-              "and max. Ratios are intake's speed over the reference's (above 1: intake is "
+              f"(absolute times drift on a shared machine): median of {runs} runs (figure 1: "
+              f"{3 * runs} pairs; chronology and phone backup: {min(runs, 3)} runs; "
+              f"reports: 1 run), with min and max. Ratios are intake's speed over the reference's (above 1: intake is "
               "faster), except where the column says otherwise. PASS/MISS compares the "
               "median with the target of the issue; INFO has no target.", ""]
     figs = sorted(figs + earlier_rows(figs), key=_figure_order)
@@ -115,27 +169,30 @@ def write_doc(figs: list[Figure], info: dict[str, str], quick: bool, runs: int,
                       for d in f.details]
             lines.append("")
     lines += ["## How each figure is measured", ""]
-    for mod in (large_file, small_files, watcher_latency, chronology, verify, web_timeline, ocr,
-                s3_upload, phone_backup):
+    for mod in (large_file, small_files, watcher_latency, chronology, verify, reports,
+                web_timeline, ocr, s3_upload, phone_backup):
+        if mod is None:
+            continue
         doc = (mod.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         lines += [f"**`bench/{Path(mod.__file__).name}`**: {title}", "", body.strip(), ""]
     if NOTES.is_file():
         lines += [NOTES.read_text(encoding="utf-8").strip(), ""]
     lines += ["## How to reproduce", "",
-              "On a fresh clone, with `python3` (3.11+), `make`, `openssl`, and the corpus "
+              "On a fresh clone, with `python3` (3.11+), `make`, GNU coreutils (`sha256sum`, "
+              "`dd`) and findutils (`xargs`), and the corpus "
               "beside the checkout (`../shared/corpus`, or set `INTAKE_CORPUS`):", "",
               "```sh",
               "make bench                         # installs .venv, runs everything, writes this file",
               ".venv/bin/python bench/run.py --quick            # small sizes, a few minutes",
               ".venv/bin/python bench/run.py --only small,verify # some figures only",
               "```", "",
-              "`exiftool` (the reference of figure 2) is installed by the benchmark with "
+              "`exiftool` (a reference of figure 2) is installed by the benchmark with "
               "`apt-get install libimage-exiftool-perl` when it is missing and the user is root "
               "(or has password-less sudo); otherwise it stops with a message saying how to "
               "install it. Scratch files go to `bench/out/` (git-ignored) and are removed after "
-              "each figure; the large-file figure needs about 13 GiB free for its 4 GiB file "
-              "and two replicas. The run takes about half an hour; nothing else should run "
+              "each figure; the large-file figure needs about 5 GiB free for its 1 GiB "
+              "memory run and two replicas. The run takes about half an hour; nothing else should run "
               "on the machine meanwhile (the load average at the start is recorded above).", ""]
     DOC.write_text("\n".join(lines), encoding="utf-8")
     log(f"wrote {DOC}")
@@ -145,7 +202,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="large,small,watch,chronology,verify,web,ocr,s3,phone")
+    ap.add_argument("--only", default=ALL)
     ap.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
     args = ap.parse_args()
     if args.runs < 5:
@@ -156,19 +213,22 @@ def main() -> None:
     small_files.ensure_exiftool()
     info = machine()  # again, with exiftool's version
     figs: list[Figure] = []
-    keep = None
     try:
+        def n(name: str) -> int:
+            return min(args.runs, SLOW_RUNS.get(name, args.runs))
+
         if "large" in only:
             figs += large_file.measure(args.quick, args.runs)
         if "small" in only:
-            f, keep = small_files.measure(args.quick, args.runs)
-            figs += f
+            figs += small_files.measure(args.quick, args.runs)[0]
         if "watch" in only:
             figs += watcher_latency.measure(args.quick, args.runs)
         if "chronology" in only:
-            figs += chronology.measure(args.quick, args.runs)
+            figs += chronology.measure(args.quick, n("chronology"))
         if "verify" in only:
-            figs += verify.measure(args.quick, args.runs, keep)
+            figs += verify.measure(args.quick, args.runs)
+        if "reports" in only:
+            figs += report_figures(args.quick, n("reports"))
         if "web" in only:
             figs += web_timeline.measure(args.quick, args.runs)
         if "ocr" in only:
@@ -176,7 +236,7 @@ def main() -> None:
         if "s3" in only:
             figs += s3_upload.measure(args.quick, args.runs)
         if "phone" in only:
-            figs += phone_backup.measure(args.quick, args.runs)
+            figs += phone_backup.measure(args.quick, n("phone"))
     except Exception as exc:  # the figures measured so far still go into the doc
         failed = exc
         log(f"a benchmark failed: {exc!r}; writing the figures measured before it")
@@ -189,8 +249,7 @@ def main() -> None:
     if not args.no_doc:
         cmd = "python bench/run.py" + (" --quick" if args.quick else "") + (
             f" --runs {args.runs}" if args.runs != 5 else "") + (
-            f" --only {args.only}" if only != {"large", "small", "watch", "chronology",
-                                               "verify", "web", "ocr", "s3", "phone"} else "")
+            f" --only {args.only}" if only != set(ALL.split(",")) else "")
         write_doc(figs, info, args.quick, args.runs, time.monotonic() - started, cmd)
     if failed is not None:
         raise failed

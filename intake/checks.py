@@ -106,23 +106,6 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
                                     rep.name))
     for words in case.rollback:
         problems.append(Problem("rollback", words, repairable=False))
-    seq = int(idx.state("custody_seq", "0") or 0)
-    # A writer at work is writing its index as we read it: the index is judged when it rests.
-    live = case.log.live_writer
-    if not live:
-        for sha in sorted(set(idx.all_items()) - set(items)):
-            problems.append(Problem("index", f"the index knows item {_label(case, sha)}, which "
-                                             "the custody log does not record: it was cut from "
-                                             "the log, or the index was edited", sha256=sha,
-                                    repairable=False))
-    if not live and seq != case.log.seq:
-        problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
-                                         f"{case.log.seq}; run 'intake reindex'"))
-    elif not live:
-        with verified.built(case, recs) as truth:
-            for sha, words in verified.differences(idx, truth.index, lambda s: _label(case, s)):
-                problems.append(Problem("index", words + "; run 'intake reindex'", sha256=sha))
-
     total = len(items) * max(1, len(case.available))
     counted = {"done": 0}
     lock = threading.Lock()
@@ -135,10 +118,29 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
 
     # One thread per replica: each re-reads its own disk (hashlib lets go of the
     # GIL), so two replicas take the time of one, not of both (issue 19, point 6).
+    # They start first, so that the index check below (Python and SQLite, in this
+    # thread, which owns the index's connection) runs while they read.
     # The threads only read and hash; problems are worded here, in this thread.
     with ThreadPoolExecutor(max_workers=max(1, len(case.available))) as pool:
-        found = list(pool.map(lambda r: _check_replica(r, items, meta, tick, read_data),
-                              case.available))
+        jobs = [pool.submit(_check_replica, r, items, meta, tick, read_data)
+                for r in case.available]
+        seq = int(idx.state("custody_seq", "0") or 0)
+        # A writer at work is writing its index as we read it: the index is judged when it rests.
+        live = case.log.live_writer
+        if not live:
+            for sha in sorted(set(idx.all_items()) - set(items)):
+                problems.append(Problem("index", f"the index knows item {_label(case, sha)}, which "
+                                                 "the custody log does not record: it was cut from "
+                                                 "the log, or the index was edited", sha256=sha,
+                                        repairable=False))
+        if not live and seq != case.log.seq:
+            problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
+                                             f"{case.log.seq}; run 'intake reindex'"))
+        elif not live:
+            with verified.built(case, recs) as truth:
+                for sha, words in verified.differences(idx, truth.index, lambda s: _label(case, s)):
+                    problems.append(Problem("index", words + "; run 'intake reindex'", sha256=sha))
+        found = [job.result() for job in jobs]
     for rep, (bad_objects, bad_meta, ok) in zip(case.available, found, strict=True):
         for what, sha in bad_objects:
             if what == "missing-copy":  # every available replica should hold every item

@@ -9,7 +9,9 @@ fsynced so the rename survives a power cut. Readable by the owner only.
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
+import mmap
 import os
 import secrets
 import stat
@@ -102,6 +104,51 @@ def _libc() -> Any:
                 lib = None
         _LIBC.append(lib)
     return _LIBC[0]
+
+
+def sha256_from_disk(path: Path) -> str:
+    """SHA-256 of what the disk holds, not of what memory still caches.
+
+    A copy read back from the page cache would prove nothing about the disk.
+    Where the system has it, the file is read with ``O_DIRECT`` (from the
+    device into an aligned buffer, past the cache: also the cheapest read in
+    CPU); where O_DIRECT is refused (tmpfs, some network file systems) the
+    file's cached pages are dropped first (``posix_fadvise(DONTNEED)``; after
+    an fsync they are clean, so the kernel lets them go) and it is read as
+    usual. Without either (macOS, Windows) it is read as usual.
+    """
+    direct = getattr(os, "O_DIRECT", 0)
+    if direct:
+        try:
+            fd = os.open(path, os.O_RDONLY | direct)
+        except OSError:
+            pass
+        else:
+            try:
+                return _sha256_direct(fd)
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:  # a read error is the disk's answer
+                    raise
+                # refused (the file system takes no O_DIRECT reads): the other way below
+            finally:
+                os.close(fd)
+    with open(path, "rb") as f:
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _sha256_direct(fd: int) -> str:
+    buf = mmap.mmap(-1, 1 << 20)  # page-aligned, as O_DIRECT wants
+    try:
+        view = memoryview(buf)
+        h = hashlib.sha256()
+        while n := os.readv(fd, [buf]):
+            h.update(view[:n])
+        view.release()
+        return h.hexdigest()
+    finally:
+        buf.close()
 
 
 def sha256_file(path: Path) -> str:

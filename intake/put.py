@@ -3,9 +3,10 @@
 One read pass over a file computes SHA-256, SHA-512 and MD5 and feeds a
 temporary copy in every available folder replica (their fast path); any other
 kind of replica is fed from one spooled local copy through
-``Replica.put_object``. Each copy is fsynced (inside a group commit: by the
-batch's barrier, before any original leaves the inbox), re-read and verified
-before it counts; a replica that fails is left out with its reason.
+``Replica.put_object``. Each copy is fsynced (big files: the copies side by
+side; inside a group commit: by the batch's barrier, before any original leaves
+the inbox), re-read from the disk, not from the page cache, and verified before
+it counts; a replica that fails is left out with its reason.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import errno
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,15 +132,21 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
                     job.result()
                 except OSError as exc:
                     drop(name, exc)
-        for name in list(temps):
-            try:
-                rep, _path, f = temps[name]
-                f.flush()
-                if not rep.batching:  # in a group commit the barrier makes it durable
-                    os.fsync(f.fileno())
-                f.close()
-            except OSError as exc:
-                drop(name, exc)
+        # one fsync per copy; for a big file the copies' fsyncs run side by side
+        # (each waits for its own disk), as the copies were written. Inside a group
+        # commit none here: the batch's barrier makes them durable.
+        if size >= CHUNK and len(temps) > 1:
+            synced = {name: _io_pool().submit(_finisher(temps[name][0]), temps[name][2])
+                      for name in temps}
+            outcomes = {name: job.exception() for name, job in synced.items()}
+        else:
+            outcomes = {name: _error_of(_finisher(temps[name][0]), temps[name][2])
+                        for name in temps}
+        for name, error in outcomes.items():
+            if isinstance(error, OSError):
+                drop(name, error)
+            elif error is not None:
+                raise error
     except BaseException:
         if result.spool is not None:
             result.spool.close()
@@ -152,8 +160,36 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
     return result
 
 
+def _sync_close(f: BinaryIO) -> None:
+    f.flush()
+    os.fsync(f.fileno())
+    f.close()
+
+
+def _close(f: BinaryIO) -> None:
+    f.flush()
+    f.close()
+
+
+def _finisher(rep: object) -> Callable[[BinaryIO], None]:
+    """fsync and close; only close inside a group commit (its barrier fsyncs)."""
+    return _close if getattr(rep, "batching", False) else _sync_close
+
+
+def _error_of(fn: Callable[[BinaryIO], None], f: BinaryIO) -> BaseException | None:
+    try:
+        fn(f)
+    except OSError as exc:
+        return exc
+    return None
+
+
 def commit(result: PutResult) -> PutResult:
-    """Second half of a put: verify and rename each replica's temporary copy."""
+    """Second half of a put: verify and rename each replica's temporary copy.
+
+    Each copy is read back from the disk (its cached pages dropped after the
+    fsync: ``files.sha256_from_disk``), side by side for a big file.
+    """
     assert result.digests is not None
     sha = result.digests.sha256
     if result.digests.size >= CHUNK and len(result.temps) > 1:

@@ -1,6 +1,7 @@
 """The folder replica: the built-in kind of ``intake.replica.Replica``.
 
-Every copy is written to a temporary name, fsynced, re-read and verified,
+Every copy is written to a temporary name, fsynced, re-read from the disk
+(its cached pages dropped first) and verified,
 renamed to ``objects/<aa>/<sha256>`` and made read-only (``intake/put.py``
 feeds every folder in one read pass). A replica that is absent (unplugged),
 full or failing is left out of a write with its reason.
@@ -28,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from .files import atomic_write, fsync_dir, fsync_path, sha256_file, syncfs
+from .files import atomic_write, fsync_dir, fsync_path, sha256_file, sha256_from_disk, syncfs
 from .replica import CHUNK, ReplicaUnavailable
 
 REPLICA_FORMAT = "intake-replica/1"
@@ -191,7 +192,7 @@ class FolderReplica:
         :return: "written", "present" (a good copy was already there) or
             "repaired" (a damaged copy was there and was replaced).
         """
-        if sha256_file(temp) != sha256:
+        if sha256_from_disk(temp) != sha256:  # fsynced by the caller: read from the disk
             temp.unlink(missing_ok=True)
             raise OSError(errno.EIO, "the copy read back differs from what was written")
         final = self.object_path(sha256)
@@ -280,7 +281,7 @@ class FolderReplica:
                     f.write(chunk)
                 f.flush()
                 os.fsync(f.fileno())
-            if sha256_file(path) != sha256:
+            if sha256_from_disk(path) != sha256:
                 raise OSError(errno.EIO, "the copy read back differs from what was written")
             final = self.object_path(sha256)
             outcome = "written"

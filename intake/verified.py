@@ -234,6 +234,8 @@ def differences(index: Index, truth: Index, label: Any = None) -> list[tuple[str
     for table, (key, cols, noun) in _TABLES.items():
         ours, theirs = _rows(index, table, key, cols), _rows(truth, table, key, cols)
         for k in sorted(set(ours) | set(theirs), key=str):
+            if k in ours and k in theirs and ours[k] == theirs[k]:
+                continue  # the same: nothing to word (the words ask the index for names)
             sha = str(k[0]) if table not in ("receipts", "meta_files", "curation") else ""
             if table == "receipts":
                 row = ours.get(k) or theirs.get(k)

@@ -2,7 +2,9 @@
 
 watchdog tells us which paths changed; we never act on an event directly.
 Changed paths go into a pending set, and a loop takes each one once it has
-been stable for ``settle_seconds``. At start, and every ``rescan_seconds``,
+been stable for ``settle_seconds``, or sooner where the platform reports that
+the file was closed after writing and nothing touched it since
+(``intake/closes.py``: Linux inotify). At start, and every ``rescan_seconds``,
 the whole inbox is scanned, so files dropped while the watcher was not
 running (or events the OS dropped) are found too. Files that were stored but
 not yet moved (a crash in between) are recognised and not received twice.
@@ -16,10 +18,20 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    FileClosedEvent,
+    FileClosedNoWriteEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    FileOpenedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from .case import Case
+from .closes import Closes
 from .errors import IntakeError
 from .inbox import is_settled, is_temporary, scan, settle_time
 from .ingest import Pipeline, Task, catch_up, first_ingested
@@ -38,10 +50,34 @@ class _Handler(FileSystemEventHandler):
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        for attr in ("src_path", "dest_path"):
-            raw = getattr(event, attr, "")
-            if raw:
-                self.watcher.touch(Path(raw if isinstance(raw, str) else raw.decode()))
+        paths = [Path(raw if isinstance(raw, str) else raw.decode())
+                 for raw in (event.src_path, getattr(event, "dest_path", "")) if raw]
+        if not event.is_directory:
+            self._track(event, paths)
+        if isinstance(event, (FileOpenedEvent, FileClosedNoWriteEvent)):
+            return  # a read (ours too) changes nothing: no need to look at the file again
+        for path in paths:
+            self.watcher.touch(path)
+
+    def _track(self, event: FileSystemEvent, paths: list[Path]) -> None:
+        """Feed the open/close bookkeeping that lets a closed file be taken at once."""
+        closes = self.watcher.closes
+        src = paths[0]
+        if not any(self.watcher.watched(p) for p in paths):
+            return
+        if isinstance(event, FileCreatedEvent):
+            closes.created(src)
+        elif isinstance(event, FileOpenedEvent):
+            closes.opened(src)
+        elif isinstance(event, (FileClosedEvent, FileClosedNoWriteEvent)):
+            closes.closed(src, wrote=isinstance(event, FileClosedEvent))
+            if isinstance(event, FileClosedEvent):
+                self.watcher.wake.set()
+        elif isinstance(event, (FileDeletedEvent, FileMovedEvent)):
+            for path in paths:  # a file renamed in or over: the settle rule decides
+                closes.forget(path)
+        else:  # modified, attributes changed
+            closes.changed(src)
 
 
 class Watcher:
@@ -62,6 +98,9 @@ class Watcher:
         self.pending: set[Path] = set()
         self.lock = threading.Lock()
         self._stop = threading.Event()
+        self.wake = threading.Event()  # a file was closed after writing: look soon
+        self.closes = Closes()
+        self.observing = threading.Event()  # set once file events are being received
         self._observer: Observer | None = None
         self._jobs: list[_Job] = []
 
@@ -87,18 +126,23 @@ class Watcher:
                 job.error = exc
             job.done.set()
 
-    def touch(self, path: Path) -> None:
+    def watched(self, path: Path) -> bool:
+        """In the inbox, outside ingested/, not a temporary-looking name."""
         inbox = self.case.config.inbox
         ingested = self.case.config.ingested_dir
         if path == ingested or ingested in path.parents or is_temporary(path.name):
-            return
-        if inbox not in path.parents:
+            return False
+        return inbox in path.parents
+
+    def touch(self, path: Path) -> None:
+        if not self.watched(path):
             return
         with self.lock:
             self.pending.add(path)
 
     def stop(self) -> None:
         self._stop.set()
+        self.wake.set()
 
     def _rescan(self) -> None:
         cfg = self.case.config
@@ -123,6 +167,7 @@ class Watcher:
         self._observer = Observer()
         self._observer.schedule(_Handler(self), str(cfg.inbox), recursive=True)
         self._observer.start()
+        self.observing.set()
         try:
             self.pipeline.reconcile()
             self.pipeline.warm_up()
@@ -149,7 +194,7 @@ class Watcher:
                     self.on_settled()
                 if self.on_tick:
                     self.on_tick(idle)
-                self._stop.wait(self.poll)
+                self._wait()
         finally:
             with self.lock:
                 jobs, self._jobs = self._jobs, []
@@ -159,6 +204,21 @@ class Watcher:
             self.pipeline.let_waiting_go()  # a stop is prompt: the backlog waits for the next start
             self._observer.stop()
             self._observer.join(5)
+
+    def _wait(self) -> None:
+        """Sleep one poll, less when a closed file's quiet time ends sooner."""
+        due = self.closes.next_due()
+        timeout = self.poll if due is None else min(self.poll, due)
+        if timeout > 0 and self.wake.wait(timeout):
+            self.wake.clear()
+            due = self.closes.next_due()  # woken by a close: sleep out its quiet time
+            if due is not None and due > 0 and not self._stop.is_set():
+                self._stop.wait(min(due, self.poll))
+
+    def _settled(self, path: Path) -> bool:
+        cfg = self.case.config
+        return self.closes.ready(path) or is_settled(
+            path, settle_time(path, cfg.settle_seconds, cfg.temporary_seconds))
 
     def _take_ready(self) -> list[Task]:
         cfg = self.case.config
@@ -178,6 +238,7 @@ class Watcher:
             if task.outcome != "changed":
                 with self.lock:
                     self.pending.discard(task.path)
+                self.closes.forget(task.path)
         return tasks
 
     def _take_each(self, candidates: list[Path], tasks: list[Task]) -> None:
@@ -194,8 +255,9 @@ class Watcher:
             if not path.exists() and not path.is_symlink():
                 with self.lock:
                     self.pending.discard(path)
+                self.closes.forget(path)
                 continue
-            if not is_settled(path, settle_time(path, cfg.settle_seconds, cfg.temporary_seconds)):
+            if not self._settled(path):
                 continue
             tasks.append(self.pipeline.process(path, from_inbox=True))
 

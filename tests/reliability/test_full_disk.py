@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from tests.helpers import (
+    add_config,
     check_nothing_lost,
     custody_lines,
     custody_records,
@@ -136,3 +137,30 @@ def test_a_whole_case_on_a_full_disk_gets_a_plain_reason_and_loses_nothing(
         ok(verify(case))
         figures(files=len(dropped), runs_on_full_disk=len(outcomes))
         json.dumps(outcomes)
+
+
+def test_a_big_file_whose_replica_fills_up_is_stored_in_the_others_read_back(
+        tmp_path: Path) -> None:
+    """A file of several MiB takes the big-file path (copies written and fsynced side by
+    side, each read back from the disk); the replica that fills up half-way is left out
+    with its reason, the other two hold the file verified, and the original settles."""
+    case = new_case(tmp_path / "case")
+    with small_fs(tmp_path / "usb", 2048) as usb:  # 2 MiB: the 6 MiB copy cannot fit
+        add_config(case, f'[[replicas]]\nname = "usb"\npath = "{usb}"\n')
+        data = os.urandom(6 << 20)
+        drop(case, "video.mp4", data)
+        time.sleep(0.3)
+        answer = ingest(case)
+        assert answer["outcomes"] == {"settled": 1}, answer
+        for name in ("a", "b"):
+            (path,) = stored_objects(replica(case, name)).values()
+            assert path.read_bytes() == data and path.name == sha256(data)
+            assert path.stat().st_mode & 0o777 == 0o400  # read-only
+        assert stored_objects(usb) == {}
+        assert list((usb / "tmp").glob("*")) == []  # the cut-off copy is removed
+        stored = [r for r in custody_records(replica(case, "a")) if r["event"] == "stored"]
+        assert sorted(r["replica"] for r in stored) == ["a", "b"]  # not usb
+        assert {r["sha256"] for r in stored} == {sha256(data)}
+        out = run_intake("status", "--case", case)
+        assert "usb" in out.stdout
+    assert (case / "inbox" / "ingested" / "video.mp4").read_bytes() == data

@@ -9,8 +9,9 @@ and polls every 2 ms for the original to leave the inbox: the watcher moves
 it to inbox/ingested/ only after it is stored and verified in both replicas,
 read by the plugins and written to the index, so its disappearance is
 "stored and indexed". The next file is written 0.2 to 0.6 s later
-(seeded), so the watcher's chronology rebuild (after each quiet moment) may
-still be running, as it would for a person dropping files one by one. A
+(seeded), as a person dropping files one by one; the watcher rebuilds the
+chronology after 1.0 s of quiet (``watcher.REBUILD_QUIET``), so within such a
+burst it does not, and a file dropped during a rebuild would wait for it. A
 second series runs ``intake watch --no-chronology``.
 
 The files are the corpus's (photos, screenshots, e-mails, PDFs, chats),

@@ -36,6 +36,9 @@ from .errors import IntakeError
 from .inbox import is_settled, is_temporary, scan, settle_time
 from .ingest import Pipeline, Task, catch_up, first_ingested
 
+#: seconds of quiet (nothing pending, nothing taken) before the chronology is rebuilt
+REBUILD_QUIET = 1.0
+
 
 class _Job:
     def __init__(self, fn: Callable[[Case], Any]) -> None:
@@ -174,7 +177,7 @@ class Watcher:
             self.pipeline.extract_missing()
             self.pipeline.reread_changed()  # new or changed plugins (issue 17)
             self._rescan()
-            last_scan = time.monotonic()
+            last_scan = last_busy = time.monotonic()
             new_items = False
             while not self._stop.is_set():
                 if time.monotonic() - last_scan >= self.rescan_seconds:
@@ -189,7 +192,12 @@ class Watcher:
                 new_items = new_items or bool(read) or any(t.outcome in ("settled", "stored") for t in took)
                 with self.lock:
                     idle = not self.pending and not self.pipeline.busy
-                if idle and new_items and self.on_settled:
+                if not idle or took:
+                    last_busy = time.monotonic()
+                # a burst of drops is stored before the chronology is rebuilt (the
+                # rebuild runs on this thread: a file dropped meanwhile waits for it)
+                quiet = time.monotonic() - last_busy >= REBUILD_QUIET
+                if idle and quiet and new_items and self.on_settled:
                     new_items = False
                     self.on_settled()
                 if self.on_tick:

@@ -18,9 +18,9 @@ from .chronology.build import build_chronology
 from .chronology.canonical import canonical_bytes
 from .chronology.hashing import inclusion_proof_for
 from .errors import IntakeError
-from .extract import shared_worker
 from .files import sha256_file
 from .index import Index
+from .plugin_worker import shared_worker
 from .plugins import merged_mapping
 from .recording import record_line
 from .replica import verified_copy

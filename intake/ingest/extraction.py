@@ -12,8 +12,9 @@ from typing import Any
 
 from ..case import Case
 from ..event_stream import EncodedEvents
-from ..extract import ExtractionResult, WorkerPool, extract_in_process
+from ..extract import ExtractionResult, extract_in_process
 from ..extraction_records import chosen, may_read, offered_set, record_number, record_rel, waits
+from ..plugin_worker import WorkerPool
 from ..plugins import extract_plugins
 from ..put import commit, put_stream
 from ..recording import Step

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from .. import gc_tuning
 from ..case import Case
-from ..extract import WorkerPool
 from ..names import raw_hex, readable
+from ..plugin_worker import WorkerPool
 from ..recording import GroupCommit
 from .extraction import Extraction
 from .recovery import Recovery

@@ -11,8 +11,9 @@ import stat
 from pathlib import Path
 
 from ..case import Case
-from ..extract import CORE_SNIFFER, first_answer, has_plugin_sniffers, shared_worker
+from ..extract import CORE_SNIFFER, first_answer, has_plugin_sniffers
 from ..names import readable
+from ..plugin_worker import shared_worker
 from ..plugins import hook_impls
 from ..put import PutResult, commit, discard, put_stream
 from ..recording import GroupCommit, Step

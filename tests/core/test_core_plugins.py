@@ -177,7 +177,7 @@ def intake_extract(item, case):
 def test_a_slow_plugin_never_holds_up_storing(case: Path) -> None:
     """Issue 15, point 6: every file is stored and leaves the inbox before the slow
     plugin has read more than the ones already in its hands (the limit of 2 x workers)."""
-    from intake.extract import default_workers
+    from intake.plugin_worker import default_workers
 
     in_flight = 2 * default_workers()  # what the pipeline hands the workers at once
     count = 2 * in_flight + 2

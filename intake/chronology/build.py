@@ -14,7 +14,7 @@ import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,35 +23,29 @@ from .. import gc_tuning
 from ..curation import (
     empty_state,
     entry_states,
-    event_ref,
     fold_entry,
     fold_persons,
     match_persons,
     source_id,
 )
 from ..phones import same_number_key
-from ..serialize import claim_from_plain
 from ..timeclaims import (
-    BadTimeClaim,
     format_offset,
     local_with_offset,
-    resolve,
 )
 from ..types import DEFAULT_ZONE
 from .claims import (
-    CLAIM_FIELDS,
     MAX_SAFE_INTEGER,
     because,
-    best_claim,
     claim_preference,
     claims_disagree,
     micros,
     one_period,
     parse_instant,
-    utc_text,
 )
 from .hashing import seal
 from .links import logbook_links, message_times, near_pictures
+from .readings import ItemEvent, forget_shared_texts, item_events
 from .textlinks import text_links
 from .values import as_plain, as_strings, as_text, unique
 
@@ -67,146 +61,14 @@ BUILT_OF_TEXT = frozenset({
 
 
 
-# --------------------------------------------------------------------------- helpers
-
-# --------------------------------------------------------------------------- events
-
-@dataclass
-class _Event:
-    exhibit: str
-    idx: int
-    key: str
-    plugin: str
-    plugin_version: str
-    kind: str
-    what: str
-    who: str
-    to: list[str]
-    category: str
-    witnesses: list[str]
-    flags: list[str]
-    facts: dict
-    claims: list[dict]
-    override: dict
-    message: str = ""
-    phashes: list[str] = field(default_factory=list)
-    best: dict | None = None
-    #: for an item read more than once: when this reading was made and what read it before
-    reading: dict = field(default_factory=dict)
-
-    @property
-    def order(self) -> tuple[str, int]:
-        return (self.exhibit, self.idx)
-
-    @property
-    def ref(self) -> str:
-        """How curation records name this event (intake/curation.py)."""
-        return event_ref(self.key, self.idx)
-
-
-def _claim(raw: Mapping[str, Any], ev: dict, zone: str) -> tuple[dict | None, str]:
-    """A resolved, normalised claim with its provenance, or (None, flag)."""
-    c = {k: raw.get(k) for k in CLAIM_FIELDS}
-    c["flags"] = as_strings(raw.get("flags"))
-    for k in ("local", "source", "meaning", "zone", "note"):
-        c[k] = as_text(c[k])
-    c["granularity"] = as_text(c["granularity"]) or "second"
-    c["confidence"] = as_text(c["confidence"]) or "high"
-    try:
-        if not c["utc"] or not c["offset"] or not c["zone"]:
-            resolved = resolve(claim_from_plain({**c, "flags": c["flags"], "utc": None}), zone)
-            c.update(utc=resolved.utc, offset=resolved.offset, zone=resolved.zone,
-                     flags=list(resolved.flags))
-        c["utc"] = utc_text(as_text(c["utc"]))
-        c["offset"] = as_text(c["offset"])
-    except (BadTimeClaim, ValueError, TypeError):
-        return None, "unreadable-time-claim"
-    for k in _FEW_VALUES:  # one text object for all 100,000 "received"s
-        c[k] = _SHARED.setdefault(c[k], c[k])
-    c.update(ev)
-    return c, ""
-
-
-#: Claim fields with few distinct values in a case; their texts are shared
-#: (`_SHARED`, emptied at each build) instead of one copy per claim.
-_FEW_VALUES = ("offset", "zone", "source", "meaning", "granularity", "confidence")
-_SHARED: dict[str, str] = {}
-
-
-def _events(record: Mapping[str, Any], zone: str) -> list[_Event]:
-    ext = record.get("extraction") or {}
-    sha = record["sha256"]
-    plugin, version = as_text(ext.get("plugin")), as_text(ext.get("version"))
-    overrides = record.get("overrides") or {}
-    item_facts = as_plain(ext.get("facts") or {})
-    reading = _reading(ext)
-    out = []
-    for idx, raw in enumerate(ext.get("events") or ()):
-        key = as_text(raw.get("key"))
-        kind = as_text(raw.get("kind")) or "file"
-        facts = as_plain(raw.get("facts") or {})
-        if not isinstance(facts, dict):
-            facts = {"value": facts}
-        if kind in ("photo", "screenshot", "letter") and isinstance(item_facts, dict):
-            facts = {**item_facts, **facts}
-        flags = as_strings(raw.get("flags"))
-        claims = []
-        prov = {"plugin": plugin, "plugin_version": version, "exhibit": sha}
-        for rc in raw.get("claims") or ():
-            c, bad = _claim(rc, prov, zone)
-            if c is None:
-                flags.append(bad)
-            else:
-                claims.append(c)
-        witnesses = as_strings(raw.get("witnesses"))
-        if not witnesses and isinstance(facts.get("witnesses"), list):
-            for w in facts["witnesses"]:
-                if isinstance(w, Mapping):
-                    name, contact = as_text(w.get("name")), as_text(w.get("contact"))
-                    witnesses.append(f"{name} ({contact})" if name and contact else name or contact)
-                elif as_text(w):
-                    witnesses.append(as_text(w))
-        phashes = []
-        for src in (facts, item_facts):
-            if isinstance(src, Mapping) and isinstance(src.get("phash"), str) and src["phash"]:
-                phashes.append(src["phash"].lower())
-        ov = overrides.get(key) if key else None
-        out.append(_Event(
-            exhibit=sha, idx=idx, key=key, plugin=plugin, plugin_version=version, kind=kind,
-            what=as_text(raw.get("summary")), who=as_text(raw.get("who")), to=as_strings(raw.get("to")),
-            category=as_text(raw.get("category")), witnesses=[w for w in witnesses if w],
-            flags=flags, facts=facts, claims=claims,
-            override=dict(ov) if isinstance(ov, Mapping) else {}, phashes=unique(phashes),
-            message=as_text(raw.get("message")), reading=reading,
-        ))
-    for ev in out:
-        if ev.claims:
-            ev.best = best_claim(ev.kind, ev.claims)
-    return out
-
-
-def _reading(ext: Mapping[str, Any]) -> dict:
-    """When the chosen reading of an item was made and what read it before (issue 17).
-
-    Only for an item read more than once, so a chronology of items read once
-    is the same as before re-readings existed.
-    """
-    history = [h for h in ext.get("history") or () if isinstance(h, Mapping)]
-    if len(history) < 2:
-        return {}
-    record = as_text(ext.get("record"))
-    earlier = [{"plugin": as_text(h.get("plugin")), "plugin_version": as_text(h.get("version")),
-                "read_at": as_text(h.get("extracted_at"))}
-               for h in history if as_text(h.get("record")) != record]
-    return {"read_at": as_text(ext.get("extracted_at")), "earlier": earlier}
-
+# --------------------------------------------------------------------------- merging
 
 def _norm_number(number: Any) -> str:
     """E.164 where the number is one (0468…, 0032 468…, +32 468… alike), else its digits."""
     return same_number_key(as_text(number))
 
 
-def _merge_key(ev: _Event) -> tuple | None:
+def _merge_key(ev: ItemEvent) -> tuple | None:
     """Events with the same merge key (from different items) are one fact."""
     f = ev.facts
     if ev.kind == "email":
@@ -233,11 +95,11 @@ def _same_value(value: Any) -> tuple:
     return ("j", json.dumps(plain, sort_keys=True))
 
 
-def _group(events: list[_Event]) -> list[list[_Event]]:
+def _group(events: list[ItemEvent]) -> list[list[ItemEvent]]:
     """Merge events that are the same fact. Two events of the same item are never
     merged: the n-th duplicate in one item joins the n-th duplicate in another."""
-    buckets: dict[tuple, list[_Event]] = defaultdict(list)
-    groups: list[list[_Event]] = []
+    buckets: dict[tuple, list[ItemEvent]] = defaultdict(list)
+    groups: list[list[ItemEvent]] = []
     for ev in sorted(events, key=lambda e: e.order):
         key = _merge_key(ev)
         if key is None:
@@ -248,7 +110,7 @@ def _group(events: list[_Event]) -> list[list[_Event]]:
     # two groups share (their first event). Insertion order is deterministic anyway.
     for key in buckets:
         seen: dict[str, int] = defaultdict(int)
-        subs: list[list[_Event]] = []
+        subs: list[list[ItemEvent]] = []
         for ev in buckets[key]:  # already in (exhibit, idx) order
             n = seen[ev.exhibit]
             seen[ev.exhibit] += 1
@@ -261,7 +123,7 @@ def _group(events: list[_Event]) -> list[list[_Event]]:
 
 # --------------------------------------------------------------------------- entries
 
-def _entry(group: list[_Event], children: Mapping[str, list[tuple[str, str]]],
+def _entry(group: list[ItemEvent], children: Mapping[str, list[tuple[str, str]]],
            event_count: Mapping[str, int], zone: str,
            curated: Mapping[tuple[str, str], list[dict]]) -> dict:
     if len(group) > 1:
@@ -379,7 +241,7 @@ class _Item:
     fields (without number and label) and its links to parents. `get` answers
     for the record's "parents" and "names", as the record did."""
 
-    events: list[_Event]
+    events: list[ItemEvent]
     exhibit: dict
     parents: list[dict]  # {"sha256", "event_key", "relation"}, texts
 
@@ -398,7 +260,7 @@ def _item(record: Mapping[str, Any], zone: str) -> _Item:
              if isinstance(p, Mapping) and p.get("sha256")]
     exhibit = _exhibit(record, 0)
     del exhibit["number"], exhibit["label"]
-    return _Item(_events(record, zone), exhibit, links)
+    return _Item(item_events(record, zone), exhibit, links)
 
 
 def _item_key(item: _Item) -> str:
@@ -431,7 +293,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     """The chronology document (docs/chronology-format.md) from item records and the
     adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
     gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
-    _SHARED.clear()
+    forget_shared_texts()
     curation = list(curation)
     curated = entry_states(curation)
     persons = fold_persons(curation)
@@ -460,7 +322,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     for v in children.values():
         v.sort()
 
-    events: list[_Event] = []
+    events: list[ItemEvent] = []
     event_count: dict[str, int] = {}
     for s in shas:
         evs = by_sha[s].events

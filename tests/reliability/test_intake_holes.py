@@ -222,31 +222,36 @@ def _left(case: Path) -> dict[str, dict[str, str]]:
 
 def test_temporary_looking_names_are_taken_once_unchanged_and_listed_until_then(
         tmp_path: Path) -> None:
+    # 12 s: each `intake ingest` below must start and look at the inbox well within the
+    # wait, also on a loaded machine (5 s was too short there: everything was taken at once)
+    wait = 12
     case = new_case(tmp_path / "case")
-    set_config(case, "settle_seconds = 0.2", "settle_seconds = 0.2\ntemporary_seconds = 5")
+    set_config(case, "settle_seconds = 0.2", f"settle_seconds = 0.2\ntemporary_seconds = {wait}")
     set_config(case, 'language = "nl"', 'language = "en"')
     for n, name in enumerate(TEMP_LOOKING):
         drop(case, name, f"evidence the victim named {name} ({n})\n".encode())
     drop(case, "plain.txt", b"a plain name\n")
+    dropped = time.monotonic()
     time.sleep(0.3)
     first = ingest(case)
     assert [r["source"] for r in first["results"]] == ["inbox/plain.txt"]
     left = _left(case)
     assert sorted(left) == sorted(f"inbox/{n}" for n in TEMP_LOOKING)
     assert all(e["kind"] == "temporary" for e in left.values())
-    assert "taken once unchanged for 5 s" in left["inbox/threat.tmp"]["reason"]
+    assert f"taken once unchanged for {wait} s" in left["inbox/threat.tmp"]["reason"]
     out = ok(run_intake("status", "--case", case)).stdout
     assert "left: inbox/threat.tmp:" in out
     # still changing: a download that goes on is not taken
-    time.sleep(5.2)
+    time.sleep(max(0.0, dropped + wait + 0.2 - time.monotonic()))
     with open(case / "inbox" / "IMG_0001.JPG.part", "ab") as f:
         f.write(b"more bytes\n")
+    changed = time.monotonic()
     second = ingest(case)
     taken = sorted(r["source"] for r in second["results"])
     assert taken == sorted(f"inbox/{n}" for n in TEMP_LOOKING if n != "IMG_0001.JPG.part")
     assert second["outcomes"] == {"settled": len(TEMP_LOOKING) - 1}
     assert sorted(_left(case)) == ["inbox/IMG_0001.JPG.part"]
-    time.sleep(5.2)
+    time.sleep(max(0.0, changed + wait + 0.2 - time.monotonic()))
     third = ingest(case)
     assert [r["source"] for r in third["results"]] == ["inbox/IMG_0001.JPG.part"]
     assert _left(case) == {}

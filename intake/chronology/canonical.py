@@ -33,7 +33,8 @@ _ESCAPES.update(_SHORT)
 _NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\]')
 
 
-def _string(text: str) -> str:
+def json_string(text: str) -> str:
+    """A JSON string as JCS writes it (only the escapes JSON requires)."""
     return '"' + _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text) + '"'
 
 
@@ -56,7 +57,7 @@ def _write(value: Any, out: list[str]) -> None:
     elif isinstance(value, float):
         raise TypeError("floats are not allowed in canonical chronology JSON")
     elif isinstance(value, str):
-        out.append(_string(value))
+        out.append(json_string(value))
     elif isinstance(value, Mapping):
         keys = list(value.keys())
         for k in keys:
@@ -66,7 +67,7 @@ def _write(value: Any, out: list[str]) -> None:
         for i, k in enumerate(sorted(keys, key=_key)):
             if i:
                 out.append(",")
-            out.append(_string(k))
+            out.append(json_string(k))
             out.append(":")
             _write(value[k], out)
         out.append("}")
@@ -107,7 +108,10 @@ def _fast_ok(value: Any) -> bool:
     return True
 
 
-def _slow(value: Any) -> bytes:
+def reference_bytes(value: Any) -> bytes:
+    """The reference encoder, walking every value in Python: the bytes every faster
+    path must equal (the tests compare them), and the path for what the C encoder
+    cannot write as JCS."""
     out: list[str] = []
     _write(value, out)
     try:
@@ -135,7 +139,7 @@ def canonical_bytes(value: Any, *, checked: bool = False) -> bytes:
         if isinstance(value, Sealed) and value.intact():
             return value.canonical()
     if not checked and not _fast_ok(value):
-        return _slow(value)
+        return reference_bytes(value)
     try:  # only plain types with ASCII keys here: orjson's bytes are the JCS bytes
         return orjson.dumps(value, option=_ORJSON)
     except orjson.JSONEncodeError as exc:

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .canonical import _fast_ok, _slow, _string, canonical_bytes, sha256_hex
+from .canonical import canonical_bytes, is_fast, json_string, reference_bytes, sha256_hex
 from .merkle import inclusion_proof, merkle_root
 
 PROOF_FORMAT = "intake-chronology-proof/1"
@@ -60,7 +60,7 @@ class Sealed(dict):
         for key in sorted(self, key=lambda k: k.encode("utf-16-be", "surrogatepass")):
             if key == "root_hash" and not with_root:
                 continue
-            yield (b"{" if first else b",") + _string(key).encode("utf-8") + b":"
+            yield (b"{" if first else b",") + json_string(key).encode("utf-8") + b":"
             first = False
             if key in ("entries", "undated"):
                 part = (self._entry_bytes[:n_dated] if key == "entries"
@@ -96,9 +96,9 @@ def _join(a: bytes, b: bytes) -> bytes:
 
 def _encode(part: dict, walk: tuple, plain_keys: bool) -> bytes:
     """Canonical bytes of part of an entry; only the `walk` keys' values are checked."""
-    if plain_keys and _fast_ok([part[k] for k in walk]):
+    if plain_keys and is_fast([part[k] for k in walk]):
         return canonical_bytes(part, checked=True)
-    return _slow(part)
+    return reference_bytes(part)
 
 
 def _plan(keys: tuple, trusted: frozenset[str]) -> tuple:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.chronology.canonical import reference_bytes, canonical_bytes, sha256_hex
+from intake.chronology.canonical import canonical_bytes, reference_bytes, sha256_hex
 from intake.chronology.merkle import inclusion_proof, leaf_hash, merkle_root, verify_inclusion
 
 # The Certificate Transparency reference vectors (merkle_tree_test.cc, also in trillian).

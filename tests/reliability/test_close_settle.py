@@ -150,6 +150,8 @@ def test_a_file_replaced_after_its_close_waits_for_the_settle_rule(tmp_path: Pat
         os.replace(outside, target)  # renamed over it right after the close
         (case / "inbox" / "marker.txt").write_bytes(b"marker\n")
         wait_for(lambda: "marker.txt" in ingested(case), 20, what="the marker")
+        # the task is reported just after the move: wait for the report, not only the move
+        wait_for(lambda: w.tasks, 10, what="the marker's task reported")
         sources = [t.source for t in w.tasks]
     # the bytes now at the path were never seen closed (the closed ones are gone, and
     # the file that is there has another inode): the settle rule decides, 60 s

@@ -59,6 +59,8 @@ REASONS: tuple[str, ...] = (
     "the offset written in the file ({x}) and the one the GPS time suggests ({x}) differ",
     "the EXIF block is damaged and could not be read",
     "some parts of the PNG file are damaged (checksum mismatch in {x})",
+    # a logbook CSV damaged further on (plugin logbook): what was read before stays
+    "the logbook could not be read past line {n} ({x})",
     "the image is damaged or cut off: its picture could not be read in full; the times were "
     "read from what is there",
     "the image is too large to open safely; only its metadata was read",

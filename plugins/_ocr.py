@@ -159,8 +159,8 @@ def open_picture(data: bytes, draft: tuple[int, int] | None = None) -> Image.Ima
                 back = Image.new("RGBA", im.size, (255, 255, 255, 255))
                 im = Image.alpha_composite(back, im)
             grey = im.convert("L")
-    except (OSError, ValueError, Image.DecompressionBombError, EOFError):
-        return None
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+        return None  # Pillow raises SyntaxError on a damaged PNG chunk or EXIF block
     return grey
 
 

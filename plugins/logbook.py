@@ -283,7 +283,15 @@ def parse_csv(text: str) -> Extraction | None:
     sep = max(counts, key=lambda s: counts[s])
     if counts[sep] == 0:
         return None
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    # universal newlines: a logbook saved with old Mac line ends (a lone \r) is read too
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
+    rows: list[list[str]] = []
+    cut = ""
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:  # damaged further on: keep what was read, and say where
+        cut = f"the logbook could not be read past line {reader.line_num} ({exc})"
     if not rows:
         return None
     header = [FIELD_OF.get(_fold(h.strip().strip("*_").rstrip(":"))) for h in rows[0]]
@@ -291,7 +299,7 @@ def parse_csv(text: str) -> Extraction | None:
     if len(known) < 2 or not ({"date", "what"} & set(known)):
         return None
     labels = {f: rows[0][i].strip() for i, f in enumerate(header) if f}
-    warnings: list[str] = []
+    warnings: list[str] = [cut] if cut else []
     events = []
     for n, row in enumerate(rows[1:], 1):
         fields: dict[str, str] = {}

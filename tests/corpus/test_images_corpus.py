@@ -227,3 +227,22 @@ def test_screenshot_name_time(corpus, manifest, rel):
     if creation:
         (text,) = _by_source(result, 'PNG text "Creation Time"')
         assert text.local == m[1]
+
+
+def test_a_corpus_screenshot_with_a_broken_chunk_is_no_plugin_error(corpus, tmp_path):
+    """Found by the full fuzzing (make reliability): one byte inserted inside a real
+    screenshot's image data makes Pillow raise SyntaxError while the OCR opens it.
+    The picture's text is not read; the plugin still answers, with the name's time."""
+    from intake.builtin import screenshots
+
+    from intake.testing import run_plugin
+
+    name = "Screenshot from 2023-01-24 12-02-58.png"
+    data = (corpus / "screenshots" / "Converter" / name).read_bytes()
+    at = int(len(data) * 0.37912239347451904)
+    path = tmp_path / name
+    path.write_bytes(data[:at] + b"\x00" + data[at:])
+    result = run_plugin(screenshots, path)
+    assert [r.status for r in result.runs] == ["ok"], result.runs
+    (event,) = result.events
+    assert event.claims[0].local == "2023-01-24T12:02:58"

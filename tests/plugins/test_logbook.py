@@ -203,3 +203,24 @@ def test_documented_templates_are_read(tmp_path):
         assert all(e.claims and e.claims[0].meaning == "happened" for e in result.events)
         counts.append(len(result.events))
     assert counts == [3, 1, 1, 2]
+
+
+def test_csv_with_old_mac_line_ends_is_read(tmp_path):
+    """A lone \\r ends each line (Excel's "CSV (Macintosh)"): every entry is read."""
+    text = "Datum;Uur;Wat\r2024-03-01;20:00;auto voor de deur\r2024-03-02;21:15;bericht\r"
+    result = run_plugin(lb, write(tmp_path, "logboek.csv", text))
+    assert [e.facts["what"] for e in result.events] == ["auto voor de deur", "bericht"]
+    assert [e.claims[0].local for e in result.events] == ["2024-03-01T20:00:00",
+                                                            "2024-03-02T21:15:00"]
+    assert result.warnings == []
+
+
+def test_csv_damaged_further_on_keeps_what_was_read_and_says_where(tmp_path):
+    """A field the csv module refuses (over its size limit: garbage from a damaged
+    file) stops the reading there, with a reason; the entries before it stay."""
+    text = ("Datum;Uur;Wat\n2024-03-01;20:00;auto voor de deur\n"
+            "2024-03-02;21:15;" + "x" * 200_000 + "\n2024-03-03;08:00;later\n")
+    result = run_plugin(lb, write(tmp_path, "logboek.csv", text))
+    assert [e.facts["what"] for e in result.events] == ["auto voor de deur"]
+    assert result.warnings == ["the logbook could not be read past line 3 (field larger "
+                               "than field limit (131072))"]

@@ -73,8 +73,8 @@ def decode_bytes(data: bytes, charset: str | None, charsets: tuple[str, ...] = (
     for name in names:
         try:
             return data.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
+        except (UnicodeDecodeError, LookupError, ValueError):  # a damaged charset name
+            continue  # (a NUL in it is a ValueError, not a LookupError)
     return data.decode("cp1252", "replace")
 
 

@@ -313,3 +313,11 @@ def test_nesting_too_deep_for_the_parser_still_gives_the_headers(tmp_path):
     assert [r.status for r in result.runs] == ["ok"]
     assert "nested-too-deep" in result.events[0].flags
     assert result.events[0].claims[0].utc == "2021-04-11T13:47:53Z"
+
+
+def test_a_charset_name_with_a_nul_byte_falls_back_instead_of_failing():
+    """Found by the full fuzzing: a NUL inside an encoded word's charset name made
+    str.decode raise ValueError (not LookupError), and the whole mail was lost to the
+    plugin. The word is decoded by the fallbacks instead."""
+    assert _mail.decode_bytes("Dreigbrief".encode(), "utf\x00-8") == "Dreigbrief"
+    assert _mail.header_text("Subject", "=?iso-8859-1\x00?Q?Je_weet_waar?=") == "Je weet waar"

@@ -319,5 +319,5 @@ def test_a_charset_name_with_a_nul_byte_falls_back_instead_of_failing():
     """Found by the full fuzzing: a NUL inside an encoded word's charset name made
     str.decode raise ValueError (not LookupError), and the whole mail was lost to the
     plugin. The word is decoded by the fallbacks instead."""
-    assert _mail.decode_bytes("Dreigbrief".encode(), "utf\x00-8") == "Dreigbrief"
+    assert _mail.decode_bytes(b"Dreigbrief", "utf\x00-8") == "Dreigbrief"
     assert _mail.header_text("Subject", "=?iso-8859-1\x00?Q?Je_weet_waar?=") == "Je weet waar"

@@ -59,6 +59,9 @@ REASONS: tuple[str, ...] = (
     "the offset written in the file ({x}) and the one the GPS time suggests ({x}) differ",
     "the EXIF block is damaged and could not be read",
     "some parts of the PNG file are damaged (checksum mismatch in {x})",
+    # group commit: a replica whose barrier failed (intake/recording.py)
+    "the copies just written could not be made durable ({x}); they do not count until made "
+    "again",
     # a logbook CSV damaged further on (plugin logbook): what was read before stays
     "the logbook could not be read past line {n} ({x})",
     "the image is damaged or cut off: its picture could not be read in full; the times were "

@@ -51,7 +51,7 @@ blockquote.text { white-space: pre-wrap; margin: .2rem 0 .3rem; padding-left: .5
 .counts { width: auto; }
 .claims { margin: .2rem 0 0; padding-left: 1.1rem; }
 img.thumb { max-width: 160px; max-height: 160px; }
-svg.chart { width: 100%; max-width: 900px; height: auto; }
+svg.chart { width: 100%; max-width: 900px; height: auto; max-height: 320px; }
 svg.chart rect { fill: #444; }
 svg.chart text { font-size: 10px; fill: #333; }
 @media print {

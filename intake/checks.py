@@ -53,10 +53,31 @@ def _label(case: Case, sha256: str) -> str:
 
 
 def _check_replica(rep: Replica, items: list[str], meta: dict[str, str],
-                   tick: Callable[[], None],
-                   read_data: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]], int]:
-    """Re-hash one replica's objects and metadata files: (bad objects as (what, sha256),
-    bad metadata files as (what, rel), number of good objects). Reads only."""
+                   tick: Callable[[], None], read_data: bool,
+                   keep: dict[str, bytes] | None = None,
+                   meta_done: threading.Event | None = None,
+                   ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], int]:
+    """Re-hash one replica's metadata files, then its objects: (bad objects as (what,
+    sha256), bad metadata files as (what, rel), number of good objects). Reads only.
+
+    A metadata file whose SHA-256 is the one the log recorded goes into `keep` (the
+    first replica's good copy wins): the verified index is built from those bytes,
+    so no file is read twice (issue 19, point 6). `meta_done` is set once every
+    metadata file was looked at, whatever happened.
+    """
+    bad_meta: list[tuple[str, str]] = []
+    try:
+        for rel, digest in meta.items():
+            data = rep.read_meta(rel)
+            if data is None:
+                bad_meta.append(("missing-meta", rel))
+            elif hashlib.sha256(data).hexdigest() != digest:
+                bad_meta.append(("damaged-meta", rel))
+            elif keep is not None:
+                keep.setdefault(rel, data)  # atomic: the threads share it
+    finally:
+        if meta_done is not None:
+            meta_done.set()
     bad_objects: list[tuple[str, str]] = []
     ok = 0
     for sha in items:
@@ -68,13 +89,6 @@ def _check_replica(rep: Replica, items: list[str], meta: dict[str, str],
         else:
             ok += 1
         tick()
-    bad_meta: list[tuple[str, str]] = []
-    for rel, digest in meta.items():
-        data = rep.read_meta(rel)
-        if data is None:
-            bad_meta.append(("missing-meta", rel))
-        elif hashlib.sha256(data).hexdigest() != digest:
-            bad_meta.append(("damaged-meta", rel))
     return bad_objects, bad_meta, ok
 
 
@@ -121,9 +135,12 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
     # They start first, so that the index check below (Python and SQLite, in this
     # thread, which owns the index's connection) runs while they read.
     # The threads only read and hash; problems are worded here, in this thread.
+    # The replicas' good metadata files are kept for the index check (never read twice).
+    keep: dict[str, bytes] = {}
+    read = [threading.Event() for _ in case.available]
     with ThreadPoolExecutor(max_workers=max(1, len(case.available))) as pool:
-        jobs = [pool.submit(_check_replica, r, items, meta, tick, read_data)
-                for r in case.available]
+        jobs = [pool.submit(_check_replica, r, items, meta, tick, read_data, keep, done)
+                for r, done in zip(case.available, read, strict=True)]
         seq = int(idx.state("custody_seq", "0") or 0)
         # A writer at work is writing its index as we read it: the index is judged when it rests.
         live = case.log.live_writer
@@ -137,7 +154,9 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
             problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "
                                              f"{case.log.seq}; run 'intake reindex'"))
         elif not live:
-            with verified.built(case, recs) as truth:
+            for done in read:  # every replica's metadata files looked at: `keep` is whole
+                done.wait()
+            with verified.built(case, recs, keep) as truth:
                 for sha, words in verified.differences(idx, truth.index, lambda s: _label(case, s)):
                     problems.append(Problem("index", words + "; run 'intake reindex'", sha256=sha))
         found = [job.result() for job in jobs]

@@ -18,6 +18,26 @@ from .i18n import translator
 #: the catalogues (context ``reason``). {x} parts are matched lazily and translated
 #: recursively; {n} parts are numbers, kept as they are.
 REASONS: tuple[str, ...] = (
+    # intake verify, repair, reindex (checks.py, custody.py, verified.py, against.py):
+    # first, so that the general "replica {x}: {x}" and "{x}; {x}" below do not take them
+    "replica {x}: custody log: {x}",
+    "replica {x}: custody log differs from the other replicas' log from line {n} on",
+    "replica {x}: custody log is {n} lines behind",
+    "replica {x}: item {x} is missing",
+    "replica {x}: item {x} is damaged (its SHA-256 no longer matches)",
+    "replica {x}: metadata file meta/{x} is missing",
+    "replica {x}: metadata file meta/{x} was altered or damaged",
+    "replica {x}: removed {n} half-written temporary copies",
+    "replica {x}: custody log restored from the healthy copies",
+    "replica {x}: item {x} restored",
+    "replica {x}: metadata meta/{x} restored",
+    "{x}; run 'intake reindex'",
+    "the index knows {n} custody lines, the log has {n}; run 'intake reindex'",
+    "item {x} has {n} good copies; {n} are required",
+    "item {x}: no replica holds a good copy; it cannot be repaired",
+    "the custody log is not a continuation of the one handed out: it differs from line {n} "
+    "on (the handed-out log ends at line {n}, SHA-256 {x}; today's at line {n}, SHA-256 {x})",
+    "custody line {x} ({x}) was changed (now line {x}; fields: {x})",
     # intake log add: a --when that cannot be used (logbook_cli.check_when)
     "--when {x} cannot be used: {x}; write it like 2024-03-01 21:15 or 1/3/2024 21:15; "
     "nothing was written",
@@ -168,6 +188,51 @@ REASONS: tuple[str, ...] = (
     "Both copies are",
     "All {n} copies are",
     "The only copy is",
+    # intake verify, repair, reindex: the rest (last: some begin with a bare {x})
+    "{n} of {n} items verified",
+    "not available: {x}",
+    "the index knows item {x}, which the custody log does not record: it was cut from the "
+    "log, or the index was edited",
+    "index rebuilt from the metadata files the custody log vouches for",
+    "the index holds a {x} that the verified evidence does not have",
+    "the index lacks the {x}",
+    "the index's {x} differs from the verified evidence: {x}",
+    "receipt {x} of item {x}",
+    "the expected hash of meta/{x}",
+    "item of item {x}",
+    "origin of item {x}",
+    "extraction of item {x}",
+    "event of item {x}",
+    "adviser's decision of item {x}",
+    "adviser's curation record at custody line {x}",
+    "no replica is available",
+    "replica {x} is not available",
+    # the custody log's chain (custody.py) and the head records (heads.py)
+    "the custody log cannot be read ({x})",
+    "{x} does not start at line {n} (a segment is missing or was renamed)",
+    "{x}: the last line is cut off",
+    "{x}: line {n} is not valid JSON (altered or damaged)",
+    "{x}: line {n} does not link to line {n} (a line was altered, removed or inserted)",
+    "{x}: line {n} has sequence number {x}",
+    "{x} cannot be read ({x})",
+    "the custody log has {n} lines, but {x}: {n} lines were cut off or the log was rewritten",
+    "line {n} of the custody log is not the one recorded ({x}): the log was rewritten from "
+    "that line or earlier",
+    "line {n} (SHA-256 {x}) was recorded by {x}, last on {x}",
+    "line {n} (SHA-256 {x}) was recorded by {x}",
+    "this computer ({x}), {x}",
+    "this computer ({x})",
+    "replica {x} ({x}), {x}",
+    "replica {x} ({x})",
+    # intake verify --against (against.py)
+    "custody line {x} ({x}) was removed",
+    "{x} of the chronology handed out is gone: no stored item gives it any more",
+    "{x} of the chronology handed out was changed: today the evidence gives another {x} "
+    "(entry {x})",
+    "item {x} was in the custody log handed out and is no longer recorded",
+    "{x} is no longer recorded in the custody log",
+    "{x}: no replica holds it any more",
+    "the proof is for another chronology: its Merkle root {x} is not {x}",
 )
 
 def _compile(pattern: str) -> re.Pattern[str]:

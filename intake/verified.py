@@ -57,8 +57,13 @@ def _read_verified(replicas: list[Replica], rel: str, digest: str) -> bytes | No
 
 
 def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
-         copies_in: list[Replica]) -> dict[str, str]:
-    """Load the verified facts into an empty index; returns the files left out, with why."""
+         copies_in: list[Replica], known: dict[str, bytes] | None = None) -> dict[str, str]:
+    """Load the verified facts into an empty index; returns the files left out, with why.
+
+    `known` holds metadata files already read and found to have the SHA-256 the log
+    recorded (``checks.verify``'s replica threads); they are taken from there (and
+    let go of) instead of being read again. Any other file is read and checked here.
+    """
     expected = expected_meta(recs)
     settled: dict[str, str | None] = {}
     for r in recs:
@@ -70,7 +75,9 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
     files: dict[str, dict[str, Any]] = {}
     events: dict[str, str] = {}  # a big extraction record's events, as JSON text
     for rel in sorted(expected):
-        data = _read_verified(replicas, rel, expected[rel])
+        data = known.pop(rel, None) if known is not None else None
+        if data is None:
+            data = _read_verified(replicas, rel, expected[rel])
         if data is None:
             unverified[rel] = "no replica holds a copy whose SHA-256 matches the custody log"
             continue
@@ -152,15 +159,17 @@ def _split_record(data: bytes) -> tuple[dict[str, Any], str | None]:
 
 
 @contextmanager
-def built(case: Any, recs: list[dict[str, Any]] | None = None) -> Iterator[Built]:
-    """A throw-away index of the case's verified facts (from the log the case opened)."""
+def built(case: Any, recs: list[dict[str, Any]] | None = None,
+          known: dict[str, bytes] | None = None) -> Iterator[Built]:
+    """A throw-away index of the case's verified facts (from the log the case opened);
+    `known`: metadata files already checked against the log (see `fill`)."""
     from .custody import records
 
     recs = records(case.log.lines) if recs is None else recs
     with tempfile.TemporaryDirectory(prefix="intake-verified-") as tmp:
         idx = Index(Path(tmp) / "verified.sqlite")
         try:
-            unverified = fill(idx, recs, list(case.available), list(case.available))
+            unverified = fill(idx, recs, list(case.available), list(case.available), known)
             yield Built(idx, unverified)
         finally:
             idx.close()

@@ -16,6 +16,8 @@ import click
 
 from .cli_common import case_option, console, json_option, open_case, print_json, progress
 from .errors import IntakeError, VerifyFailed
+from .i18n import translator
+from .messages import translate
 from .seal.cli import print_seal_summary, seal_problems
 
 
@@ -71,24 +73,35 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
             finally:
                 if case_w:
                     case_w.close()
-    if as_json:
+    t, lang = translator(case.config.language), case.config.language
+    if as_json:  # the record's words (English), for scripts
         print_json({"ok": not problems, "summary": summary,
                      "problems": [p.as_dict() for p in problems]})
     else:
         for name, state in summary["replicas"].items():
-            console.print(f"replica {name}: {state}")
-        console.print(f"custody log head: line {summary['custody_lines']}, SHA-256 "
-                      f"{summary['custody_head']}")
+            say(t.gettext("replica {name}: {state}", name=name, state=translate(state, lang)))
+        say(t.gettext("custody log head: line {n}, SHA-256 {head}", n=summary["custody_lines"],
+                      head=summary["custody_head"]))
         for p in problems:
-            console.print(f"PROBLEM: {p.message}")
+            say(t.gettext("PROBLEM: {problem}", problem=translate(p.message, lang)))
         if "seal" in summary:
             print_seal_summary(summary["seal"], console.print)
-        console.print(f"{summary['items']} items, {summary['objects_checked']} copies and "
-                      f"{summary['meta_checked']} metadata files checked: "
-                      + ("all good." if not problems else f"{len(problems)} problems."))
+        checked = t.ngettext("{n} item, {copies} copies and {meta} metadata files checked",
+                             "{n} items, {copies} copies and {meta} metadata files checked",
+                             summary["items"], copies=summary["objects_checked"],
+                             meta=summary["meta_checked"])
+        say(t.gettext("{checked}: all good.", checked=checked) if not problems else
+            t.ngettext("{checked}: {n} problem.", "{checked}: {n} problems.", len(problems),
+                       checked=checked))
     if problems:
-        raise VerifyFailed(f"{len(problems)} problems found; 'intake repair' fixes what a "
-                           "healthy copy can fix")
+        raise VerifyFailed(t.ngettext("{n} problem found; 'intake repair' fixes what a healthy "
+                                      "copy can fix", "{n} problems found; 'intake repair' fixes "
+                                      "what a healthy copy can fix", len(problems)))
+
+
+def say(line: str) -> None:
+    """One line for people: printed as it is (a path or a name may hold brackets)."""
+    console.print(line, markup=False)
 
 
 def _verify_against(case_dir: Path, path: Path, as_json: bool) -> None:
@@ -97,21 +110,25 @@ def _verify_against(case_dir: Path, path: Path, as_json: bool) -> None:
     handed = load(path)
     with open_case(case_dir, write=False) as case:
         problems, summary = compare(case, handed)
+        lang = case.config.language
+    t = translator(lang)
     if as_json:
         print_json({"ok": not problems, "summary": summary, "problems": problems})
     else:
         if "custody_lines_then" in summary:
-            console.print(f"handed out: custody log at line {summary['custody_lines_then']}, "
-                          f"SHA-256 {summary['custody_head_then']}")
-        console.print(f"today:      custody log at line {summary['custody_lines_now']}, "
-                      f"SHA-256 {summary['custody_head_now']}")
+            say(t.gettext("handed out: custody log at line {n}, SHA-256 {head}",
+                          n=summary["custody_lines_then"], head=summary["custody_head_then"]))
+        say(t.gettext("today:      custody log at line {n}, SHA-256 {head}",
+                      n=summary["custody_lines_now"], head=summary["custody_head_now"]))
         for p in problems:
-            console.print(f"PROBLEM: {p}", markup=False)
+            say(t.gettext("PROBLEM: {problem}", problem=translate(p, lang)))
         if not problems:
-            console.print("Nothing handed out was removed or changed since: the case only went "
-                          "on from there.")
+            say(t.gettext("Nothing handed out was removed or changed since: the case only went "
+                          "on from there."))
     if problems:
-        raise VerifyFailed(f"{len(problems)} things removed or changed since {path} was made")
+        raise VerifyFailed(t.ngettext("{n} thing removed or changed since {path} was made",
+                                      "{n} things removed or changed since {path} was made",
+                                      len(problems), path=path))
 
 
 def _entries_against_case(case: Any, data: bytes) -> list[str]:
@@ -132,6 +149,7 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
     from .seal.chronology import check_beside
 
     problems: list[str] = []
+    lang = None
     if chronology_file:
         data = chronology_file.read_bytes()
         lookup: Callable[[str], Path | None] | None = None
@@ -139,6 +157,7 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
         if (case_dir / "config" / "intake.toml").is_file():
             case = open_case(case_dir, write=False)
             lookup = case.object_path
+            lang = case.config.language
         try:
             problems += verify_chronology(data, lookup)
             problems += check_beside(chronology_file, case.config.seal.tsa_ca_files
@@ -156,24 +175,35 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
         except ValueError as exc:
             raise IntakeError(f"{proof_file}: not a proof file ({exc})") from exc
         problems += verify_proof(proof)
+    if lang is None and (case_dir / "config" / "intake.toml").is_file():
+        from .config import load_config  # a proof alone: the case's language when there is one
+
+        try:
+            lang = load_config(case_dir).language
+        except IntakeError:
+            lang = None
+    t = translator(lang or "en")  # no case: English, as for any other message without one
+    if proof_file:
         if merkle_root and proof.get("merkle_root") != merkle_root.strip().lower():
             problems.append("the proof is for another chronology: its Merkle root "
                             f"{proof.get('merkle_root')} is not {merkle_root}")
-        elif not merkle_root:
-            console.print("Note: compare the proof's merkle_root with the one printed in the "
-                          "PDF, or pass it with --root.")
+        elif not merkle_root and not as_json:
+            say(t.gettext("Note: compare the proof's merkle_root with the one printed in the "
+                          "PDF, or pass it with --root."))
     if as_json:
         print_json({"ok": not problems, "problems": problems})
     else:
         for p in problems:
-            console.print(f"PROBLEM: {p}")
+            say(t.gettext("PROBLEM: {problem}", problem=translate(p, t.lang)))
         if not problems and chronology_file:
-            console.print("The chronology is intact: every hash, the chain and the root match.")
+            say(t.gettext("The chronology is intact: every hash, the chain and the root match."))
         if not problems and proof_file:
-            console.print(f"The proof holds: entry {proof['entry'].get('number')} belongs to the "
-                          f"chronology with Merkle root {proof.get('merkle_root')}.")
+            say(t.gettext("The proof holds: entry {number} belongs to the chronology with "
+                          "Merkle root {root}.", number=proof["entry"].get("number"),
+                          root=proof.get("merkle_root")))
     if problems:
-        raise VerifyFailed(f"{len(problems)} problems found in the chronology")
+        raise VerifyFailed(t.ngettext("{n} problem found in the chronology",
+                                      "{n} problems found in the chronology", len(problems)))
 
 
 @click.command()
@@ -186,17 +216,20 @@ def repair(case_dir: Path, as_json: bool) -> None:
     with open_case(case_dir) as case:
         actions, left = run_repair(case)
         case.index.set_state("custody_seq", str(case.log.seq))
-    if as_json:
+        lang = case.config.language
+    t = translator(lang)
+    if as_json:  # the record's words (English), for scripts
         print_json({"actions": actions, "left": [p.as_dict() for p in left]})
     else:
         for a in actions:
-            console.print(a)
+            say(translate(a, lang))
         for p in left:
-            console.print(f"NOT REPAIRED: {p.message}")
+            say(t.gettext("NOT REPAIRED: {problem}", problem=translate(p.message, lang)))
         if not actions and not left:
-            console.print("Nothing to repair.")
+            say(t.gettext("Nothing to repair."))
     if left:
-        raise VerifyFailed(f"{len(left)} problems could not be repaired")
+        raise VerifyFailed(t.ngettext("{n} problem could not be repaired",
+                                      "{n} problems could not be repaired", len(left)))
 
 
 @click.command()
@@ -212,12 +245,15 @@ def reindex(case_dir: Path, as_json: bool, replica: str | None, accept_rollback:
     from .checks import reindex as run_reindex
 
     with Case.open(case_dir, accept_rollback=accept_rollback) as case:
+        lang = case.config.language
         try:
             counts = run_reindex(case, replica)
         except ValueError as exc:
-            raise IntakeError(str(exc)) from exc
+            raise IntakeError(translate(str(exc), lang)) from exc
     if as_json:
         print_json(counts)
     else:
-        console.print(f"Index rebuilt from replica {counts['source_replica']}: {counts['items']} "
-                      f"items, {counts['receipts']} receipts, {counts['events']} events.")
+        say(translator(lang).gettext(
+            "Index rebuilt from replica {name}: {items} items, {receipts} receipts, {events} "
+            "events.", name=counts["source_replica"], items=counts["items"],
+            receipts=counts["receipts"], events=counts["events"]))

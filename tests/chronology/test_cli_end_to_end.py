@@ -148,7 +148,7 @@ def test_inclusion_proof_checks_against_the_root_alone(two_cases) -> None:
     proof = json.loads(proof_file.read_bytes())
     assert proof["entry"]["number"] == 2 and "entries" not in proof  # the others stay hidden
     r = intake(one, "verify", "--proof", str(proof_file), "--root", root)
-    assert "The proof holds: entry 2" in r.stdout
+    assert "Het bewijs klopt: vermelding 2 hoort bij" in r.stdout  # the case speaks Dutch
     assert intake(one, "verify", "--proof", str(proof_file), "--root", "0" * 64,
                   ok=False).returncode != 0
     proof["entry"]["what"] = proof["entry"]["what"] + "."

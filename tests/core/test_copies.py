@@ -135,7 +135,8 @@ def test_replica_add_makes_a_complete_verified_replica(case: Path, tmp_path: Pat
     assert config_after.rstrip().endswith(config_before.split("[plugins]")[1].rstrip())
 
     checked = ok(verify(case)).stdout
-    assert "replica intake-store: 5 of 5 items verified" in checked and "all good" in checked
+    assert "replica intake-store: 5 van 5 stukken gecontroleerd" in checked
+    assert "alles in orde" in checked
     listed = ok(run_intake("replica", "list", "--case", case)).stdout
     assert f"intake-store: {fresh} (op " in listed and "): bevat alle 5 stukken" in listed
 

@@ -44,15 +44,21 @@ def test_flipped_byte_is_found_and_repaired(case: Path) -> None:
     assert proc.returncode == 5
     assert "Traceback" not in proc.stderr
     found = problems(proc)
-    assert f"PROBLEM: replica b: item {sha[:12]}… (letter.txt) is damaged (its SHA-256 no " \
-           "longer matches)" in found
+    # the default case speaks Dutch (the --json record stays English)
+    assert f"PROBLEEM: replica b: stuk {sha[:12]}… (letter.txt) is beschadigd (de SHA-256 " \
+           "klopt niet meer)" in found
     assert all("replica a" not in p for p in found)
     assert all(other[:12] not in p for p in found)
-    assert "replica a: 2 of 2 items verified" in proc.stdout
-    assert "replica b: 1 of 2 items verified" in proc.stdout
+    assert "replica a: 2 van 2 stukken gecontroleerd" in proc.stdout
+    assert "replica b: 1 van 2 stukken gecontroleerd" in proc.stdout
+    assert f"PROBLEEM: stuk {sha[:12]}… (letter.txt) heeft 1 goede kopieën; 2 zijn vereist" \
+        in found
+    assert "2 stukken, 4 kopieën en 12 metagegevensbestanden gecontroleerd: 2 problemen." \
+        in proc.stdout
+    assert "intake: 2 problemen gevonden; 'intake repair' herstelt" in proc.stderr
 
     rep = ok(run_intake("repair", "--case", case))
-    assert f"replica b: item {sha[:12]}… (letter.txt) restored" in rep.stdout
+    assert f"replica b: stuk {sha[:12]}… (letter.txt) hersteld" in rep.stdout
     ok(verify(case))
     for name in ("a", "b"):
         obj = object_path(replica(case, name), sha)
@@ -73,15 +79,16 @@ def test_damage_in_both_replicas_is_unrecoverable_and_not_papered_over(case: Pat
     proc = verify(case)
     assert proc.returncode == 5
     found = problems(proc)
-    assert f"PROBLEM: item {sha[:12]}… (letter.txt): no replica holds a good copy; it cannot " \
-           "be repaired" in found
+    assert f"PROBLEEM: stuk {sha[:12]}… (letter.txt): geen enkele replica heeft een goede " \
+           "kopie; het kan niet hersteld worden" in found
 
     rep = run_intake("repair", "--case", case)
     assert rep.returncode != 0
     assert "Traceback" not in rep.stderr
-    assert f"NOT REPAIRED: item {sha[:12]}… (letter.txt): no replica holds a good copy; it " \
-           "cannot be repaired" in rep.stdout
-    assert "restored" not in rep.stdout
+    assert f"NIET HERSTELD: stuk {sha[:12]}… (letter.txt): geen enkele replica heeft een " \
+           "goede kopie; het kan niet hersteld worden" in rep.stdout
+    assert "hersteld" not in rep.stdout.replace("NIET HERSTELD", "").replace(
+        "niet hersteld worden", "")
     # neither bad copy was "repaired" from the other bad copy
     assert object_path(replica(case, "a"), sha).read_bytes() == bad_a
     assert object_path(replica(case, "b"), sha).read_bytes() == bad_b
@@ -98,7 +105,7 @@ def test_deleted_object_is_restored(case: Path) -> None:
     obj.unlink()
     proc = verify(case)
     assert proc.returncode == 5
-    assert f"PROBLEM: replica a: item {sha[:12]}… (letter.txt) is missing" in problems(proc)
+    assert f"PROBLEEM: replica a: stuk {sha[:12]}… (letter.txt) ontbreekt" in problems(proc)
     ok(run_intake("repair", "--case", case))
     assert sha256(obj) == sha
     assert os.stat(obj).st_mode & 0o222 == 0
@@ -122,12 +129,13 @@ def test_deleted_and_altered_metadata_are_named_and_restored(case: Path) -> None
     found = problems(proc)
     rel_item = f"{sha[:2]}/{sha}/item.json"
     rel_receipt = f"{other[:2]}/{other}/receipts/{receipt_a.name}"
-    assert f"PROBLEM: replica b: metadata file meta/{rel_item} is missing" in found
-    assert f"PROBLEM: replica a: metadata file meta/{rel_receipt} was altered or damaged" in found
+    assert f"PROBLEEM: replica b: metagegevensbestand meta/{rel_item} ontbreekt" in found
+    assert f"PROBLEEM: replica a: metagegevensbestand meta/{rel_receipt} is gewijzigd of " \
+           "beschadigd" in found
 
     rep = ok(run_intake("repair", "--case", case))
-    assert f"replica b: metadata meta/{rel_item} restored" in rep.stdout
-    assert f"replica a: metadata meta/{rel_receipt} restored" in rep.stdout
+    assert f"replica b: metagegevens meta/{rel_item} hersteld" in rep.stdout
+    assert f"replica a: metagegevens meta/{rel_receipt} hersteld" in rep.stdout
     assert item_b.read_bytes() == good_item
     assert receipt_a.read_bytes() == good_receipt
     kept = list((replica(case, "a") / "damaged").iterdir())
@@ -182,4 +190,7 @@ def test_reindex_from_a_chosen_replica(case: Path) -> None:
     assert counts["items"] == before["counts"]["items"] == 1
     proc = run_intake("reindex", "--replica", "zz", "--case", case)
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "intake: replica 'zz' is not available"
+    assert proc.stderr.strip() == "intake: replica 'zz' is niet beschikbaar"  # Dutch case
+    text = ok(run_intake("reindex", "--case", case)).stdout
+    assert text.strip() == "Index opnieuw opgebouwd uit replica a: 1 stukken, 1 " \
+        "ontvangstbewijzen, 1 gebeurtenissen."

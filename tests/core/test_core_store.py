@@ -185,12 +185,13 @@ def test_edited_custody_line_is_named_and_repaired(case: Path) -> None:
     proc = verify(case)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
-    problems = [line for line in proc.stdout.splitlines() if line.startswith("PROBLEM")]
-    assert problems == [f"PROBLEM: replica a: custody log: {seg.name}: line {k + 1} does not "
-                        f"link to line {k} (a line was altered, removed or inserted)"]
+    problems = [line for line in proc.stdout.splitlines() if line.startswith("PROBLEEM")]
+    assert problems == [f"PROBLEEM: replica a: bewaringslogboek: {seg.name}: regel {k + 1} "
+                        f"sluit niet aan op regel {k} (een regel werd gewijzigd, verwijderd of "
+                        "ingevoegd)"]
 
     rep = ok(run_intake("repair", "--case", case))
-    assert "replica a: custody log restored from the healthy copies" in rep.stdout
+    assert "replica a: bewaringslogboek hersteld uit de gezonde kopieën" in rep.stdout
     ok(verify(case))
     assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))
     kept = list((replica(case, "a") / "damaged").iterdir())
@@ -214,9 +215,9 @@ def test_edited_last_custody_line_is_blamed_on_the_right_replica(case: Path) -> 
 
     proc = verify(case)
     assert proc.returncode == 5
-    problems = [line for line in proc.stdout.splitlines() if line.startswith("PROBLEM")]
-    assert problems == [f"PROBLEM: replica a: custody log differs from the other replicas' log "
-                        f"from line {n} on"]
+    problems = [line for line in proc.stdout.splitlines() if line.startswith("PROBLEEM")]
+    assert problems == [f"PROBLEEM: replica a: het bewaringslogboek verschilt vanaf regel {n} "
+                        "van dat van de andere replica's"]
     ok(run_intake("repair", "--case", case))
     ok(verify(case))
     assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))

@@ -72,7 +72,7 @@ def test_git_clean_after_ingest_loses_nothing(tmp_path: Path) -> None:
         "letter.eml", "photo.jpg", "threat.txt"]
 
     again = ok(run_intake("verify", cwd=checkout, env=env))  # the link comes back
-    assert "3 items, 6 copies" in again.stdout and "all good" in again.stdout
+    assert "3 stukken, 6 kopieën" in again.stdout and "alles in orde" in again.stdout
     assert (checkout / "inbox").resolve() == (case / "inbox").resolve()
     time.sleep(1.1)
     out = json.loads(ok(run_intake("ingest", "--json", "--in-process", cwd=checkout,
@@ -121,7 +121,7 @@ def test_an_older_checkout_case_is_moved_unchanged(tmp_path: Path) -> None:
     case = home / "cases" / "default"
     moved = ok(run_intake("verify", cwd=checkout, env={"INTAKE_HOME": str(home)}))
     assert f"Moved this checkout's case (store/, .intake/, inbox/) to {case}" in moved.stderr
-    assert "1 items, 2 copies" in moved.stdout and "all good" in moved.stdout
+    assert "1 stuk, 2 kopieën" in moved.stdout and "alles in orde" in moved.stdout
     assert not (checkout / "store").exists() and not (checkout / ".intake").exists()
     assert (case / "inbox" / "ingested" / "old.txt").read_bytes() == b"stored by the older version\n"
     assert set(stored_objects(case / "store" / "b")) == {sha256(b"stored by the older version\n")}

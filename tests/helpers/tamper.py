@@ -17,5 +17,7 @@ def flip_byte(path: Path, offset: int = 10) -> bytes:
 
 
 def problems(proc) -> list[str]:
-    """The PROBLEM lines of `intake verify`'s output."""
-    return [line for line in proc.stdout.splitlines() if line.startswith("PROBLEM: ")]
+    """The problem lines of `intake verify`'s output (PROBLEEM in a Dutch case, PROBLÈME in a
+    French one, PROBLEM in English)."""
+    return [line for line in proc.stdout.splitlines()
+            if line.startswith(("PROBLEM: ", "PROBLEEM: ", "PROBLÈME\u00a0: "))]

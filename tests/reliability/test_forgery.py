@@ -334,5 +334,5 @@ def test_verify_against_a_bundle_of_an_untouched_case_passes(tmp_path: Path) -> 
     drop(case, "d-later.txt", b"later\n")
     ingest(case)
     proc = ok(run_intake("verify", "--against", out / "evidence-bundle.zip", "--case", case))
-    assert "Nothing handed out was removed or changed" in proc.stdout
+    assert "Niets van wat overhandigd werd, is sindsdien verwijderd of gewijzigd" in proc.stdout
     ok(run_intake("verify", "--against", out / "chronology.json", "--case", case))

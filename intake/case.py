@@ -49,8 +49,12 @@ class Case:
 
     @classmethod
     def open(cls, case_dir: Path, *, write: bool = True, pm: object = None,
-             accept_rollback: bool = False) -> Case:
-        """Open a case; with ``write=False`` nothing in it is ever written (status, verify)."""
+             accept_rollback: bool = False, checked: CustodyLog | None = None) -> Case:
+        """Open a case; with ``write=False`` nothing in it is ever written (status, verify).
+
+        `checked`: the log of an open this process just made; its custody chains are
+        not read again where no segment changed since (``CustodyLog.checked``).
+        """
         config = load_config(case_dir)
         OPENED.append(config.case_dir)
         lock_fd = _lock(config) if write else None
@@ -85,7 +89,8 @@ class Case:
             versions = {i.name: i.version for i in list_plugins(pm)}
             log = CustodyLog(list(available), versions,
                              head_hint=config.state_dir / "custody_head", read_only=not write,
-                             live_writer=not write and _writer_at_work(config))
+                             live_writer=not write and _writer_at_work(config),
+                             checked=checked.checked if checked else None)
             rollback = heads.contradictions(
                 log.lines, heads.read(case_id, config.case_dir,
                                       # head records beside a folder replica's log

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .custody import parse_line
 from .event_stream import index_json
 from .extraction_records import chosen, record_number
 from .index import Index
@@ -87,7 +88,7 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
                 if listed is not None:
                     events[rel] = listed
             else:
-                files[rel] = json.loads(data)
+                files[rel] = parse_line(data)  # exactly json.loads's values, faster
         except (ValueError, sqlite3.Error):
             unverified[rel] = "not readable JSON"
     by_item: dict[str, dict[str, list[tuple[str, dict]]]] = {}

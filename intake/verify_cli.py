@@ -65,7 +65,8 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
             case_w = None
             try:
                 from .case import Case
-                case_w = Case.open(case_dir, pm=case.pm)
+                # the chains just checked are not read again (unless a segment changed)
+                case_w = Case.open(case_dir, pm=case.pm, checked=case.log)
                 from .recording import record_line
                 record_line(case_w, "verified", items=summary["items"], problems=0)
             except IntakeError:

@@ -17,6 +17,7 @@ from tests.helpers import (
     receipts,
     replica,
     run_intake,
+    set_config,
     sha256,
     status,
     verify,
@@ -194,3 +195,27 @@ def test_reindex_from_a_chosen_replica(case: Path) -> None:
     text = ok(run_intake("reindex", "--case", case)).stdout
     assert text.strip() == "Index opnieuw opgebouwd uit replica a: 1 stukken, 1 " \
         "ontvangstbewijzen, 1 gebeurtenissen."
+
+
+def test_a_french_case_hears_verify_repair_and_reindex_in_french(case: Path) -> None:
+    """The lines people read are in the case's language; --json keeps the record's English."""
+    set_config(case, 'language = "nl"', 'language = "fr"')
+    sha, _ = setup_two(case)
+    (meta_dir(replica(case, "b"), sha) / "item.json").unlink()
+    proc = verify(case)
+    assert proc.returncode == 5
+    rel = f"{sha[:2]}/{sha}/item.json"
+    assert f"PROBLÈME\u00a0: réplique b\u00a0: le fichier de métadonnées meta/{rel} manque" \
+        in problems(proc)
+    assert "réplique a\u00a0: 2 pièces sur 2 vérifiées" in proc.stdout
+    assert "2 pièces, 4 copies et 12 fichiers de métadonnées vérifiés\u00a0: 1 problème." \
+        in proc.stdout
+    assert "intake: 1 problème trouvé\u202f; 'intake repair' répare" in proc.stderr
+    record = json.loads(run_intake("verify", "--json", "--case", case).stdout)
+    assert [p["message"] for p in record["problems"]] == [
+        f"replica b: metadata file meta/{rel} is missing"]
+    rep = ok(run_intake("repair", "--case", case))
+    assert rep.stdout.strip() == f"réplique b\u00a0: métadonnées meta/{rel} restaurées"
+    assert "tout est en ordre." in ok(verify(case)).stdout
+    text = ok(run_intake("reindex", "--case", case)).stdout
+    assert text.startswith("Index reconstruit à partir de la réplique a\u00a0: 2 pièces, 2 ")

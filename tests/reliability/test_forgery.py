@@ -158,7 +158,7 @@ def test_a_resealed_chronology_with_a_forged_date_fails_verify_with_the_case(
     proc = run_intake("verify", "--chronology", forged, "--case", case)
     assert proc.returncode != 0
     assert f"entry {mail['number']} (email, {TRUE_UTC})" in proc.stdout
-    assert "changed" in proc.stdout and "facts" in proc.stdout
+    assert "werd gewijzigd" in proc.stdout and "facts" in proc.stdout  # in the case's Dutch
     ok(run_intake("verify", "--chronology", out / "chronology.json", "--case", case))
 
 
@@ -301,7 +301,7 @@ def test_item_removed_from_the_middle_with_the_chain_recomputed(tmp_path: Path) 
     assert words, proc.stdout
     proc = run_intake("verify", "--chronology", out / "chronology.json", "--case", case)
     assert proc.returncode != 0
-    assert "rewritten" in proc.stdout or "cut off" in proc.stdout
+    assert "herschreven" in proc.stdout or "afgeknipt" in proc.stdout  # the case's Dutch
 
     # the forger also deletes every head record: only what was handed out can tell now
     for name in ("a", "b"):

@@ -223,3 +223,38 @@ def test_edited_last_custody_line_is_blamed_on_the_right_replica(case: Path) -> 
     assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))
     assert forged not in b"".join(custody_lines(replica(case, "b")))
     assert lines[-1] in custody_lines(replica(case, "a"))  # the true line is back
+
+
+def test_a_writer_open_takes_over_checked_chains_only_while_no_segment_changed(
+        case: Path, monkeypatch) -> None:
+    """`intake verify` writes its "verified" line through a second open that reuses the
+    chains it has just checked (issue 19, point 6); a segment edited in between, even to
+    the same size, is read and checked again, and the edit is seen."""
+    from intake import custody
+    from intake.case import Case
+
+    drop(case, "a.txt", b"aaa\n")
+    ingest(case)
+    read_only = Case.open(case, write=False)
+    read_only.close()
+    calls: list[str] = []
+    real = custody.check_chain
+    monkeypatch.setattr(custody, "check_chain",
+                        lambda where, mark=0: calls.append(str(where)) or real(where, mark))
+    with Case.open(case, pm=read_only.pm, checked=read_only.log) as again:
+        assert calls == []  # nothing changed: both chains taken over, not read again
+        assert again.log.damaged == {} and again.log.seq == read_only.log.seq
+        again.log.event("verified", items=1, problems=0)  # this writes: a segment changes
+    seg = next(p for p in sorted((replica(case, "b") / "custody").glob("*.jsonl"))
+               if b'"a.txt"' in p.read_bytes())
+    read_only = Case.open(case, write=False)
+    read_only.close()
+    data = seg.read_bytes()
+    forged = data.replace(b'"a.txt"', b'"b.txt"', 1)
+    assert forged != data and len(forged) == len(data)
+    os.chmod(seg, 0o600)
+    seg.write_bytes(forged)
+    calls.clear()
+    with Case.open(case, pm=read_only.pm, checked=read_only.log) as writer:
+        assert str(seg.parent) in calls and len(calls) == 1  # only b's chain read again
+        assert "does not link" in writer.log.damaged[writer.replica("b")]

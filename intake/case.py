@@ -52,8 +52,9 @@ class Case:
              accept_rollback: bool = False, checked: CustodyLog | None = None) -> Case:
         """Open a case; with ``write=False`` nothing in it is ever written (status, verify).
 
-        `checked`: the log of an open this process just made; its custody chains are
-        not read again where no segment changed since (``CustodyLog.checked``).
+        `checked`: the log of an open this process just made (``intake verify``, to write
+        its "verified" line); its custody chains are not read again where no segment
+        changed since (``CustodyLog.checked``), and temporary copies are not swept.
         """
         config = load_config(case_dir)
         OPENED.append(config.case_dir)
@@ -79,7 +80,9 @@ class Case:
             for rep in replicas:
                 try:
                     rep.open(case_id, create=write and not rep.external)
-                    if write:  # we hold the lock: copies half-written by a killed run are stale
+                    # we hold the lock: copies half-written by a killed run are stale (an
+                    # open after a check, to write one line, leaves them to the next writer)
+                    if write and checked is None:
                         rep.clean_temp()
                     available.append(rep)
                 except ReplicaUnavailable as exc:

@@ -156,7 +156,7 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
         elif not live:
             for done in read:  # every replica's metadata files looked at: `keep` is whole
                 done.wait()
-            with verified.built(case, recs, keep) as truth:
+            with verified.built(case, recs, keep, copies=False) as truth:
                 for sha, words in verified.differences(idx, truth.index, lambda s: _label(case, s)):
                     problems.append(Problem("index", words + "; run 'intake reindex'", sha256=sha))
         found = [job.result() for job in jobs]
@@ -183,11 +183,10 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
         summary["meta_checked"] += len(meta)
         summary["replicas"][rep.name] = f"{ok} of {len(items)} items verified"
 
+    # a copy the replica's thread re-hashed to its name just now is there and good
+    bad = {(p.replica, p.sha256) for p in problems if p.what in ("missing-copy", "damaged-copy")}
     for sha in items:
-        good = [r for r in case.available if not any(p.sha256 == sha and p.replica == r.name
-                                                     and p.what in ("missing-copy", "damaged-copy")
-                                                     for p in problems)
-                and r.has_object(sha)]
+        good = [r for r in case.available if (r.name, sha) not in bad]
         if len(good) < case.config.min_copies:
             problems.append(Problem("too-few-copies", f"item {_label(case, sha)} has "
                                                       f"{len(good)} good copies; "

@@ -161,16 +161,19 @@ def _split_record(data: bytes) -> tuple[dict[str, Any], str | None]:
 
 @contextmanager
 def built(case: Any, recs: list[dict[str, Any]] | None = None,
-          known: dict[str, bytes] | None = None) -> Iterator[Built]:
+          known: dict[str, bytes] | None = None, copies: bool = True) -> Iterator[Built]:
     """A throw-away index of the case's verified facts (from the log the case opened);
-    `known`: metadata files already checked against the log (see `fill`)."""
+    `known`: metadata files already checked against the log (see `fill`); `copies`
+    False leaves out which replica holds what (a look at every object; `differences`
+    never compares it: it describes this machine's replicas, not the evidence)."""
     from .custody import records
 
     recs = records(case.log.lines) if recs is None else recs
     with tempfile.TemporaryDirectory(prefix="intake-verified-") as tmp:
         idx = Index(Path(tmp) / "verified.sqlite")
         try:
-            unverified = fill(idx, recs, list(case.available), list(case.available), known)
+            unverified = fill(idx, recs, list(case.available),
+                              list(case.available) if copies else [], known)
             yield Built(idx, unverified)
         finally:
             idx.close()

@@ -135,15 +135,16 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
     # They start first, so that the index check below (Python and SQLite, in this
     # thread, which owns the index's connection) runs while they read.
     # The threads only read and hash; problems are worded here, in this thread.
-    # The replicas' good metadata files are kept for the index check (never read twice).
-    keep: dict[str, bytes] = {}
+    seq = int(idx.state("custody_seq", "0") or 0)
+    # A writer at work is writing its index as we read it: the index is judged when it rests.
+    live = case.log.live_writer
+    # The replicas' good metadata files are kept for the index check (never read twice),
+    # when there is one to make.
+    keep: dict[str, bytes] | None = {} if not live and seq == case.log.seq else None
     read = [threading.Event() for _ in case.available]
     with ThreadPoolExecutor(max_workers=max(1, len(case.available))) as pool:
         jobs = [pool.submit(_check_replica, r, items, meta, tick, read_data, keep, done)
                 for r, done in zip(case.available, read, strict=True)]
-        seq = int(idx.state("custody_seq", "0") or 0)
-        # A writer at work is writing its index as we read it: the index is judged when it rests.
-        live = case.log.live_writer
         if not live:
             for sha in sorted(set(idx.all_items()) - set(items)):
                 problems.append(Problem("index", f"the index knows item {_label(case, sha)}, which "

@@ -71,7 +71,7 @@ def test_tsa_down_then_back_nothing_blocked_nothing_lost(tmp_path: Path, tsa: Te
     assert f"(sinds {st['seal']['awaiting_since']})" in words  # the case speaks Dutch
     v = run_intake("verify", "--case", case)
     assert v.returncode == 0  # waiting is not a problem, it is said
-    assert "1 await one" in v.stdout and "not timestamped yet: item" in v.stdout
+    assert "1 wacht op een" in v.stdout and "nog zonder tijdstempel: stuk" in v.stdout
     r = run_intake("seal", "--case", case)
     assert r.returncode == 1 and "cannot be reached" in r.stderr
     tsa.start()  # back (on a new port: the config names the old one)

@@ -59,7 +59,8 @@ def test_unplugged_replica_then_catch_up(case: Path, tmp_path: Path) -> None:
     assert s["originals_still_in_inbox"] == []
     proc = verify(case)  # the absent replica is reported, the present ones are fine
     assert proc.returncode == 0, proc.stdout
-    assert "replica usb: not available: its folder is not there" in proc.stdout
+    assert "replica usb: niet beschikbaar: de map is er niet (losgekoppeld of niet " \
+        "aangekoppeld?)" in proc.stdout  # the default case speaks Dutch
 
     usb.mkdir(parents=True)  # plugged in
     answer = ingest(case)

@@ -390,7 +390,7 @@ def main() -> None:
     except IntakeError as exc:
         if debug:
             traceback.print_exc()
-        errors.print(f"intake: {exc}", markup=False)
+        errors.print("intake: " + translate(str(exc), case_language()), markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

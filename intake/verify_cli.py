@@ -18,7 +18,7 @@ from .cli_common import case_option, console, json_option, open_case, print_json
 from .errors import IntakeError, VerifyFailed
 from .i18n import translator
 from .messages import translate
-from .seal.cli import seal_problems
+from .seal.cli import print_seal_summary, seal_problems
 
 
 def register(cli: click.Group) -> None:
@@ -86,7 +86,7 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
         for p in problems:
             say(t.gettext("PROBLEM: {problem}", problem=translate(p.message, lang)))
         if "seal" in summary:
-            _print_seal(summary["seal"], t)
+            print_seal_summary(summary["seal"], say, lang)
         checked = t.ngettext("{n} item, {copies} copies and {meta} metadata files checked",
                              "{n} items, {copies} copies and {meta} metadata files checked",
                              summary["items"], copies=summary["objects_checked"],
@@ -98,20 +98,6 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
         raise VerifyFailed(t.ngettext("{n} problem found; 'intake repair' fixes what a healthy "
                                       "copy can fix", "{n} problems found; 'intake repair' fixes "
                                       "what a healthy copy can fix", len(problems)))
-
-
-def _print_seal(sl: dict[str, Any], t: Any) -> None:
-    """The timestamps: how many batches and receipts are under a token, what waits."""
-    line = t.ngettext("timestamps: {batches} batches, {stamped} receipts under a token; {n} "
-                      "awaits one", "timestamps: {batches} batches, {stamped} receipts under a "
-                      "token; {n} await one", sl["awaiting_timestamp"], batches=sl["batches"],
-                      stamped=sl["timestamped_receipts"])
-    if sl["awaiting_since"]:
-        line += " " + t.gettext("(since {since})", since=sl["awaiting_since"])
-    say(line)
-    for w in sl["awaiting"]:
-        say(t.gettext("  not timestamped yet: item {sha}…, receipt {receipt}, received {at}",
-                      sha=w["sha256"][:12], receipt=w["receipt"], at=w["received_at"]))
 
 
 def say(line: str) -> None:

@@ -95,9 +95,14 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
             t.ngettext("{checked}: {n} problem.", "{checked}: {n} problems.", len(problems),
                        checked=checked))
     if problems:
-        raise VerifyFailed(t.ngettext("{n} problem found; 'intake repair' fixes what a healthy "
-                                      "copy can fix", "{n} problems found; 'intake repair' fixes "
-                                      "what a healthy copy can fix", len(problems)))
+        raise VerifyFailed(_counted(len(problems), "problem found", "problems found")
+                           + "; 'intake repair' fixes what a healthy copy can fix")
+
+
+def _counted(n: int, one: str, more: str) -> str:
+    """A refusal's count in English; the CLI words it in the case's language
+    (``intake/messages.py``: "1 problem found; …" and "{n} problems found; …")."""
+    return f"{n} {one if n == 1 else more}"
 
 
 def say(line: str) -> None:
@@ -127,9 +132,8 @@ def _verify_against(case_dir: Path, path: Path, as_json: bool) -> None:
             say(t.gettext("Nothing handed out was removed or changed since: the case only went "
                           "on from there."))
     if problems:
-        raise VerifyFailed(t.ngettext("{n} thing removed or changed since {path} was made",
-                                      "{n} things removed or changed since {path} was made",
-                                      len(problems), path=path))
+        raise VerifyFailed(_counted(len(problems), "thing removed", "things removed")
+                           + f" or changed since {path} was made")
 
 
 def _entries_against_case(case: Any, data: bytes) -> list[str]:
@@ -203,8 +207,8 @@ def _verify_chronology(case_dir: Path, chronology_file: Path | None, proof_file:
                           "Merkle root {root}.", number=proof["entry"].get("number"),
                           root=proof.get("merkle_root")))
     if problems:
-        raise VerifyFailed(t.ngettext("{n} problem found in the chronology",
-                                      "{n} problems found in the chronology", len(problems)))
+        raise VerifyFailed(_counted(len(problems), "problem found", "problems found")
+                           + " in the chronology")
 
 
 @click.command()
@@ -229,8 +233,7 @@ def repair(case_dir: Path, as_json: bool) -> None:
         if not actions and not left:
             say(t.gettext("Nothing to repair."))
     if left:
-        raise VerifyFailed(t.ngettext("{n} problem could not be repaired",
-                                      "{n} problems could not be repaired", len(left)))
+        raise VerifyFailed(_counted(len(left), "problem", "problems") + " could not be repaired")
 
 
 @click.command()
@@ -250,7 +253,7 @@ def reindex(case_dir: Path, as_json: bool, replica: str | None, accept_rollback:
         try:
             counts = run_reindex(case, replica)
         except ValueError as exc:
-            raise IntakeError(translate(str(exc), lang)) from exc
+            raise IntakeError(str(exc)) from exc
     if as_json:
         print_json(counts)
     else:

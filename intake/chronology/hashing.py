@@ -104,7 +104,7 @@ def _join(a: bytes, b: bytes) -> bytes:
 
 def _encode(part: dict, walk: tuple, plain_keys: bool) -> bytes:
     """Canonical bytes of part of an entry; only the `walk` keys' values are checked."""
-    if plain_keys and is_fast([part[k] for k in walk]):
+    if plain_keys and (not walk or is_fast([part[k] for k in walk])):
         return canonical_bytes(part, checked=True)
     return reference_bytes(part)
 

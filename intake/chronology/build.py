@@ -192,11 +192,11 @@ def _entry(group: list[ItemEvent], children: Mapping[str, list[tuple[str, str]]]
         exhibits=unique(exhibits),
         sources=[{"exhibit": ev.exhibit, "plugin": ev.plugin, "plugin_version": ev.plugin_version,
                   "event_key": ev.key, **ev.reading} for ev in group],
-        links=[],
+        links=(),  # a list once a link is added (`_Draft`)
     )
     entry["_order"] = (first.kind, first.exhibit, first.key, first.idx)
     entry["_micros"] = micros(parse_instant(entry["instant"])) if claims else 0
-    entry["_phashes"] = unique(p for ev in group for p in ev.phashes)
+    entry["_phashes"] = unique(p for ev in group for p in ev.phashes) or ()
     return entry
 
 
@@ -365,8 +365,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         if set(a.exhibits) & set(b.exhibits):
             continue
         rel = "same-screenshot" if "screenshot" in (a.kind, b.kind) else "same-image"
-        a.links.append({"relation": rel, "entry": b.number})
-        b.links.append({"relation": rel, "entry": a.number})
+        a.links_to_add().append({"relation": rel, "entry": b.number})
+        b.links_to_add().append({"relation": rel, "entry": a.number})
 
     # Links by text: a message and the screenshot that shows it, a letter and its photo.
     # (Without a picture's text there is nothing to compare: the messages' texts
@@ -375,8 +375,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         a, b = entries[i], entries[j]
         if set(a.exhibits) & set(b.exhibits):
             continue
-        a.links.append({"relation": rel, "entry": b.number})
-        b.links.append({"relation": rel, "entry": a.number})
+        a.links_to_add().append({"relation": rel, "entry": b.number})
+        b.links_to_add().append({"relation": rel, "entry": a.number})
 
     if any(d.kind == "logbook" for d in entries):  # links only logbook entries make
         logbook_links(entries, by_sha)
@@ -449,6 +449,8 @@ class _Draft:
         self.runs = layout.encode(e)
 
     def __getitem__(self, key: str) -> Any:
+        if key == "links":
+            return self.links_to_add()
         name = self._NAMES.get(key)
         if name is not None:
             return getattr(self, name)
@@ -466,6 +468,12 @@ class _Draft:
         if key not in ("flags", "links"):
             raise KeyError(f"{key} of an entry is fixed once the entry is made")
         setattr(self, key, value)
+
+    def links_to_add(self) -> list[dict]:
+        """The links as a list to append to (an entry without links shares one ())."""
+        if type(self.links) is not list:
+            self.links = list(self.links)
+        return self.links
 
     def late(self, numbers: Mapping[str, int]) -> dict[str, bytes]:
         """The late fields but the hashes, as canonical bytes."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,6 +34,7 @@ from ..timeclaims import (
     local_with_offset,
 )
 from ..types import DEFAULT_ZONE
+from .canonical import canonical_bytes
 from .claims import (
     MAX_SAFE_INTEGER,
     because,
@@ -43,7 +44,7 @@ from .claims import (
     one_period,
     parse_instant,
 )
-from .hashing import seal
+from .hashing import Layout, seal_encoded
 from .links import logbook_links, message_times, near_pictures
 from .readings import ItemEvent, forget_shared_texts, item_events
 from .textlinks import text_links
@@ -191,11 +192,11 @@ def _entry(group: list[ItemEvent], children: Mapping[str, list[tuple[str, str]]]
         exhibits=unique(exhibits),
         sources=[{"exhibit": ev.exhibit, "plugin": ev.plugin, "plugin_version": ev.plugin_version,
                   "event_key": ev.key, **ev.reading} for ev in group],
-        links=[],
+        links=(),  # a list once a link is added (`_Draft`)
     )
     entry["_order"] = (first.kind, first.exhibit, first.key, first.idx)
     entry["_micros"] = micros(parse_instant(entry["instant"])) if claims else 0
-    entry["_phashes"] = unique(p for ev in group for p in ev.phashes)
+    entry["_phashes"] = unique(p for ev in group for p in ev.phashes) or ()
     return entry
 
 
@@ -334,47 +335,51 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     groups = _group(events)
     del events
     groups.reverse()
-    built = []
+
+    def inside(instant: str) -> bool:
+        d = _local_date(instant, zone)
+        return (d_from is None or d >= d_from) and (d_to is None or d <= d_to)
+
+    built: list[_Draft] = []
+    layouts: dict[tuple, Layout] = {}
     while groups:  # each group's events are freed once its entry is made (issue 19)
-        built.append(_entry(groups.pop(), children, event_count, zone, curated))
-    for e in built:
+        e = _entry(groups.pop(), children, event_count, zone, curated)
         e["persons"] = match_persons(e, persons)
-    dated = [e for e in built if e["instant"] is not None]
-    undated = [e for e in built if e["instant"] is None]
+        built.append(_Draft(e, layouts, inside if (d_from or d_to) else None))
     # Exhibits whose family has any entry at all, before the period filter.
-    all_ranks = exhibit_ranks(shas, parents, [{"exhibits": e["exhibits"], "number": 0}
-                                              for e in built])
-
-    if d_from or d_to:
-        def inside(e: dict) -> bool:
-            d = _local_date(e["instant"], zone)
-            return (d_from is None or d >= d_from) and (d_to is None or d <= d_to)
-        dated = [e for e in dated if inside(e)]
-
-    dated.sort(key=lambda e: (e["_micros"],) + e["_order"])
-    undated.sort(key=lambda e: e["_order"])
+    all_ranks = exhibit_ranks(shas, parents, built)  # numbers are all 0 here
+    dated = [d for d in built if d.dated and d.inside]
+    undated = [d for d in built if not d.dated]
+    del built
+    dated.sort(key=lambda d: (d.micros,) + d.order)
+    undated.sort(key=lambda d: d.order)
     entries = dated + undated
-    for n, e in enumerate(entries, 1):
-        e["number"] = n
+    n_dated = len(dated)
+    del dated, undated
+    for n, d in enumerate(entries, 1):
+        d.number = n
 
     # Links: the same picture in several items (re-saved, re-compressed copies).
     for i, j in near_pictures(entries):
         a, b = entries[i], entries[j]
-        if set(a["exhibits"]) & set(b["exhibits"]):
+        if set(a.exhibits) & set(b.exhibits):
             continue
-        rel = "same-screenshot" if "screenshot" in (a["kind"], b["kind"]) else "same-image"
-        a["links"].append({"relation": rel, "entry": b["number"]})
-        b["links"].append({"relation": rel, "entry": a["number"]})
+        rel = "same-screenshot" if "screenshot" in (a.kind, b.kind) else "same-image"
+        a.links_to_add().append({"relation": rel, "entry": b.number})
+        b.links_to_add().append({"relation": rel, "entry": a.number})
 
     # Links by text: a message and the screenshot that shows it, a letter and its photo.
-    for i, j, rel in text_links(entries):
+    # (Without a picture's text there is nothing to compare: the messages' texts
+    # are not decoded then.)
+    for i, j, rel in text_links(entries) if any(d.ocr for d in entries) else ():
         a, b = entries[i], entries[j]
-        if set(a["exhibits"]) & set(b["exhibits"]):
+        if set(a.exhibits) & set(b.exhibits):
             continue
-        a["links"].append({"relation": rel, "entry": b["number"]})
-        b["links"].append({"relation": rel, "entry": a["number"]})
+        a.links_to_add().append({"relation": rel, "entry": b.number})
+        b.links_to_add().append({"relation": rel, "entry": a.number})
 
-    logbook_links(entries, by_sha)
+    if any(d.kind == "logbook" for d in entries):  # links only logbook entries make
+        logbook_links(entries, by_sha)
 
     # Exhibits: items related to a kept entry, plus items related to no entry at all.
     ranks = exhibit_ranks(shas, parents, entries)
@@ -384,10 +389,10 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     exhibits = [{"number": numbers[s], "label": f"A{numbers[s]}", **by_sha[s].exhibit}
                 for s in keep]
 
-    for e in entries:
-        e["exhibits"] = sorted(e["exhibits"], key=lambda s: (numbers.get(s, 0), s))
-        e["links"] = sorted(e["links"], key=lambda link: (link["entry"], link["relation"]))
-        del e["_order"], e["_phashes"], e["_micros"]
+    def sealed_one_by_one() -> Iterator[tuple[Layout, tuple[bytes, tuple[int, ...]], dict[str, bytes]]]:
+        for i in range(len(entries)):
+            d, entries[i] = entries[i], None  # let go of each draft as it is sealed
+            yield d.layout, d.runs, d.late(numbers)
 
     doc = {
         "format": FORMAT,
@@ -397,10 +402,89 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         "period": {"from": date_from, "to": date_to},
         "persons": persons,
         "exhibits": exhibits,
-        "entries": dated,
-        "undated": undated,
+        "entries": [],
+        "undated": [],
     }
-    return seal(doc, trusted=BUILT_OF_TEXT)
+    return seal_encoded(doc, sealed_one_by_one(), n_dated)
+
+
+#: Entry fields that are known only once all entries are made (numbers, links,
+#: the order of exhibits, flags a logbook entry sets) or at sealing (hashes).
+LATE = frozenset({"number", "exhibits", "links", "flags", "prev_hash", "entry_hash"})
+
+
+class _Draft:
+    """An entry between `_entry` and sealing: its fixed fields already encoded
+    (`runs`, issue 19: 100,000 entries as dicts took about 400 MB) and what
+    numbering, linking and sealing still need as Python values.
+
+    The link passes read a draft as they read an entry dict (``d["kind"]``,
+    ``d["facts"]``, ``d["links"].append``...): fixed fields are decoded from
+    the runs on each read.
+    """
+
+    __slots__ = ("layout", "runs", "kind", "micros", "order", "dated", "inside", "phashes",
+                 "exhibits", "flags", "links", "number", "ocr")
+    _NAMES = {"kind": "kind", "_phashes": "phashes", "exhibits": "exhibits", "flags": "flags",
+              "links": "links", "number": "number"}
+
+    def __init__(self, e: dict, layouts: dict[tuple, Layout],
+                 inside: Callable[[str], bool] | None) -> None:
+        self.kind = e["kind"]
+        self.order = e.pop("_order")
+        self.micros = e.pop("_micros")
+        self.phashes = e.pop("_phashes")
+        self.dated = e["instant"] is not None
+        self.inside = inside is None or not self.dated or inside(e["instant"])
+        self.exhibits, self.flags, self.links = e["exhibits"], e["flags"], e["links"]
+        self.number = 0
+        ocr = e["facts"].get("ocr_text")
+        self.ocr = isinstance(ocr, str) and bool(ocr.strip())
+        keys = tuple(e)
+        layout = layouts.get(keys)
+        if layout is None:
+            layout = layouts[keys] = Layout(keys + ("number", "prev_hash", "entry_hash"), LATE,
+                                            BUILT_OF_TEXT)
+        self.layout = layout
+        self.runs = layout.encode(e)
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "links":
+            return self.links_to_add()
+        name = self._NAMES.get(key)
+        if name is not None:
+            return getattr(self, name)
+        if key not in self.layout.run_of:
+            raise KeyError(key)
+        return self.layout.field(self.runs, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in ("flags", "links"):
+            raise KeyError(f"{key} of an entry is fixed once the entry is made")
+        setattr(self, key, value)
+
+    def links_to_add(self) -> list[dict]:
+        """The links as a list to append to (an entry without links shares one ())."""
+        if type(self.links) is not list:
+            self.links = list(self.links)
+        return self.links
+
+    def late(self, numbers: Mapping[str, int]) -> dict[str, bytes]:
+        """The late fields but the hashes, as canonical bytes."""
+        return {
+            "number": str(self.number).encode(),
+            "exhibits": canonical_bytes(sorted(self.exhibits, key=lambda s: (numbers.get(s, 0), s)),
+                                        checked=True),
+            "links": canonical_bytes(sorted(self.links, key=lambda k: (k["entry"], k["relation"])),
+                                     checked=True),
+            "flags": canonical_bytes(self.flags, checked=True),
+        }
 
 
 # --------------------------------------------------------------------------- proofs

@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from .entries import EntryList
+
 #: Integers beyond this are not exact IEEE doubles, which JCS requires.
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -71,6 +73,8 @@ def _write(value: Any, out: list[str]) -> None:
             out.append(":")
             _write(value[k], out)
         out.append("}")
+    elif isinstance(value, EntryList):  # entries kept as their canonical bytes
+        out.append("[" + b",".join(value.raw()).decode("utf-8") + "]")
     elif isinstance(value, list | tuple):
         out.append("[")
         for i, v in enumerate(value):

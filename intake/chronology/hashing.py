@@ -3,17 +3,24 @@ and the inclusion proof of one entry (checked by ``chronology.verify.verify_proo
 
 Sealing encodes each entry once (issue 19): the canonical bytes of every entry
 are kept with the document (`Sealed`), and the root hash and chronology.json
-are joined from them instead of encoding the whole document again.
+are joined from them instead of encoding the whole document again. The
+document's entry lists are those bytes, decoded on access (`EntryList`): the
+entries are never all Python dicts at once after sealing. The builder encodes
+each entry's fixed fields as soon as it makes the entry (`Layout`), so they
+are not all dicts at once before sealing either.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import orjson
+
 from .canonical import canonical_bytes, is_fast, json_string, reference_bytes, sha256_hex
+from .entries import EntryList
 from .merkle import inclusion_proof, merkle_root
 
 PROOF_FORMAT = "intake-chronology-proof/1"
@@ -42,8 +49,9 @@ def root_hash(doc: Mapping[str, Any], checked: bool = False) -> str:
 
 class Sealed(dict):
     """A sealed chronology: the document, plus the canonical bytes of each entry
-    as they were hashed. Read-only by contract: its bytes are those of sealing
-    (`intact` notices entries replaced, added or removed, not edits inside one)."""
+    as they were hashed; ``entries`` and ``undated`` are those bytes decoded on
+    access (`EntryList`). Read-only by contract: `intact` notices entry lists
+    replaced; an entry read from it is a copy, and editing it changes nothing."""
 
     __slots__ = ("_entry_bytes", "_lists")
 
@@ -96,7 +104,7 @@ def _join(a: bytes, b: bytes) -> bytes:
 
 def _encode(part: dict, walk: tuple, plain_keys: bool) -> bytes:
     """Canonical bytes of part of an entry; only the `walk` keys' values are checked."""
-    if plain_keys and is_fast([part[k] for k in walk]):
+    if plain_keys and (not walk or is_fast([part[k] for k in walk])):
         return canonical_bytes(part, checked=True)
     return reference_bytes(part)
 
@@ -137,11 +145,109 @@ def seal(doc: dict, *, trusted: frozenset[str] = frozenset()) -> Sealed:
     doc["chain_head"] = prev
     doc["merkle_root"] = merkle_root([bytes.fromhex(e[_HASH_KEY]) for e in entries]).hex()
     doc.pop("root_hash", None)
+    return _sealed(doc, kept, len(doc["entries"]))
+
+
+def _sealed(doc: dict, kept: list[bytes], n_dated: int) -> Sealed:
+    """The document with its entry lists as the kept bytes, and its root hash."""
     out = Sealed(doc)
     out._entry_bytes = kept
+    out["entries"] = EntryList(kept, 0, n_dated)
+    out["undated"] = EntryList(kept, n_dated, len(kept))
     out._lists = (out["entries"], out["undated"])
     out["root_hash"] = doc["root_hash"] = root_hash(out)
     return out
+
+
+class Layout:
+    """Where the fields of entries with one set of keys go in their canonical bytes.
+
+    The builder encodes the fields that no longer change as soon as it makes an
+    entry (`encode`: runs of neighbouring fields, each ``"key":value,...``) and
+    keeps only those bytes; the `late` fields (number, exhibits, links, flags,
+    the two hashes) are filled in at sealing (`join`). Joined, they are exactly
+    the bytes of the whole entry encoded at once: keys in RFC 8785 order.
+    """
+
+    def __init__(self, keys: Iterable[str], late: frozenset[str],
+                 trusted: frozenset[str] = frozenset()) -> None:
+        keys = sorted(keys, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        self.plain = all(k.isascii() for k in keys)
+        #: ("run", keys, keys to walk) or ("late", key, b'"key":'), in key order
+        self.slots: list[tuple] = []
+        self.run_of: dict[str, int] = {}
+        run: list[str] = []
+        for k in keys + [None]:
+            if k is not None and k not in late:
+                run.append(k)
+                continue
+            if run:
+                for r in run:
+                    self.run_of[r] = sum(s[0] == "run" for s in self.slots)
+                self.slots.append(("run", tuple(run), tuple(r for r in run if r not in trusted)))
+                run = []
+            if k is not None:
+                self.slots.append(("late", k, json_string(k).encode("utf-8") + b":"))
+
+    def encode(self, entry: Mapping[str, Any]) -> tuple[bytes, tuple[int, ...]]:
+        """The canonical bytes of each run of fixed fields, without braces, as one
+        bytes object (one allocation, of about the size of the sealed entry, which
+        takes its place later) and where each run ends."""
+        runs = [_encode({k: entry[k] for k in keys}, walk, self.plain)[1:-1]
+                for kind, keys, walk in self.slots if kind == "run"]
+        ends, n = [], 0
+        for r in runs:
+            n += len(r)
+            ends.append(n)
+        return b"".join(runs), tuple(ends)
+
+    def _run(self, runs: tuple[bytes, tuple[int, ...]], i: int) -> bytes:
+        blob, ends = runs
+        return blob[ends[i - 1] if i else 0:ends[i]]
+
+    def field(self, runs: tuple[bytes, tuple[int, ...]], key: str) -> Any:
+        """One fixed field, decoded from the runs."""
+        return orjson.loads(b"{" + self._run(runs, self.run_of[key]) + b"}")[key]
+
+    def join(self, runs: tuple[bytes, tuple[int, ...]],
+             late: Mapping[str, bytes]) -> tuple[str, bytes]:
+        """(entry_hash, the entry's canonical bytes) from its runs and its late fields
+        as canonical bytes (all of them but entry_hash, which is computed here)."""
+        pieces: list[bytes] = []
+        at = -1
+        i = 0
+        for kind, name, prefix in self.slots:
+            if kind == "run":
+                pieces.append(self._run(runs, i))
+                i += 1
+            elif name == _HASH_KEY:
+                at = len(pieces)
+            else:
+                pieces.append(prefix + late[name])
+        digest = hashlib.sha256(b"{" + b",".join(pieces) + b"}").hexdigest()
+        if at >= 0:
+            pieces.insert(at, b'"entry_hash":"' + digest.encode() + b'"')
+        return digest, b"{" + b",".join(pieces) + b"}"
+
+
+def seal_encoded(doc: dict, entries: Iterable[tuple[Layout, tuple[bytes, tuple[int, ...]],
+                                                     dict[str, bytes]]],
+                 n_dated: int) -> Sealed:
+    """Seal a document whose entries (dated then undated, `n_dated` of the former)
+    come encoded: (layout, runs, late fields but the two hashes) each, taken one
+    by one so that the caller can let go of each as it is sealed."""
+    prev = ZERO_HASH
+    kept: list[bytes] = []
+    leaves: list[bytes] = []
+    for layout, runs, late in entries:
+        late["prev_hash"] = b'"' + prev.encode() + b'"'
+        prev, data = layout.join(runs, late)
+        kept.append(data)
+        leaves.append(bytes.fromhex(prev))
+    doc["chain_head"] = prev
+    doc["merkle_root"] = merkle_root(leaves).hex()
+    doc.pop("root_hash", None)
+    return _sealed(doc, kept, n_dated)
 
 
 def all_entries(doc: Mapping[str, Any]) -> list[dict]:
@@ -149,19 +255,26 @@ def all_entries(doc: Mapping[str, Any]) -> list[dict]:
     return list(doc.get("entries") or []) + list(doc.get("undated") or [])
 
 
+def _each_entry(doc: Mapping[str, Any]) -> Iterator[dict]:
+    yield from doc.get("entries") or []
+    yield from doc.get("undated") or []
+
+
 def inclusion_proof_for(doc: Mapping[str, Any], entry_number: int) -> dict:
     """A proof that one entry belongs to the chronology, checkable with only
     the chronology's merkle_root (the other entries stay undisclosed)."""
-    entries = all_entries(doc)
-    index = next((i for i, e in enumerate(entries) if e.get("number") == entry_number), None)
+    entry, index, leaves = None, None, []
+    for i, e in enumerate(_each_entry(doc)):  # one entry alive at a time
+        if index is None and e.get("number") == entry_number:
+            entry, index = copy.deepcopy(e), i
+        leaves.append(bytes.fromhex(e["entry_hash"]))
     if index is None:
         raise KeyError(f"the chronology has no entry {entry_number}")
-    leaves = [bytes.fromhex(e["entry_hash"]) for e in entries]
     return {
         "format": PROOF_FORMAT,
-        "entry": copy.deepcopy(entries[index]),
+        "entry": entry,
         "index": index,
-        "size": len(entries),
+        "size": len(leaves),
         "proof": [p.hex() for p in inclusion_proof(index, leaves)],
         "merkle_root": doc["merkle_root"],
     }

@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .entries import EntryList
+
 
 @cache
 def load_schema() -> dict:
@@ -24,7 +26,7 @@ def load_schema() -> dict:
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
+    "array": lambda v: isinstance(v, list | EntryList),
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
@@ -74,7 +76,7 @@ def schema_errors(value: Any, schema: Any = None, root: Any = None,
     if isinstance(value, int) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
             errors.append((path, f"must be at least {schema['minimum']}"))
-    if isinstance(value, list):
+    if isinstance(value, list | EntryList):  # a sealed chronology's entries decode one by one
         if len(value) < schema.get("minItems", 0):
             errors.append((path, f"must have at least {schema['minItems']} item(s)"))
         if "items" in schema:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from .dates import format_date
@@ -120,8 +121,18 @@ def incidents(chronology: dict) -> list[dict]:
 
 def facts_span(chronology: dict) -> tuple[date, date] | None:
     """First and last day of the dated facts (file system times and made-up dates left out)."""
-    days = [d for e in chronology.get("entries") or [] if (d := fact_date(e))]
-    return (min(days), max(days)) if days else None
+    return span_of_days(d for e in chronology.get("entries") or [] if (d := fact_date(e)))
+
+
+def span_of_days(days: Iterable[date]) -> tuple[date, date] | None:
+    """First and last of these days, or None."""
+    first = last = None
+    for d in days:  # one pass: `days` may be a stream over many entries
+        if first is None or d < first:
+            first = d
+        if last is None or d > last:
+            last = d
+    return (first, last) if first is not None else None
 
 
 def chart(chronology: dict, lang: str = "nl") -> dict:
@@ -131,7 +142,12 @@ def chart(chronology: dict, lang: str = "nl") -> dict:
     Each bar has `key` (``2024-W27`` or ``2024-07``), the `label` and `sub`
     printed under it, its `count`, and `permille` of the peak for its height.
     """
-    days = sorted(d for e in incidents(chronology) if (d := fact_date(e)))
+    return chart_of_days([d for e in incidents(chronology) if (d := fact_date(e))], lang)
+
+
+def chart_of_days(days: Iterable[date], lang: str = "nl") -> dict:
+    """`chart` for the incidents' days (a caller that walks the entries once gathers them)."""
+    days = sorted(days)
     if not days:
         return {"unit": "week", "bars": [], "peak": 0, "total": 0, "first": "", "last": ""}
     first, last = days[0], days[-1]

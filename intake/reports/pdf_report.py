@@ -23,6 +23,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from intake.seal.words import how_to_check
 
 from . import entryview as view
 from . import incidents as inc
-from .curated import curation_lines, for_police, left_out
+from .curated import curation_lines, for_police
 from .dates import format_date, split_local
 from .labels import kind_name, labels, language
 from .ombudsman_words import words
@@ -128,8 +129,7 @@ def _count(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-def _bounded(entries: list[dict], copied: list[dict], undated: list[dict],
-             exhibits: list[dict], lang: str) -> dict[str, Any]:
+def _bounded(seen: _Pass, exhibits: list[dict], lang: str) -> dict[str, Any]:
     """The entries printed in full and the exhibits listed, within the PDF's limits.
 
     Dated entries come first, then those with only a copy time, then the
@@ -137,15 +137,16 @@ def _bounded(entries: list[dict], copied: list[dict], undated: list[dict],
     exhibits to list and attach, and the sentences that say what was left to
     the attached chronology.json.
     """
-    total = len(entries) + len(copied) + len(undated)
-    rows = entries[:PDF_MAX_ENTRIES]
-    copied_rows = copied[:max(0, PDF_MAX_ENTRIES - len(rows))]
-    undated_rows = undated[:max(0, PDF_MAX_ENTRIES - len(rows) - len(copied_rows))]
+    n_entries, n_copied, n_undated = (seen.counts[p] for p in PARTS)
+    total = n_entries + n_copied + n_undated
+    rows = seen.first["entries"][:PDF_MAX_ENTRIES]
+    copied_rows = seen.first["copied"][:max(0, PDF_MAX_ENTRIES - len(rows))]
+    undated_rows = seen.first["undated"][:max(0, PDF_MAX_ENTRIES - len(rows) - len(copied_rows))]
     shown = len(rows) + len(copied_rows) + len(undated_rows)
     t = translator(lang)
     listed = exhibits[:PDF_MAX_EXHIBITS]
     limits: dict[str, Any] = {
-        "entries": len(entries), "copied": len(copied), "undated": len(undated),
+        "entries": n_entries, "copied": n_copied, "undated": n_undated,
         "exhibits": len(exhibits), "listed": listed, "rows": rows, "copied_rows": copied_rows,
         "undated_rows": undated_rows, "entries_note": "", "exhibits_note": ""}
     if shown < total:
@@ -160,6 +161,59 @@ def _bounded(entries: list[dict], copied: list[dict], undated: list[dict],
     return limits
 
 
+#: The PDF's three parts, in the order it prints them.
+PARTS = ("entries", "copied", "undated")
+
+
+class _Pass:
+    """What the PDF needs of all entries, gathered in one pass over them.
+
+    A sealed chronology decodes its entries one at a time (issue 19, point 4):
+    only the entries the PDF prints (at most PDF_MAX_ENTRIES per part) are
+    kept; of the others only counts, days and a few texts (issue 9, point 10).
+    """
+
+    def __init__(self, chronology: dict, thumb_shas: set[str], lang: str) -> None:
+        self.counts = Counter({p: 0 for p in PARTS})
+        self.first: dict[str, list[dict]] = {p: [] for p in PARTS}
+        self.kinds: Counter = Counter()
+        self.left_out = 0
+        self.days: list[date] = []  # every dated fact's day (the period of the facts)
+        self.incident_days: list[date] = []  # the chart's
+        self.pictures: dict[str, dict[str, dict]] = {p: {} for p in PARTS}
+        self.pvs: dict[str, list[dict]] = {p: [] for p in PARTS}
+        persons = inc.persons_by_id(chronology)
+        for e in chronology.get("entries") or []:
+            day = inc.fact_date(e)
+            if day is not None:
+                self.days.append(day)
+                if inc.is_incident(e, persons):
+                    self.incident_days.append(day)
+            self._police(e, "copied" if view.copy_time_only(e) else "entries", thumb_shas, lang)
+        for e in chronology.get("undated") or []:
+            self._police(e, "undated", thumb_shas, lang)
+
+    def _police(self, e: dict, part: str, thumb_shas: set[str], lang: str) -> None:
+        if not for_police([e]):  # excluded by the adviser: left out, and counted so
+            self.left_out += 1
+            return
+        self.counts[part] += 1
+        if len(self.first[part]) < PDF_MAX_ENTRIES:
+            self.first[part].append(e)
+        self.kinds[kind_name(str(e.get("kind") or ""), lang)] += 1
+        if e.get("kind") in ("photo", "screenshot", "video"):  # a video: its first picture
+            for sha in e.get("exhibits") or []:
+                if sha in thumb_shas and sha not in self.pictures[part]:
+                    self.pictures[part][sha] = {k: e[k] for k in (
+                        "number", "local", "granularity", "instant", "claims") if k in e}
+        pv = (e.get("facts") or {}).get("pv_number")
+        if pv and len(self.pvs[part]) < PDF_MAX_ENTRIES:
+            d, _, _ = split_local(e.get("local") or "", "day")
+            self.pvs[part].append({"pv": view.visible(pv), "date": format_date(d, lang),
+                                   "entry": str(e.get("number", "")),
+                                   "what": view.headline(e, lang)})
+
+
 def build_data(chronology: dict, context: ReportContext, root: Path,
                attach: bool = True) -> dict:
     """Write attachments and thumbnails into `root`; return what the template shows."""
@@ -167,11 +221,8 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     L = labels(lang)
     case = chronology.get("case") or {}
     exhibits = chronology.get("exhibits") or []
-    dated = for_police(chronology.get("entries") or [])
-    entries = [e for e in dated if not view.copy_time_only(e)]
-    copied = [e for e in dated if view.copy_time_only(e)]  # shown apart (issue 14, point 5)
-    undated = for_police(chronology.get("undated") or [])
     sha_label = {e["sha256"]: str(e.get("label") or e.get("number")) for e in exhibits}
+    seen = _Pass(chronology, {ex["sha256"] for ex in exhibits[:PDF_MAX_EXHIBITS]}, lang)
 
     json_hash = hashlib.sha256()  # chronology.json streamed out, never held whole
     attachments = []
@@ -188,7 +239,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
             attachments.append({"path": name, "mime": "application/octet-stream",
                                 "relationship": "supplement", "description": name})
 
-    limits = _bounded(entries, copied, undated, exhibits, lang)
+    limits = _bounded(seen, exhibits, lang)
     exhibits = limits["listed"]
     exhibit_rows, missing = [], []
     for ex in exhibits:
@@ -221,10 +272,9 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     thumbs = []
     by_sha = {ex["sha256"]: ex for ex in exhibits}
     first_seen: dict[str, dict] = {}
-    for e in entries + copied + undated:
-        if e.get("kind") in ("photo", "screenshot", "video"):  # a video: its first picture
-            for sha in e.get("exhibits") or []:
-                first_seen.setdefault(sha, e)
+    for part in PARTS:
+        for sha, e in seen.pictures[part].items():
+            first_seen.setdefault(sha, e)
     for ex in exhibits:
         if ex["sha256"] not in first_seen and str(ex.get("mime", "")).startswith(("image/",
                                                                                   "video/")):
@@ -245,28 +295,21 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
                        "entry": str(e.get("number", ""))})
 
     zone = str(case.get("timezone") or context.timezone)
-    pvs = []
-    for e in entries + copied + undated:
-        pv = (e.get("facts") or {}).get("pv_number")
-        if pv and len(pvs) < PDF_MAX_ENTRIES:
-            d, _, _ = split_local(e.get("local") or "", "day")
-            pvs.append({"pv": view.visible(pv), "date": format_date(d, lang),
-                        "entry": str(e.get("number", "")), "what": view.headline(e, lang)})
+    pvs = [pv for part in PARTS for pv in seen.pvs[part]][:PDF_MAX_ENTRIES]
 
     period = chronology.get("period") or {}
     p_from = format_date(str(period.get("from") or ""), lang)
     p_to = format_date(str(period.get("to") or ""), lang) or L["period_open"]
-    span = inc.facts_span(chronology)
+    span = inc.span_of_days(seen.days)
     first_last = ""
     if span:
         first_last = (f"{format_date(span[0].isoformat(), lang, 'long')} – "
                       f"{format_date(span[1].isoformat(), lang, 'long')}")
-    kinds = Counter(kind_name(str(e.get("kind") or ""), lang)
-                    for e in entries + copied + undated)
+    kinds = seen.kinds
     gen = parse_instant(context.generated_at)
     root_hash = str(chronology.get("root_hash") or "")
     case_name = str(case.get("name") or context.case_name)
-    chart = inc.chart(chronology, lang)
+    chart = inc.chart_of_days(seen.incident_days, lang)
     return {
         "_timestamp": report_timestamp(chronology, context),
         "lang": lang,
@@ -292,7 +335,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "limit_entries": limits["entries_note"],
         "limit_exhibits": limits["exhibits_note"],
         "kinds": [{"kind": k, "count": str(n)} for k, n in sorted(kinds.items())],
-        "left_out": (words(lang)["left_out"].format(n=n) if (n := left_out(chronology)) else ""),
+        "left_out": (words(lang)["left_out"].format(n=n) if (n := seen.left_out) else ""),
         "chart": chart,
         "rows": [_entry_row(e, sha_label, lang, zone) for e in limits["rows"]],
         "copied": [_entry_row(e, sha_label, lang, zone) for e in limits["copied_rows"]],

@@ -165,19 +165,19 @@ def test_hashes(doc):
 
 def test_schema_valid(doc):
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(json.loads(canonical_bytes(doc)), SCHEMA, cls=jsonschema.Draft202012Validator)
     empty = build([])
-    jsonschema.validate(empty, SCHEMA, cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(json.loads(canonical_bytes(empty)), SCHEMA, cls=jsonschema.Draft202012Validator)
     assert empty["chain_head"] == ZERO_HASH
     assert empty["merkle_root"] == hashlib.sha256(b"").hexdigest()
 
 
 def test_schema_rejects_floats_and_missing(doc):
-    bad = json.loads(json.dumps(doc))
+    bad = json.loads(canonical_bytes(doc))
     bad["entries"][0]["facts"]["x"] = 1.5
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, SCHEMA, cls=jsonschema.Draft202012Validator)
-    bad = json.loads(json.dumps(doc))
+    bad = json.loads(canonical_bytes(doc))
     del bad["entries"][0]["entry_hash"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, SCHEMA, cls=jsonschema.Draft202012Validator)

@@ -74,16 +74,12 @@ def cell_text(value: object) -> str:
     """A cell's text as XML character data: made visible, cut to what a cell
     holds, escaped. Nearly every cell needs none of it (one regular expression)."""
     s = "" if value is None else str(value)
+    if len(s) <= CELL_MAX // 2 and not _SPECIAL.search(s):
+        return s
+    s = _NOT_XML.sub(lambda m: f"[U+{ord(m[0]):04X}]", view.visible(s))  # no surrogate left
     if len(s) > CELL_MAX // 2 and len(s.encode("utf-16-le")) > 2 * CELL_MAX:
-        s = view.visible(s)
         cut = s.encode("utf-16-le")[:2 * (CELL_MAX - 1)]
         s = cut.decode("utf-16-le", errors="ignore") + "…"
-    if not _SPECIAL.search(s):
-        return s
-    s = view.visible(s)
-    if len(s) > CELL_MAX // 2 and len(s.encode("utf-16-le")) > 2 * CELL_MAX:
-        return cell_text(s)  # made longer by `visible`: cut it now
-    s = _NOT_XML.sub(lambda m: f"[U+{ord(m[0]):04X}]", s)
     return _escape(s, {"\r": "&#13;"})
 
 

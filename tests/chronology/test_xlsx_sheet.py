@@ -175,3 +175,12 @@ def test_same_input_same_bytes(doc, tmp_path):
     a = _write(doc, tmp_path / "a", "nl").read_bytes()
     b = _write(doc, tmp_path / "b", "nl").read_bytes()
     assert a == b
+
+
+def test_a_long_name_with_a_lone_surrogate(doc, tmp_path):
+    """A file name read with surrogate escapes (a byte that is not UTF-8), long
+    enough to be measured against the cell limit: shown, not a crash."""
+    name = "\udcff" + "x" * 20000
+    odd = {**doc, "exhibits": [{**doc["exhibits"][0], "names": [name]}]}
+    ex = load_workbook(_write(odd, tmp_path, "nl")).worksheets[1]
+    assert ex.cell(row=2, column=5).value == "[U+DCFF]" + "x" * 20000

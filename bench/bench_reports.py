@@ -5,7 +5,8 @@
 Each format is written in a fresh Python process from a chronology of N
 entries built in that process (``bench_chronology.records``: SMS and calls of
 a phone backup), with the writer the CLI uses (``intake.reports.*``). Printed
-per format, one JSON line: the writer's wall and CPU seconds, the file's size,
+per format, one JSON line: the writer's wall and CPU seconds, the file's size
+and SHA-256 (to compare two versions of a writer on the same input),
 the process's resident memory before the writer (the chronology itself) and
 its peak (``ru_maxrss``), and the peak's growth over the chronology: what the
 writer itself holds. Target (issue 19): HTML and spreadsheets of 100,000
@@ -18,6 +19,7 @@ and says how many there are.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -69,10 +71,12 @@ def child(fmt: str, n: int) -> None:
     took, cpu = time.perf_counter() - t, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     size = sum(p.stat().st_size for p in paths)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
     shutil.rmtree(out)
     print(json.dumps({
         "format": fmt, "entries": len(doc["entries"]) + len(doc["undated"]),
         "seconds": round(took, 2), "cpu_seconds": round(cpu, 2), "bytes": size,
+        "sha256": digest,
         "rss_before_mib": rss // 1024, "peak_before_mib": before // 1024,
         "peak_mib": peak // 1024, "writer_growth_mib": max(0, peak - max(before, rss)) // 1024,
         "target_seconds": TARGET_SECONDS if fmt != "pdf" else None,

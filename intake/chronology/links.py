@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -18,27 +19,61 @@ PHASH_MAX_DISTANCE = 4
 
 def near_pictures(entries: list[dict]) -> list[tuple[int, int]]:
     """Pairs (i < j) of picture entries with perceptual hashes within
-    PHASH_MAX_DISTANCE bits, sorted.
+    PHASH_MAX_DISTANCE bits (`phash_distance`), sorted.
 
-    Each hash is cut into PHASH_MAX_DISTANCE + 1 bands: two hashes that differ
-    in at most that many bits agree on at least one band (pigeonhole), so only
-    entries sharing a band are compared, instead of every pair.
+    Multi-index hashing: the bits of each hash (of one length) are cut into
+    PHASH_MAX_DISTANCE + 1 bands; two hashes that differ in at most that many
+    bits agree on at least one band (pigeonhole), so only hashes sharing a
+    band are compared, instead of every pair: linear for hashes that are not
+    all alike. Cutting the bits, not the hex text, keeps every band wide (the
+    text cut left a one-digit band of 16 values, and n²/16 comparisons), and
+    ``AB12`` meets ``ab12``. A hash that is not plain hex digits but that
+    `phash_distance` still reads (``0x…``, spaces) is compared with every hash of
+    its length, so the pairs are exactly those of comparing every pair.
     """
-    bands: dict[tuple[int, int, str], list[int]] = defaultdict(list)
-    for i, e in enumerate(entries):
+    bands, odd = picture_bands(entries)
+    pairs: set[tuple[int, int]] = set()
+    for members in bands.values():
+        for n, (i, x) in enumerate(members):
+            for j, y in members[n + 1:]:
+                if i != j and (x ^ y).bit_count() <= PHASH_MAX_DISTANCE:
+                    pairs.add((i, j) if i < j else (j, i))
+    by_length: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for i, e in enumerate(entries) if odd else ():
         if e["kind"] in ("photo", "screenshot"):
             for h in e["_phashes"]:
-                width = max(1, len(h) // (PHASH_MAX_DISTANCE + 1))
-                for b in range(0, len(h), width):
-                    bands[(len(h), b, h[b:b + width])].append(i)
-    candidates = {(i, j) for members in bands.values() for n, i in enumerate(members)
-                  for j in members[n + 1:] if i != j}
-    pairs = []
-    for i, j in sorted({(min(p), max(p)) for p in candidates}):
-        if any((d := phash_distance(x, y)) is not None and d <= PHASH_MAX_DISTANCE
-               for x in entries[i]["_phashes"] for y in entries[j]["_phashes"]):
-            pairs.append((i, j))
-    return pairs
+                by_length[len(h)].append((i, h))
+    for i, h in odd:
+        for j, g in by_length[len(h)]:
+            if i != j and (d := phash_distance(h, g)) is not None and d <= PHASH_MAX_DISTANCE:
+                pairs.add((i, j) if i < j else (j, i))
+    return sorted(pairs)
+
+
+_HEX = re.compile("[0-9a-fA-F]+")
+
+
+def picture_bands(entries: list[dict]) -> tuple[dict[tuple[int, int, int], list[tuple[int, int]]],
+                                                list[tuple[int, str]]]:
+    """The band buckets of the pictures' plain hex hashes ((length, band, bits) ->
+    [(entry index, hash value)]), and the hashes that are not plain hex but that
+    `phash_distance` reads (entry index, hash)."""
+    bands: dict[tuple[int, int, int], list[tuple[int, int]]] = defaultdict(list)
+    odd: list[tuple[int, str]] = []
+    parts = PHASH_MAX_DISTANCE + 1
+    for i, e in enumerate(entries):
+        if e["kind"] not in ("photo", "screenshot"):
+            continue
+        for h in e["_phashes"]:
+            if not _HEX.fullmatch(h):
+                if phash_distance(h, h) is not None:  # read by int(): compared one by one
+                    odd.append((i, h))
+                continue
+            value, width = int(h, 16), 4 * len(h)
+            for b in range(parts):
+                lo, hi = width * b // parts, width * (b + 1) // parts
+                bands[(len(h), b, (value >> lo) & ((1 << (hi - lo)) - 1))].append((i, value))
+    return bands, odd
 
 
 def phash_distance(a: str, b: str) -> int | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 
 from intake.files import atomic_write
@@ -30,7 +31,7 @@ from intake.reports.context import ReportContext
 from intake.types import DEFAULT_ZONE
 
 from . import entryview as view
-from .curated import for_police
+from .curated import police_shows
 from .dates import split_local as labels_split_local
 from .labels import category_name, kind_name, labels, language
 
@@ -67,36 +68,55 @@ def split_local(local: str | None, granularity: str | None) -> tuple[str, str, s
 
 def entry_rows(chronology: dict, lang: str) -> Iterator[list[str]]:
     """The table as lists of cell texts (not yet guarded), header first, one row
-    at a time (100,000 rows are never all held). Shared by chronology.csv and
-    chronology.xlsx."""
+    at a time: the entries are read once, in order, and never all held (100,000
+    rows). Shared by chronology.csv and chronology.xlsx."""
     lang = language(lang)
     L = labels(lang)
     zone = (chronology.get("case") or {}).get("timezone") or DEFAULT_ZONE
     sha_label = {x["sha256"]: x["label"] for x in chronology.get("exhibits", ())}
     yield [L[c] for c in COLUMNS]
-    for e in for_police(list(chronology.get("entries", ())) + list(chronology.get("undated", ()))):
+    # Words that repeat from row to row (kinds, categories, time sources), looked up once.
+    kinds: dict[str, str] = {}
+    categories: dict[str, str] = {}
+    sources: dict[tuple, str] = {}
+    unseen = view._UNSEEN.search
+    for e in chain(chronology.get("entries", ()), chronology.get("undated", ())):
+        if not police_shows(e):
+            continue
         day, time, offset = split_local(e.get("local"), e.get("granularity"))
         _, _, _, other = view.time_parts(e, zone)
         if other and offset:
             offset = f"{offset} {L['or']} UTC{other}"
         facts = e.get("facts") or {}
         chosen = view.chosen_claim(e)
-        source = f"{view.source_text(chosen, lang)} ({chosen.get('plugin')})" if chosen else ""
+        source = ""
+        if chosen:
+            key = (chosen.get("source"), chosen.get("plugin"))
+            if key not in sources:
+                sources[key] = f"{view.source_text(chosen, lang)} ({chosen.get('plugin')})"
+            source = sources[key]
+        kind = str(e.get("kind") or "")
+        if kind not in kinds:
+            kinds[kind] = kind_name(kind, lang)
+        category = str(e.get("category") or "")
+        if category not in categories:
+            categories[category] = category_name(category, lang)
         exhibits = e.get("exhibits", [])
         names = [sha_label.get(s, s) for s in exhibits]
         cur = view.curation(e)
-        yield [view.visible(x) for x in (
-            str(e.get("number", "")), day, time, offset, kind_name(str(e.get("kind") or ""), lang),
+        row = [
+            str(e.get("number", "")), day, time, offset, kinds[kind],
             view.headline(e, lang),
             view.shown_text(e, lang, names[0] if names else "", view.CELL_LIMIT),
             view.who_text(e, lang), ", ".join(str(x) for x in e.get("to") or []),
             str(facts.get("place") or ""), str(facts.get("pv_number") or ""),
-            str(facts.get("feeling") or ""),
-            category_name(str(e.get("category") or ""), lang),
+            str(facts.get("feeling") or ""), categories[category],
             ", ".join(cur["tags"]), cur["note"], source,
             ", ".join(names), exhibits[0] if exhibits else "",
             ", ".join(view.witnesses(e)), ", ".join(view.flag_words(e, lang)),
-        )]
+        ]
+        # `visible` cell by cell only in the rare row that has something to show
+        yield [view.visible(x) for x in row] if unseen("".join(row)) else row
 
 
 def belgian_csv_chunks(rows: Iterable[Iterable[object]]) -> Iterator[bytes]:

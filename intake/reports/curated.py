@@ -13,7 +13,12 @@ from .ombudsman_words import words
 
 def for_police(entries: list[dict]) -> list[dict]:
     """The entries the police report shows: all but those excluded by the adviser."""
-    return [e for e in entries if (e.get("curation") or {}).get("police") != "exclude"]
+    return [e for e in entries if police_shows(e)]
+
+
+def police_shows(entry: dict) -> bool:
+    """Whether the police report shows this entry (the adviser did not exclude it)."""
+    return (entry.get("curation") or {}).get("police") != "exclude"
 
 
 def left_out(chronology: dict) -> int:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
+from typing import IO
 
 from intake.files import atomic_write
 from intake.messages import translate
@@ -21,7 +23,7 @@ from intake.reports.context import ReportContext
 
 from . import entryview as view
 from . import incidents as inc
-from .curated import curation_lines, for_police
+from .curated import curation_lines, police_shows
 from .dates import format_date
 from .labels import category_name, labels, language
 
@@ -68,9 +70,16 @@ svg.chart text { font-size: 10px; fill: #333; }
 """
 
 
+#: What `e` has to change: the characters `visible` rewrites and those HTML escapes.
+_CHANGE = re.compile(view._UNSEEN.pattern[:-1] + "&<>\"']")
+
+
 def e(value: object) -> str:
     """Text for the page: control and bidirectional characters made visible, then escaped."""
-    return escape(view.visible(value), quote=True)
+    s = "" if value is None else str(value)
+    if not _CHANGE.search(s):  # nearly every text: one test, nothing to change
+        return s
+    return escape(view.visible(s), quote=True)
 
 
 def _day(iso: str | None, lang: str) -> str:
@@ -122,7 +131,38 @@ def _chart(chart: dict, label: str) -> str:
     return "".join(parts)
 
 
-def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str) -> str:
+class _Words:
+    """Texts that repeat from row to row (dates, time sources, categories), made
+    once per report: 100,000 rows have a few hundred distinct days."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.days: dict[str, str] = {}
+        self.sources: dict[tuple, str] = {}
+        self.categories: dict[str, str] = {}
+
+    def day(self, iso: str) -> str:
+        if iso not in self.days:
+            self.days[iso] = e(_day(iso, self.lang))
+        return self.days[iso]
+
+    def source(self, chosen: dict) -> str:
+        key = (chosen.get("source"), chosen.get("plugin"), chosen.get("plugin_version"))
+        if key not in self.sources:
+            self.sources[key] = (f'{e(view.source_text(chosen, self.lang))} '
+                                 f'({e(chosen.get("plugin"))} {e(chosen.get("plugin_version"))})')
+        return self.sources[key]
+
+    def category(self, x: dict) -> str:
+        code = str(x.get("category") or "")
+        if code not in self.categories:
+            self.categories[code] = e(view.category_text(x, self.lang))
+        return self.categories[code]
+
+
+def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str,
+               words: _Words | None = None) -> str:
+    words = words or _Words(lang)
     day, _, _, _ = view.time_parts(x, zone)
     time = view.time_text(x, lang, zone)
     chosen = view.chosen_claim(x)
@@ -135,9 +175,9 @@ def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str) 
     if x.get("to"):
         what.append(f'<div class="small">{e(t["col_to"])}{e(t["colon"])}'
                     f'{e(", ".join(x["to"]))}</div>')
-    if view.witnesses(x):
+    if witnesses := view.witnesses(x):
         what.append(f'<div class="small">{e(t["col_witnesses"])}{e(t["colon"])}'
-                    f'{e(", ".join(view.witnesses(x)))}</div>')
+                    f'{e(", ".join(witnesses))}</div>')
     cur = view.curation(x)
     if cur["star"]:
         what.append(f'<div class="small">{e(curation_lines(x, lang)[0])}</div>')
@@ -148,8 +188,7 @@ def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str) 
         what.append(f'<div class="small">{e(t["col_note"])}{e(t["colon"])}{e(cur["note"])}</div>')
     if chosen:
         what.append(f'<div class="small">{e(t["html_time_source"])}{e(t["colon"])}'
-                    f'{e(view.source_text(chosen, lang))} ({e(chosen.get("plugin"))} '
-                    f'{e(chosen.get("plugin_version"))})</div>')
+                    f"{words.source(chosen)}</div>")
     if len(x.get("claims", ())) > 1:
         items = []
         for c in x["claims"]:
@@ -168,22 +207,56 @@ def _entry_row(x: dict, t: dict, lang: str, labels_: dict[str, str], zone: str) 
                          for s in x.get("exhibits", ()))
     flags = "<br>".join(f'<span class="flag">{e(f)}</span>' for f in view.flag_words(x, lang))
     return (f'<tr id="e{int(x["number"])}"><td>{int(x["number"])}</td>'
-            f'<td class="nowrap">{e(_day(day, lang))}</td>'
+            f'<td class="nowrap">{words.day(day) if day else ""}</td>'
             f'<td class="nowrap">{e(time)}</td>'
             f'<td>{"".join(what)}</td><td>{e(view.who_text(x, lang))}</td>'
-            f'<td>{e(view.category_text(x, lang))}</td>'
+            f"<td>{words.category(x)}</td>"
             f"<td>{exhibits}</td><td>{flags}</td></tr>")
 
 
-def _entries_table(entries: list[dict], t: dict, lang: str, labels_: dict[str, str],
-                   zone: str) -> Iterator[str]:
-    """The table in pieces, one row each: written as they come, never all held."""
+def _entries_table(rows: IO[str], t: dict) -> Iterator[str]:
+    """The table in pieces: its rows come back from the file they were written to."""
     head = "".join(f"<th>{e(t['html_' + k])}</th>" for k in
                    ("nr", "date", "time", "what", "who", "category", "exhibits", "flags"))
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
-    for x in entries:
-        yield _entry_row(x, t, lang, labels_, zone)
+    rows.seek(0)
+    while piece := rows.read(1 << 20):
+        yield piece
     yield "</tbody></table>"
+
+
+class _Tables:
+    """The three tables' rows (dated facts, copy times only, undated), written to
+    temporary files in one pass over the entries, in order, with what the summary
+    above them counts: the page's head needs the counts before the rows."""
+
+    SECTIONS = ("entries", "copied", "undated")
+
+    def __init__(self, tmp_dir: Path | None) -> None:
+        self.files = {k: tempfile.TemporaryFile("w+", encoding="utf-8", dir=tmp_dir)
+                      for k in self.SECTIONS}
+        self.counts = dict.fromkeys(self.SECTIONS, 0)
+        self.categories: Counter = Counter()
+        self.flags: set[str] = set()
+
+    def fill(self, chronology: dict, t: dict, lang: str, labels_: dict[str, str],
+             zone: str) -> None:
+        words = _Words(lang)
+        for undated, items in ((False, chronology.get("entries", ())),
+                               (True, chronology.get("undated", ()))):
+            for x in items:
+                if not police_shows(x):
+                    continue
+                key = "undated" if undated else \
+                    "copied" if view.copy_time_only(x) else "entries"  # apart: issue 14, point 5
+                self.counts[key] += 1
+                self.categories[x.get("category", "")] += 1
+                self.flags.update(str(f) for f in x.get("flags") or ())
+                self.files[key].write(_entry_row(x, t, lang, labels_, zone, words))
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
 
 
 def html_text(chronology: dict, context: ReportContext) -> str:
@@ -191,18 +264,25 @@ def html_text(chronology: dict, context: ReportContext) -> str:
     return "".join(html_chunks(chronology, context))
 
 
-def html_chunks(chronology: dict, context: ReportContext) -> Iterator[str]:
-    """The page in pieces (the entry tables row by row), lines joined by newlines."""
-    for i, part in enumerate(_page(chronology, context)):
-        if i:
-            yield "\n"
-        if isinstance(part, str):
-            yield part
-        else:
-            yield from part
+def html_chunks(chronology: dict, context: ReportContext,
+                tmp_dir: Path | None = None) -> Iterator[str]:
+    """The page in pieces, lines joined by newlines. The entries are read once, in
+    order; their rows wait in temporary files (in `tmp_dir`) for the summary."""
+    tables = _Tables(tmp_dir)
+    try:
+        for i, part in enumerate(_page(chronology, context, tables)):
+            if i:
+                yield "\n"
+            if isinstance(part, str):
+                yield part
+            else:
+                yield from part
+    finally:
+        tables.close()
 
 
-def _page(chronology: dict, context: ReportContext) -> list[str | Iterator[str]]:
+def _page(chronology: dict, context: ReportContext,
+          tables: _Tables) -> list[str | Iterator[str]]:
     lang = language(context.language or chronology.get("case", {}).get("language"))
     L = labels(lang)
     t = {k[5:] if k.startswith("html_") else k: v for k, v in L.items()}
@@ -210,13 +290,11 @@ def _page(chronology: dict, context: ReportContext) -> list[str | Iterator[str]]
     case = chronology.get("case", {})
     period = chronology.get("period", {})
     exhibits = chronology.get("exhibits", [])
-    dated = for_police(chronology.get("entries", []))
-    entries = [x for x in dated if not view.copy_time_only(x)]
-    copied = [x for x in dated if view.copy_time_only(x)]  # shown apart (issue 14, point 5)
-    undated = for_police(chronology.get("undated", []))
     zone = case.get("timezone") or context.timezone
     labels_ = {x["sha256"]: x["label"] for x in exhibits}
     name = case.get("name") or context.case_name
+    tables.fill(chronology, t, lang, labels_, zone)
+    n = tables.counts
 
     span = inc.facts_span(chronology)
     meta = [
@@ -247,15 +325,15 @@ def _page(chronology: dict, context: ReportContext) -> list[str | Iterator[str]]
     ]
 
     # Summary: the same count and chart as the PDF's page 1 (incidents.py)
-    cats = Counter(x.get("category", "") for x in entries + copied + undated)
+    cats = tables.categories
     chart = inc.chart(chronology, lang)
     chart_label = L[f"chart_{chart['unit']}"]
     out += [
         '<section id="summary">', f"<h2>{e(t['summary'])}</h2>", '<table class="counts">',
         f'<tr><th>{e(L["n_incidents"])}</th><td id="incidents">{chart["total"]}</td></tr>',
-        f"<tr><th>{e(L['html_n_entries'])}</th><td>{len(entries)}</td></tr>",
-        f'<tr><th>{e(L["n_copied"])}</th><td id="copied-count">{len(copied)}</td></tr>',
-        f"<tr><th>{e(L['html_n_undated'])}</th><td>{len(undated)}</td></tr>",
+        f"<tr><th>{e(L['html_n_entries'])}</th><td>{n['entries']}</td></tr>",
+        f'<tr><th>{e(L["n_copied"])}</th><td id="copied-count">{n["copied"]}</td></tr>',
+        f"<tr><th>{e(L['html_n_undated'])}</th><td>{n['undated']}</td></tr>",
         f"<tr><th>{e(L['html_n_exhibits'])}</th><td>{len(exhibits)}</td></tr>", "</table>",
         f'<p class="small">{e(L["incidents_rule"])}</p>',
         f"<h3>{e(t['per_category'])}</h3>", '<table class="counts">',
@@ -268,16 +346,17 @@ def _page(chronology: dict, context: ReportContext) -> list[str | Iterator[str]]
         out += [f"<h3>{e(chart_label)}</h3>", _chart(chart, chart_label)]
     out.append("</section>")
 
+    rows = tables.files
     out += ['<section id="chronology">', f"<h2>{e(L['html_chronology'])}</h2>",
-            _entries_table(entries, t, lang, labels_, zone), "</section>"]
-    if copied:
+            _entries_table(rows["entries"], t), "</section>"]
+    if n["copied"]:
         out += ['<section id="copied">', f"<h2>{e(L['copied'])}</h2>",
                 f"<p>{e(L['copied_intro'])}</p>",
-                _entries_table(copied, t, lang, labels_, zone), "</section>"]
-    if undated:
+                _entries_table(rows["copied"], t), "</section>"]
+    if n["undated"]:
         out += ['<section id="undated">', f"<h2>{e(L['html_undated'])}</h2>",
-                _entries_table(undated, t, lang, labels_, zone), "</section>"]
-    legend = view.legend(entries + copied + undated, lang)
+                _entries_table(rows["undated"], t), "</section>"]
+    legend = view.legend([{"flags": sorted(tables.flags)}], lang)  # every flag shown
     out += ['<section id="legend">', f"<h2>{e(L['legend'])}</h2>"]
     if legend:
         out += [f"<p>{e(L['legend_intro'])}</p>", "<dl>",
@@ -329,5 +408,6 @@ def write_html(chronology: dict, out_dir: Path, context: ReportContext) -> list[
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILE_NAME
-    atomic_write(path, (piece.encode("utf-8") for piece in html_chunks(chronology, context)))
+    atomic_write(path, (piece.encode("utf-8")
+                        for piece in html_chunks(chronology, context, out_dir)))
     return [path]

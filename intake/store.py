@@ -257,13 +257,16 @@ class FolderReplica:
             raise OSError(errno.ENOENT, "the replica's folder disappeared", str(self.root))
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    def _atomic_write(self, path: Path, data: bytes) -> None:
+    def _atomic_write(self, path: Path, data: bytes | Iterable[bytes]) -> None:
         self._mkdirs(path.parent)
         atomic_write(path, data, read_only=True, durable=not self.batching)
         if self.batching:
             self._touched(path)
 
-    def write_meta(self, rel: str, data: bytes) -> None:
+    #: `write_meta` takes pieces of bytes too, written as they come (``Step.meta``)
+    takes_pieces = True
+
+    def write_meta(self, rel: str, data: bytes | Iterable[bytes]) -> None:
         self._atomic_write(self.meta_path(rel), data)
 
     def read_meta(self, rel: str) -> bytes | None:

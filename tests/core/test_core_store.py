@@ -222,3 +222,32 @@ def test_edited_last_custody_line_is_blamed_on_the_right_replica(case: Path) -> 
     assert custody_lines(replica(case, "a")) == custody_lines(replica(case, "b"))
     assert forged not in b"".join(custody_lines(replica(case, "b")))
     assert lines[-1] in custody_lines(replica(case, "a"))  # the true line is back
+
+
+def test_a_folder_removed_between_two_writes_is_made_again(tmp_path: Path) -> None:
+    """The replica remembers the folders it made (no mkdir per file); one removed
+    meanwhile is made again, and a replica whose own folder is gone (a USB stick
+    pulled out) is never made again on the computer's disk."""
+    import shutil
+
+    from intake.store import FolderReplica
+
+    rep = FolderReplica("a", tmp_path / "stick" / "a")
+    rep.open("case-1", create=True)
+    rep.write_meta("ab/abcd/item.json", b'{"n": 1}\n')
+    shutil.rmtree(tmp_path / "stick" / "a" / "meta" / "ab")
+    rep.write_meta("ab/abcd/item.json", b'{"n": 2}\n')
+    assert rep.read_meta("ab/abcd/item.json") == b'{"n": 2}\n'
+    shutil.rmtree(tmp_path / "stick" / "a" / "tmp")
+    path, f = rep.temp_file()
+    f.close()
+    assert path.parent == tmp_path / "stick" / "a" / "tmp" and path.exists()
+
+    shutil.rmtree(tmp_path / "stick")
+    try:
+        rep.write_meta("ab/abcd/item.json", b'{"n": 3}\n')
+    except OSError as exc:
+        assert exc.errno == 2  # ENOENT: the replica's folder disappeared
+    else:
+        raise AssertionError("a write into a replica that is gone succeeded")
+    assert not (tmp_path / "stick").exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,7 @@ class Index:
 
     def set_extraction_json(self, sha256: str, plugin: str, version: str, kind: str,
                             data: bytes | bytearray | RecordBytes,
-                            rows: list[tuple[Any, Any]] | None = None) -> None:
+                            rows: Iterable[tuple[Any, Any]] | None = None) -> None:
         """An item's extraction as the index's JSON bytes (`_blob`'s form), with its
         events' (kind, UTC time) rows; without `rows`, SQLite lists them from that
         JSON (slower, but no Python object per event: verify's big records).

@@ -75,7 +75,7 @@ class Step:
                 if not pieces:
                     rep.write_meta(rel, data)
                 elif getattr(rep, "takes_pieces", False):  # folder replicas (files.atomic_write)
-                    rep.write_meta(rel, data.pieces())
+                    rep.write_meta(rel, data)
                 else:  # any other kind of replica takes whole bytes
                     rep.write_meta(rel, bytes(data))
                 self.written[rel] += 1

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from .event_stream import RecordBytes
 from .files import (
     atomic_write,
     fsync_dir,
@@ -278,23 +279,26 @@ class FolderReplica:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._folders.add(folder)
 
-    def _atomic_write(self, path: Path, data: bytes | Iterable[bytes]) -> None:
+    def _atomic_write(self, path: Path, data: bytes | RecordBytes) -> None:
+        def write() -> None:
+            atomic_write(path, data.pieces() if isinstance(data, RecordBytes) else data,
+                         read_only=True, durable=not self.batching)
+
         self._mkdirs(path.parent)
         try:
-            atomic_write(path, data, read_only=True, durable=not self.batching)
+            write()
         except FileNotFoundError:  # its folder was removed since: made again, once
-            if not isinstance(data, bytes | bytearray | memoryview):
-                raise  # pieces already read cannot be given again
             self._folders.clear()
             self._mkdirs(path.parent)
-            atomic_write(path, data, read_only=True, durable=not self.batching)
+            write()
         if self.batching:
             self._touched(path)
 
-    #: `write_meta` takes pieces of bytes too, written as they come (``Step.meta``)
+    #: `write_meta` takes ``event_stream.RecordBytes`` too, its pieces written as they
+    #: come (``Step.meta``: a phone backup's extraction record)
     takes_pieces = True
 
-    def write_meta(self, rel: str, data: bytes | Iterable[bytes]) -> None:
+    def write_meta(self, rel: str, data: bytes | RecordBytes) -> None:
         self._atomic_write(self.meta_path(rel), data)
 
     def read_meta(self, rel: str) -> bytes | None:

@@ -238,6 +238,17 @@ def test_a_folder_removed_between_two_writes_is_made_again(tmp_path: Path) -> No
     shutil.rmtree(tmp_path / "stick" / "a" / "meta" / "ab")
     rep.write_meta("ab/abcd/item.json", b'{"n": 2}\n')
     assert rep.read_meta("ab/abcd/item.json") == b'{"n": 2}\n'
+    # a phone backup's record, in pieces from its temporary file, the same way
+    import tempfile
+
+    from intake.event_stream import RecordBytes
+
+    shutil.rmtree(tmp_path / "stick" / "a" / "meta" / "ab")
+    spool = tempfile.TemporaryFile()
+    spool.write(b'  {"n": 3},\n' * 5000)
+    rep.write_meta("ab/abcd/extraction.json", RecordBytes(b'{\n  "events": [\n', spool, b"  ]\n}\n"))
+    assert rep.read_meta("ab/abcd/extraction.json") == \
+        b'{\n  "events": [\n' + b'  {"n": 3},\n' * 5000 + b"  ]\n}\n"
     shutil.rmtree(tmp_path / "stick" / "a" / "tmp")
     path, f = rep.temp_file()
     f.close()

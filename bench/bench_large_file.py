@@ -45,6 +45,7 @@ from bench_common import (
     OUT,
     Figure,
     Series,
+    compile_bytecode,
     isolated_maxrss,
     log,
     make_random_file,
@@ -170,6 +171,7 @@ def rusage_covers_spawn_children() -> bool:
 
 def measure(quick: bool, runs: int) -> list[Figure]:
     require("sha256sum", "dd")
+    compiled = compile_bytecode()
     size = 256 * MiB
     mem_size = 512 * MiB if quick else 1 * GiB
     pairs = 3 * runs  # fsync on a virtual disk is noisy: many pairs, their median
@@ -230,7 +232,7 @@ def measure(quick: bool, runs: int) -> list[Figure]:
         f"{ing.fmt()} = {mb / ing.median:.0f} MiB/s; CPU time {cpu.fmt()}.",
         f"Ratio floor/intake per pair: {ratios.fmt('', 2)}.",
         f"Fixed cost of the CLI (ingest of an empty inbox: start-up, case open, plugin "
-        f"discovery): {empty.fmt()}.",
+        f"discovery): {empty.fmt()}; {compiled}",
         "One read pass in Python as intake/put.py does it (3 digests, 2 copies on other "
         "threads, both fsynced at once), by how the copies are checked; each against a "
         "floor run just before it:",

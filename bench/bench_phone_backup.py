@@ -35,6 +35,7 @@ from bench_common import (  # noqa: E402
     Series,
     _children,
     _tree_rss_kib,
+    compile_bytecode,
     log,
     new_case,
     rm,
@@ -114,6 +115,7 @@ def _events(case: Path) -> int:
 
 def measure(quick: bool, runs: int, messages: int | None = None) -> list[Figure]:
     n = messages or (10_000 if quick else 100_000)
+    compiled = compile_bytecode()
     work = OUT / "phone"
     rm(work)
     work.mkdir(parents=True)
@@ -150,7 +152,7 @@ def measure(quick: bool, runs: int, messages: int | None = None) -> list[Figure]
         verdict(seconds.median <= TARGET_S and worst <= TARGET_MIB))
     fig.details.append(f"CPU time (user + system, CLI and plugin workers): {cpu.fmt()}.")
     fig.details.append(f"{n:,} records ({events:,} events in the index after each run), "
-                       f"{size_mb:.0f} MB of XML; fresh case each run, two replicas.")
+                       f"{size_mb:.0f} MB of XML; fresh case each run, two replicas; {compiled}")
     return [fig]
 
 

@@ -35,7 +35,19 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_common import CORPUS, INTAKE, OUT, Figure, Series, log, new_case, rm, timed_run, verdict
+from bench_common import (
+    CORPUS,
+    INTAKE,
+    OUT,
+    Figure,
+    Series,
+    compile_bytecode,
+    log,
+    new_case,
+    rm,
+    timed_run,
+    verdict,
+)
 
 R6 = re.compile(rb"/R\s*6(?![0-9.])")
 
@@ -180,6 +192,7 @@ def make_small_set(target: Path, n: int = 600, seed: int = 19) -> int:
 
 def measure(quick: bool, runs: int) -> tuple[list[Figure], Path | None]:
     exiftool = ensure_exiftool()
+    compiled = compile_bytecode()
     n = int(os.environ.get("BENCH_SMALL_FILES", 600))
     work = OUT / "small"
     rm(work)
@@ -238,7 +251,7 @@ def measure(quick: bool, runs: int) -> tuple[list[Figure], Path | None]:
         f"exiftool -json -r: {ref.fmt('files/s', 1)}.",
         f"intake ingest (3 digests, 2 copies read back from the disk, plugins, SQLite index, "
         f"custody log, metadata files, originals moved): {ing.fmt('files/s', 1)}; CPU "
-        f"{cpu_ing.fmt()}.",
+        f"{cpu_ing.fmt()}; {compiled}",
     ]
     return [
         Figure("2", f"Small files ({n} photos and mails) vs the durable loop",

@@ -225,7 +225,7 @@ def conclude(out: ExtractionResult, name: str, version: str, kind: str, value: A
 
 
 def extract_in_process(pm, item: ItemView, case: CaseInfo, *, encode: bool = False,
-                       ) -> ExtractionResult:
+                       spool_dir: str | None = None) -> ExtractionResult:
     """Run the plugins here, containing exceptions but not hangs.
 
     With `encode`, the winner's events are checked and encoded batch by batch
@@ -237,7 +237,7 @@ def extract_in_process(pm, item: ItemView, case: CaseInfo, *, encode: bool = Fal
         version = plugin_version(pm.get_plugin(name))
         start = time.monotonic()
         kind, value = call_one(function, item, case)
-        sink = EncodedEvents(case) if encode else None
+        sink = EncodedEvents(case, spool_dir=spool_dir) if encode else None
         if kind == "result":
             kept: list[Any] = []
             kind, value = drain(value, sink.add if sink else kept.extend)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from .event_stream import RecordBytes
 from .extraction_records import summary
 
 SCHEMA = """
@@ -131,13 +132,28 @@ class Index:
                                      for ev in data.get("events", [])])
 
     def set_extraction_json(self, sha256: str, plugin: str, version: str, kind: str,
-                            data: bytes | bytearray,
-                            rows: list[tuple[Any, Any]] | None = None) -> None:
+                            data: bytes | bytearray | RecordBytes,
+                            rows: Iterable[tuple[Any, Any]] | None = None) -> None:
         """An item's extraction as the index's JSON bytes (`_blob`'s form), with its
         events' (kind, UTC time) rows; without `rows`, SQLite lists them from that
-        JSON (slower, but no Python object per event: verify's big records)."""
-        self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?,?,?,?,CAST(? AS TEXT))",
-                        (sha256, plugin, version, kind, data))
+        JSON (slower, but no Python object per event: verify's big records).
+
+        `RecordBytes` (a phone backup's events, in a temporary file) are written
+        into the row a megabyte at a time (SQLite's incremental blob I/O on a
+        text of that length), never whole in this process's memory.
+        """
+        if isinstance(data, RecordBytes):
+            self.db.execute("INSERT OR REPLACE INTO extractions "
+                            "VALUES (?,?,?,?,CAST(zeroblob(?) AS TEXT))",
+                            (sha256, plugin, version, kind, len(data)))
+            rowid = self.db.execute("SELECT rowid FROM extractions WHERE sha256=?",
+                                    (sha256,)).fetchone()[0]
+            with self.db.blobopen("extractions", "data", rowid) as blob:
+                for piece in data.pieces():
+                    blob.write(piece)
+        else:
+            self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?,?,?,?,CAST(? AS TEXT))",
+                            (sha256, plugin, version, kind, data))
         self.db.execute("DELETE FROM events WHERE sha256=?", (sha256,))
         if rows is None:
             self.db.execute(_EVENT_ROWS, (sha256,))

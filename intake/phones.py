@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 
-import phonenumbers
-
 DEFAULT_REGION = "BE"
 
 
@@ -26,6 +24,8 @@ def e164(text: str | None, region: str = DEFAULT_REGION) -> str | None:
 
 @functools.lru_cache(maxsize=65536)  # a backup names the same numbers again and again
 def _e164(raw: str, region: str) -> str | None:
+    import phonenumbers  # at the first number, not at every command's start (0.03 s)
+
     if not any(ch.isdigit() for ch in raw):
         return None
     try:

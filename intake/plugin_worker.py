@@ -99,8 +99,11 @@ class PluginWorker:
     ``intake_thumbnail`` alike, with the same time and memory limits."""
 
     def __init__(self, plugin_dirs: Iterable[Path] = (), *, timeout: float = 60.0,
-                 load_entry_points: bool = True, memory_limit: int = MEMORY_LIMIT) -> None:
+                 load_entry_points: bool = True, memory_limit: int = MEMORY_LIMIT,
+                 spool_dir: Path | None = None) -> None:
         self.plugin_dirs = [str(p) for p in plugin_dirs]
+        #: where a big extraction's indented events wait for extraction.json (the case's)
+        self.spool_dir = None if spool_dir is None else str(spool_dir)
         self.timeout = timeout
         self.load_entry_points = load_entry_points
         self.memory_limit = memory_limit
@@ -136,6 +139,9 @@ class PluginWorker:
         self._proc = self._conn = None
 
     def close(self) -> None:
+        if self._fresh:  # started early and never asked: no plugin ran, nothing to wait for
+            self._kill()
+            return
         if self._conn is not None:
             try:
                 self._conn.send(None)
@@ -245,7 +251,7 @@ class PluginWorker:
                     break
                 if tag == "start":
                     current = (index, a, b)
-                    sink = EncodedEvents(case)
+                    sink = EncodedEvents(case, spool_dir=self.spool_dir)
                     began = time.monotonic()
                 elif tag == "events":  # a batch of the running plugin's events
                     assert sink is not None
@@ -307,19 +313,22 @@ class WorkerPool:
     """
 
     def __init__(self, plugin_dirs: Iterable[Path] = (), *, timeout: float = 60.0,
-                 workers: int | None = None, load_entry_points: bool = True) -> None:
+                 workers: int | None = None, load_entry_points: bool = True,
+                 spool_dir: Path | None = None) -> None:
         n = workers or default_workers()
         self._idle: queue.Queue[PluginWorker] = queue.Queue()
         self._workers = [PluginWorker(plugin_dirs, timeout=timeout,
-                                      load_entry_points=load_entry_points) for _ in range(n)]
+                                      load_entry_points=load_entry_points, spool_dir=spool_dir)
+                         for _ in range(n)]
         for worker in self._workers:
             self._idle.put(worker)
         self._executor = ThreadPoolExecutor(max_workers=n, thread_name_prefix="intake-extract")
         self.workers = n
 
-    def warm_up(self) -> None:
-        """Start the worker processes now, so the first file does not wait for them."""
-        for worker in self._workers:
+    def warm_up(self, count: int | None = None) -> None:
+        """Start the worker processes now (`count` of them; all by default), so the
+        first file does not wait for them."""
+        for worker in self._workers[:count]:
             if not worker.started:
                 worker.start()
 

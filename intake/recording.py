@@ -30,6 +30,8 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .event_stream import RecordBytes
+
 if TYPE_CHECKING:
     from .index import Index
 
@@ -53,20 +55,29 @@ class Step:
         self._changes: list[IndexChange] = []
         self.seq = 0  # the custody sequence once recorded
 
-    def meta(self, rel: str, data: bytes, replicas: Iterable[str] | None = None,
+    def meta(self, rel: str, data: bytes | RecordBytes, replicas: Iterable[str] | None = None,
              what: str = "metadata") -> str:
         """Write one metadata file to the (named) available replicas; returns its SHA-256.
 
-        A replica that cannot take it gets a "warned" line (the other replicas go on).
+        `data` may be `RecordBytes` (a phone backup's extraction record, its events
+        in a temporary file): folder replicas then get it a megabyte at a time,
+        never whole in memory. A replica that cannot take it gets a "warned" line
+        (the other replicas go on).
         """
-        digest = hashlib.sha256(data).hexdigest()
+        pieces = isinstance(data, RecordBytes)
+        digest = data.sha256() if pieces else hashlib.sha256(data).hexdigest()
         names = set(replicas) if replicas is not None else None
         self.written.setdefault(rel, 0)
         for rep in self.case.available:
             if names is not None and rep.name not in names:
                 continue
             try:
-                rep.write_meta(rel, data)
+                if not pieces:
+                    rep.write_meta(rel, data)
+                elif getattr(rep, "takes_pieces", False):  # folder replicas (files.atomic_write)
+                    rep.write_meta(rel, data)
+                else:  # any other kind of replica takes whole bytes
+                    rep.write_meta(rel, bytes(data))
                 self.written[rel] += 1
             except OSError as exc:
                 self.line("warned", replica=rep.name, meta=rel,

@@ -29,7 +29,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from .files import atomic_write, fsync_dir, fsync_path, sha256_file, sha256_from_disk, syncfs
+from .event_stream import RecordBytes
+from .files import (
+    atomic_write,
+    fsync_dir,
+    fsync_path,
+    has_syncfs,
+    sha256_file,
+    sha256_from_disk,
+    syncfs,
+)
 from .replica import CHUNK, ReplicaUnavailable
 
 REPLICA_FORMAT = "intake-replica/1"
@@ -72,6 +81,8 @@ class FolderReplica:
         self.external = external
         self.batching = False  # inside a group commit: fsyncs wait for `barrier`
         self._dirty: set[Path] = set()  # files and folders written since `begin_batch`
+        #: folders this process made or found inside the replica: not made again per file
+        self._folders: set[Path] = set()
 
     def __repr__(self) -> str:
         return f"FolderReplica({self.name!r}, {str(self.root)!r})"
@@ -184,7 +195,12 @@ class FolderReplica:
         tmp = self.root / "tmp"
         self._mkdirs(tmp)
         path = tmp / f"{secrets.token_hex(8)}.part"
-        return path, open(path, "xb")
+        try:
+            return path, open(path, "xb")
+        except FileNotFoundError:  # the folder was removed since: made again, once
+            self._folders.clear()
+            self._mkdirs(tmp)
+            return path, open(path, "xb")
 
     def commit_object(self, temp: Path, sha256: str) -> str:
         """Verify a written temporary copy and move it into place.
@@ -241,8 +257,11 @@ class FolderReplica:
                 continue
 
     def _touched(self, path: Path) -> None:
-        """Remember a file written in a batch, with every folder up to the root."""
+        """Remember a file written in a batch, with every folder up to the root (the
+        folders only where the barrier will fsync one by one: ``syncfs`` takes all)."""
         self._dirty.add(path)
+        if BARRIER == "syncfs" and has_syncfs():
+            return
         folder = path.parent
         while folder != self.root and self.root in folder.parents:
             if folder in self._dirty:
@@ -253,17 +272,33 @@ class FolderReplica:
     def _mkdirs(self, folder: Path) -> None:
         """Make folders inside the replica, never the replica's own folder: a USB stick
         pulled out must not come back as a folder on the computer's disk."""
+        if folder in self._folders:  # made before: a write into it fails if it went
+            return
         if not self.root.is_dir():
             raise OSError(errno.ENOENT, "the replica's folder disappeared", str(self.root))
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._folders.add(folder)
 
-    def _atomic_write(self, path: Path, data: bytes) -> None:
+    def _atomic_write(self, path: Path, data: bytes | RecordBytes) -> None:
+        def write() -> None:
+            atomic_write(path, data.pieces() if isinstance(data, RecordBytes) else data,
+                         read_only=True, durable=not self.batching)
+
         self._mkdirs(path.parent)
-        atomic_write(path, data, read_only=True, durable=not self.batching)
+        try:
+            write()
+        except FileNotFoundError:  # its folder was removed since: made again, once
+            self._folders.clear()
+            self._mkdirs(path.parent)
+            write()
         if self.batching:
             self._touched(path)
 
-    def write_meta(self, rel: str, data: bytes) -> None:
+    #: `write_meta` takes ``event_stream.RecordBytes`` too, its pieces written as they
+    #: come (``Step.meta``: a phone backup's extraction record)
+    takes_pieces = True
+
+    def write_meta(self, rel: str, data: bytes | RecordBytes) -> None:
         self._atomic_write(self.meta_path(rel), data)
 
     def read_meta(self, rel: str) -> bytes | None:

@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-import exifread
 from PIL import Image, ImageOps
 
 try:  # HEIC/HEIF support for Pillow; without it HEIC files still get their EXIF read
@@ -150,6 +149,8 @@ def _tag_text(tags: dict[str, Any], key: str) -> str:
 
 
 def _read_exif(data: bytes) -> tuple[dict[str, Any], str | None]:
+    import exifread  # at the first picture, not when the plugins load (every command)
+
     try:
         tags = exifread.process_file(io.BytesIO(data), details=False,
                                      extract_thumbnail=False)

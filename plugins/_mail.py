@@ -16,8 +16,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
 
-from email_validator import EmailNotValidError, validate_email
-
 from intake import TimeClaim
 from intake.months import month_number  # RFC 5322's abbreviations, and nl/fr ones
 
@@ -347,6 +345,10 @@ def check_address(field_name: str, display: str, address: str) -> dict:
     if not address:
         entry.update(valid=False, reason="no address, only a name")
     else:
+        # imported at the first address, not when the plugins load: every intake
+        # command loads them, few read a mail (bench/profile-notes.md, session 6)
+        from email_validator import EmailNotValidError, validate_email
+
         try:
             validate_email(address, check_deliverability=False, allow_smtputf8=True)
         except EmailNotValidError as exc:

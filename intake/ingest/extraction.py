@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from ..case import Case
-from ..event_stream import EncodedEvents
+from ..event_stream import EncodedEvents, RecordBytes
 from ..extract import ExtractionResult, extract_in_process
 from ..extraction_records import chosen, may_read, offered_set, record_number, record_rel, waits
 from ..plugin_worker import WorkerPool
@@ -64,7 +64,8 @@ class Extraction:
             if not self.sandbox:
                 future: Future = Future()
                 future.set_result(extract_in_process(self.case.pm, view, self.case.info,
-                                                     encode=True))
+                                                     encode=True,
+                                                     spool_dir=str(self.case.config.state_dir)))
             else:
                 future = self._extractor().submit(view, self.case.info)
             self._pending[sha256] = (future, name, depth, parent, relation)
@@ -128,15 +129,18 @@ class Extraction:
         """True while extractions are under way."""
         return bool(self._pending or self._waiting)
 
-    def warm_up(self) -> None:
-        """Start the plugin workers now (the watcher: no wait on the first file)."""
+    def warm_up(self, count: int | None = None) -> None:
+        """Start the plugin workers now (`count` of them; all by default): the watcher
+        at start, ``intake ingest`` at its first file, so that a worker loads the
+        plugins while the file is read and copied, not after."""
         if self.sandbox:
-            self._extractor().warm_up()
+            self._extractor().warm_up(count)
 
     def _extractor(self) -> WorkerPool:
         if self._pool is None:
             self._pool = WorkerPool(self.case.config.plugin_folders,
-                                           timeout=self.case.config.plugin_timeout)
+                                    timeout=self.case.config.plugin_timeout,
+                                    spool_dir=self.case.config.state_dir)
         return self._pool
 
     def extract_missing(self) -> int:
@@ -273,7 +277,7 @@ class Extraction:
         data["extracted_at"] = now_utc()
         earlier = self._extraction_records(sha256)
         rel = record_rel(meta_dir(sha256), len(earlier) + 1)
-        blob = events.record(data)
+        blob = events.record(data)  # a phone backup's: pieces of a temporary file
         with Step(case) as step:
             digest = step.meta(rel, blob)
             again = {}
@@ -287,7 +291,9 @@ class Extraction:
             for warning in data["warnings"]:
                 step.line("warned", sha256=sha256, reason=warning)
             records = [(r, loaded) for r, loaded in earlier.items() if loaded is not None]
-            whole = None if events.exact else blob  # read back only on the rare slow path
+            whole = None if events.exact else bytes(blob)  # the rare slow path reads it
+            if isinstance(blob, RecordBytes):
+                blob.close()
             del blob  # the index is made from the compact bytes: a hundred megabytes less
             step.index(self._index_change(sha256, rel, digest, whole, data, events, records))
         if again:
@@ -323,6 +329,8 @@ class Extraction:
             if raw is not None:
                 index.set_extraction_json(sha256, data["plugin"], data["version"], data["kind"],
                                           raw, events.rows)
+                if isinstance(raw, RecordBytes):
+                    raw.close()
             else:
                 index.set_extraction(sha256, best or data)
         return apply

@@ -107,6 +107,8 @@ class Pipeline(Stages, Extraction, Recovery):
         task = Task(path=path, source=readable(raw), from_inbox=from_inbox,
                     name=readable(path.name), source_bytes=raw_hex(raw))
         self.case.check_lock()  # the case folder is still the one this process locked
+        if self._pool is None:  # the first file: one worker loads the plugins meanwhile
+            self.warm_up(1)
         for name, stage in self.stages:
             if name == "settle" and self.group.open:
                 # no original leaves the inbox before the batch's barrier

@@ -258,3 +258,41 @@ def test_a_writer_open_takes_over_checked_chains_only_while_no_segment_changed(
     with Case.open(case, pm=read_only.pm, checked=read_only.log) as writer:
         assert str(seg.parent) in calls and len(calls) == 1  # only b's chain read again
         assert "does not link" in writer.log.damaged[writer.replica("b")]
+def test_a_folder_removed_between_two_writes_is_made_again(tmp_path: Path) -> None:
+    """The replica remembers the folders it made (no mkdir per file); one removed
+    meanwhile is made again, and a replica whose own folder is gone (a USB stick
+    pulled out) is never made again on the computer's disk."""
+    import shutil
+
+    from intake.store import FolderReplica
+
+    rep = FolderReplica("a", tmp_path / "stick" / "a")
+    rep.open("case-1", create=True)
+    rep.write_meta("ab/abcd/item.json", b'{"n": 1}\n')
+    shutil.rmtree(tmp_path / "stick" / "a" / "meta" / "ab")
+    rep.write_meta("ab/abcd/item.json", b'{"n": 2}\n')
+    assert rep.read_meta("ab/abcd/item.json") == b'{"n": 2}\n'
+    # a phone backup's record, in pieces from its temporary file, the same way
+    import tempfile
+
+    from intake.event_stream import RecordBytes
+
+    shutil.rmtree(tmp_path / "stick" / "a" / "meta" / "ab")
+    spool = tempfile.TemporaryFile()
+    spool.write(b'  {"n": 3},\n' * 5000)
+    rep.write_meta("ab/abcd/extraction.json", RecordBytes(b'{\n  "events": [\n', spool, b"  ]\n}\n"))
+    assert rep.read_meta("ab/abcd/extraction.json") == \
+        b'{\n  "events": [\n' + b'  {"n": 3},\n' * 5000 + b"  ]\n}\n"
+    shutil.rmtree(tmp_path / "stick" / "a" / "tmp")
+    path, f = rep.temp_file()
+    f.close()
+    assert path.parent == tmp_path / "stick" / "a" / "tmp" and path.exists()
+
+    shutil.rmtree(tmp_path / "stick")
+    try:
+        rep.write_meta("ab/abcd/item.json", b'{"n": 3}\n')
+    except OSError as exc:
+        assert exc.errno == 2  # ENOENT: the replica's folder disappeared
+    else:
+        raise AssertionError("a write into a replica that is gone succeeded")
+    assert not (tmp_path / "stick").exists()

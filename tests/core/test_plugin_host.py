@@ -197,3 +197,33 @@ def test_a_plugin_that_asks_for_too_much_memory_fails_with_a_plain_reason(
     assert runs["measures"]["reason"] == \
         f"the plugin ran out of memory (limit {MEMORY_LIMIT >> 30} GiB)"
     assert read["plugin"] == "fallback"  # the next plugin read it: nothing lost
+
+
+def test_the_first_file_starts_one_plugin_worker_and_an_unused_one_is_not_waited_for(
+        tmp_path: Path) -> None:
+    """`intake ingest` starts a worker when it takes its first file (the plugins load
+    while the file is copied); one started that way and never asked (the file was
+    refused) is ended at close, not waited for."""
+    from intake.case import Case
+    from intake.ingest import Pipeline
+
+    case_dir = new_case(tmp_path / "case", settle=0.0)
+    link = case_dir / "inbox" / "shortcut.txt"
+    link.symlink_to(tmp_path / "elsewhere.txt")
+    note = drop(case_dir, "note.txt", b"met 14:02 aan de deur\n")
+    with Case.open(case_dir) as case:
+        pipeline = Pipeline(case)
+        refused = pipeline.process(link, from_inbox=True)
+        assert refused.outcome == "refused"
+        assert pipeline._pool is not None
+        started = [w for w in pipeline._pool._workers if w.started]
+        assert len(started) == 1
+        proc = started[0]._proc
+        pipeline.close()
+        assert proc is not None and not proc.is_alive() and proc.exitcode is not None
+
+        pipeline = Pipeline(case)
+        task = pipeline.process(note, from_inbox=True)
+        pipeline.close()
+        assert task.outcome == "settled"
+        assert case.index.has_extraction(task.sha256)

@@ -10,8 +10,9 @@ import pytest
 
 from intake.files import sha256_from_disk
 
-# not multiples of the 4 KiB block O_DIRECT reads in; one spans several 1 MiB buffers
-SIZES = [0, 1, 4095, 4097, (3 << 20) + 123]
+# not multiples of the 4 KiB block O_DIRECT reads in, and exact ones (the buffer is
+# sized to the file: a page more than it, at most 1 MiB); one spans several buffers
+SIZES = [0, 1, 4095, 4096, 4097, 8192, 1 << 20, (1 << 20) + 1, (3 << 20) + 123]
 
 
 @pytest.mark.parametrize("size", SIZES)

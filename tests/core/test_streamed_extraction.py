@@ -94,6 +94,9 @@ def test_a_backup_of_20000_messages_streams_into_the_index_and_verifies(tmp_path
     from intake.verified import BIG_RECORD, built
 
     assert len(a) > BIG_RECORD
+    from intake.event_stream import SPILL
+
+    assert len(a) > 2 * SPILL  # written from its temporary file, a megabyte at a time
     with Case.open(case, write=False) as c, built(c) as truth:
         cols = "plugin, version, kind, data"
         assert truth.index.table_rows("extractions", "sha256", cols) == \
@@ -226,7 +229,7 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) 
 def test_the_streamed_bytes_are_those_of_the_whole_record(facts, item_facts, batch) -> None:
     """extraction.json and the index's JSON put together from the batches are byte
     for byte what encoding the whole record at once gives (verify compares them)."""
-    from intake.event_stream import EncodedEvents, batches
+    from intake.event_stream import EncodedEvents, RecordBytes, batches
     from intake.extract import check_events
     from intake.index import _blob
     from intake.serialize import dumps, to_plain
@@ -237,8 +240,10 @@ def test_the_streamed_bytes_are_those_of_the_whole_record(facts, item_facts, bat
                     claims=(TimeClaim(local="2024-03-31T02:30:00", source="s", meaning="sent"),))
               for i, f in enumerate(facts)]
     stream = EncodedEvents(case)
+    spilled = EncodedEvents(case, spill=0)  # every batch goes to its temporary file
     for part in batches(events, batch):
         stream.add(part)
+        spilled.add(part)
     data = {"plugin": "p", "version": "1", "kind": "k", "facts": item_facts, "warnings": [],
             "runs": [], "derived": [], "offered": {"p": "1"}, "extracted_at": "t"}
     whole = {**data, "events": to_plain(check_events(events, case)[0])}
@@ -246,6 +251,14 @@ def test_the_streamed_bytes_are_those_of_the_whole_record(facts, item_facts, bat
     assert stream.exact
     assert stream.index_data(chosen) == _blob({**whole, "record": "r", "history": [{"record": "r"}]})
     assert stream.record(data) == dumps(whole)
+    assert bytes(spilled.index_data(chosen)) == _blob({**whole, "record": "r",
+                                                       "history": [{"record": "r"}]})
+    record = spilled.record(data)
+    if events:  # pieces: the head, the temporary file, the tail
+        assert isinstance(record, RecordBytes)
+        assert record.sha256() == hashlib.sha256(dumps(whole)).hexdigest()
+        assert len(record) == len(dumps(whole))
+    assert bytes(record) == dumps(whole)
 
 
 def test_an_integer_beyond_64_bits_takes_the_slow_path_and_keeps_its_value() -> None:

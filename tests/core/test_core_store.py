@@ -258,6 +258,8 @@ def test_a_writer_open_takes_over_checked_chains_only_while_no_segment_changed(
     with Case.open(case, pm=read_only.pm, checked=read_only.log) as writer:
         assert str(seg.parent) in calls and len(calls) == 1  # only b's chain read again
         assert "does not link" in writer.log.damaged[writer.replica("b")]
+
+
 def test_a_folder_removed_between_two_writes_is_made_again(tmp_path: Path) -> None:
     """The replica remembers the folders it made (no mkdir per file); one removed
     meanwhile is made again, and a replica whose own folder is gone (a USB stick

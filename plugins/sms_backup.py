@@ -404,7 +404,7 @@ def refuses_dtd(path) -> bool:
                                        forbid_entities=True, forbid_external=True)))
     except DefusedXmlException:
         return True
-    except (ET.ParseError, StopIteration):  # damaged: the reading says so
+    except (ET.ParseError, StopIteration, LookupError):  # damaged: the reading says so
         pass
     return False
 
@@ -428,6 +428,10 @@ def _records(path, reader: Reader, warnings: list[str]) -> Iterator[None]:
         warnings.append(f"the backup file is cut off or damaged after record {read}; the "
                         f"records before that point were read")
         yield from _salvage(path, read, reader, warnings)
+    except LookupError as exc:  # <?xml encoding="UTTF-8"?>: the XML reader stops at once
+        warnings.append(f"the backup file names a character encoding that does not exist "
+                        f"({exc}); its records were read as UTF-8 where possible")
+        yield from _salvage(path, 0, reader, warnings)
     found = sum(reader.counts.values())
     if reader.declared is not None and reader.declared != found:
         warnings.append(f"the backup says it holds {reader.declared} records, but {found} "

@@ -436,7 +436,9 @@ class _Draft:
         self.phashes = e.pop("_phashes")
         self.dated = e["instant"] is not None
         self.inside = inside is None or not self.dated or inside(e["instant"])
-        self.exhibits, self.flags, self.links = e["exhibits"], e["flags"], e["links"]
+        self.exhibits = e["exhibits"]
+        self.flags = e["flags"]
+        self.links = e["links"]
         self.number = 0
         ocr = e["facts"].get("ocr_text")
         self.ocr = isinstance(ocr, str) and bool(ocr.strip())

@@ -272,7 +272,7 @@ def test_7_records_in_every_replica_and_the_custody_log(case: Path) -> None:
     victim.chmod(0o600)
     victim.write_bytes(victim.read_bytes().replace(b'"adviser"', b'"someone"'))
     r = intake(case, "verify", ok=False)
-    assert r.returncode != 0 and f"meta/curation/{victim.name} was altered" in r.stdout
+    assert r.returncode != 0 and f"meta/curation/{victim.name} is gewijzigd of beschadigd" in r.stdout
     intake(case, "repair")
     intake(case, "verify")
 

@@ -155,8 +155,8 @@ def test_a_plugin_added_later_reads_the_stored_export_at_the_next_ingest(tmp_pat
     bad = run_intake("verify", "--case", case, timeout=180)
     assert bad.returncode != 0
     said = bad.stdout + bad.stderr
-    assert f"replica b: metadata file meta/{sha[:2]}/{sha}/extraction.json was altered" in said
-    assert f"replica a: metadata file meta/{sha[:2]}/{sha}/extractions/0002.json was altered" \
+    assert f"replica b: metagegevensbestand meta/{sha[:2]}/{sha}/extraction.json is gewijzigd" in said
+    assert f"replica a: metagegevensbestand meta/{sha[:2]}/{sha}/extractions/0002.json is gewijzigd" \
         in said
 
 

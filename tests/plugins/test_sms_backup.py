@@ -119,6 +119,18 @@ def test_truncated_backup_keeps_earlier_records(tmp_path):
     assert all("recovered-from-damaged-file" in e.flags for e in recovered)
 
 
+def test_an_encoding_that_does_not_exist_is_said_and_the_records_are_still_read(tmp_path):
+    """A damaged declaration (found by the fuzzer: encoding='UTTF-8') stopped the plugin
+    with LookupError; the messages are plain UTF-8 and are read anyway."""
+    bad = SMS.replace("encoding='UTF-8'", "encoding='UTTF-8'", 1)
+    result = run_plugin(sb, write(tmp_path, "sms.xml", bad))
+    assert any("names a character encoding that does not exist" in w and "UTTF-8" in w
+               for w in result.warnings)
+    texts = [e.facts.get("body") for e in result.events]
+    assert "Ik zie je & je auto" in texts and "Laat me gerust" in texts
+    assert all("recovered-from-damaged-file" in e.flags for e in result.events)
+
+
 def test_dates_in_seconds_and_count_mismatch(tmp_path):
     text = ('<smses count="5"><sms address="+32470111111" date="1647611761" type="1" '
             'body="x"/></smses>')

@@ -39,7 +39,7 @@ def _one_run(case: Path, files: list[Path], offset: int, extra: list[str],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert proc.stdout is not None
-        while "Watching" not in (proc.stdout.readline() or "Watching"):
+        while "Ctrl+C" not in (proc.stdout.readline() or "Ctrl+C"):  # the ready line, any language
             pass
         time.sleep(1.0)  # the start-up scan
         inbox = case / "inbox"

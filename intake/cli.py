@@ -64,11 +64,17 @@ def _case_defaults(group: click.Group, case_dir: Path) -> dict:
 def init(directory: Path, name: str | None) -> None:
     """Make a new case folder: config, inbox and two replicas inside it."""
     from .case import init_case
+    from .i18n import translator
 
     config = init_case(directory, name)
-    console.print(f"New case [bold]{config.name}[/] in {config.case_dir}")
-    console.print(f"  drop files into: {config.inbox}")
-    console.print(f"  settings:        {config.case_dir / 'config' / 'intake.toml'}")
+    t = translator(config.language)
+    console.print(t.gettext("New case {name} in {folder}", name=config.name,
+                            folder=config.case_dir), markup=False)
+    console.print("  " + t.gettext("drop files into: {folder}", folder=config.inbox),
+                  markup=False)
+    console.print("  " + t.gettext("settings: {file}",
+                                   file=config.case_dir / "config" / "intake.toml"),
+                  markup=False)
 
 
 def _summarise(tasks: list, as_json: bool, language: str = "en") -> int:
@@ -117,7 +123,9 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
         if not p.exists() and not p.is_symlink():
             raise IntakeError(f"{p}: no such file or folder")
     with _open(case_dir) as case, _progress(not as_json) as progress:
-        bar = progress.add_task("Storing", total=None)
+        from .i18n import translator
+
+        bar = progress.add_task(translator(case.config.language).gettext("Storing"), total=None)
         with Pipeline(case, sandbox=not in_process,
                       on_item=lambda t: progress.advance(bar)) as pipeline:
             follow_rereading(pipeline, errors.print if as_json else console.print, progress)
@@ -139,25 +147,34 @@ def ingest(case_dir: Path, as_json: bool, paths: tuple[Path, ...], in_process: b
 @click.option("--no-chronology", is_flag=True, help="Do not rebuild the chronology after new items.")
 def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
     """Watch the inbox and take every file dropped into it (Ctrl+C to stop)."""
+    from .i18n import translator
     from .ingest import Pipeline
     from .watcher import Watcher
 
     with _open(case_dir) as case, Pipeline(case) as pipeline:
+        language = case.config.language
+        t = translator(language)
         follow_rereading(pipeline, lambda s: console.print(s, markup=False))
         def report(task) -> None:
             if task.outcome == "settled":
-                console.print(f"stored: {task.source} ({task.sha256[:12]}…)")
-            elif task.outcome in ("refused", "waiting"):
-                console.print(f"{task.outcome}: {task.source}: "
-                              f"{translate(task.reason, case.config.language)}", markup=False)
+                console.print(t.gettext("stored: {file} ({sha256}…)", file=task.source,
+                                        sha256=task.sha256[:12]), markup=False)
+            elif task.outcome == "refused":
+                console.print(t.gettext("not taken: {file}: {reason}", file=task.source,
+                                        reason=translate(task.reason, language)), markup=False)
+            elif task.outcome == "waiting":
+                console.print(t.gettext("waiting for copies: {file}: {reason}", file=task.source,
+                                        reason=translate(task.reason, language)), markup=False)
 
         def rebuild() -> None:
             from .reporting import rebuild_chronology
             try:
                 out = rebuild_chronology(case)
-                console.print(f"chronology updated in {out}")
+                console.print(t.gettext("chronology updated in {folder}", folder=out),
+                              markup=False)
             except Exception as exc:  # a report failure must not stop the watcher
-                errors.print(f"the chronology could not be rebuilt: {exc}")
+                errors.print(t.gettext("the chronology could not be rebuilt: {reason}",
+                                       reason=translate(str(exc), language)), markup=False)
 
         sealer = None
         if stamping(case):  # [seal]: timestamps beside the watcher (intake/seal/background.py)
@@ -176,7 +193,8 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
 
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
         signal.signal(signal.SIGINT, first_ctrl_c)
-        console.print(f"Watching {case.config.inbox} (Ctrl+C to stop)")
+        console.print(t.gettext("Watching {folder} (Ctrl+C to stop)", folder=case.config.inbox),
+                      markup=False)
         _warn_one_device(case)
         try:
             watcher.run()
@@ -184,7 +202,7 @@ def watch(case_dir: Path, rescan: float, no_chronology: bool) -> None:
             watcher.stop()
         if sealer:
             sealer.wait(case.config.seal.timeout_seconds)
-    console.print("Stopped.")
+    console.print(t.gettext("Stopped."))
 
 
 def _warn_one_device(case: Any) -> None:
@@ -277,7 +295,7 @@ def log_add(case_dir: Path, when: str, what: str, place: str, witnesses: tuple[s
     path, outcome, notes = add_entry(case_dir, when=when, what=what, place=place,
                                      witnesses=witnesses, pv=pv, exhibits=exhibits,
                                      feeling=feeling, category=category, supersedes=supersedes)
-    console.print(f"Logbook entry written: {path.name} ({outcome})", markup=False)
+    console.print(outcome, markup=False)
     for note in notes:
         console.print(f"  {note}", markup=False)
 
@@ -297,8 +315,12 @@ def category(case_dir: Path, entry: str, category: str) -> None:
     from .reporting import set_category
 
     with _open(case_dir) as case:
+        from .i18n import translator
+
         e = set_category(case, entry, "" if category == "none" else category)
-    console.print(f"Entry {e['number']} ({e['id']}): category set to {category}.")
+        t = translator(case.config.language)
+    console.print(t.gettext("Entry {number} ({id}): category set to {category}.",
+                            number=e["number"], id=e["id"], category=category), markup=False)
 
 
 @cli.command()
@@ -325,14 +347,21 @@ def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | Non
         case = Case.open(case_dir, write=False)
     not_sealed: list[str] = []
     with case, _progress(True) as progress:
-        bar = progress.add_task("Building", total=len(wanted) + 1)
+        from .i18n import translator
+
+        bar = progress.add_task(translator(lang or case.config.language).gettext("Building"),
+                                total=len(wanted) + 1)
         written = make_reports(case, out_dir, wanted, date_from=date_from, date_to=date_to,
                                language=lang, advance=lambda: progress.advance(bar),
                                proofs=proofs, sealed=not_sealed, ask=ask_secret)
+    from .i18n import translator
+
+    t = translator(lang or case.config.language)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(t.gettext("wrote {file}", file=path), markup=False)
     if not_sealed:
-        raise IntakeError("the reports are written, but: " + "; ".join(not_sealed))
+        raise IntakeError(t.gettext("the reports are written, but: {problems}",
+                                    problems="; ".join(not_sealed)))
 
 
 from . import curation_cli, extract_cli, replica_cli, status_cli, verify_cli  # noqa: E402
@@ -361,7 +390,7 @@ def main() -> None:
     except IntakeError as exc:
         if debug:
             traceback.print_exc()
-        errors.print(f"intake: {exc}", markup=False)
+        errors.print("intake: " + translate(str(exc), case_language()), markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

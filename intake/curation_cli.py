@@ -56,9 +56,18 @@ def person() -> None:
     """The people of the case (victim, suspects, witnesses) and their numbers and addresses."""
 
 
-def _person_line(p: dict) -> str:
-    ids = ", ".join(i["value"] for i in p["identifiers"]) or "no identifiers"
-    return f"{p['id']}  {p['role']:<8} {p['name'] or '(no name)'}: {ids}" + (
+def _words(case: Any) -> Any:
+    from .i18n import translator
+
+    return translator(case.config.language)
+
+
+def _person_line(p: dict, t: Any) -> str:
+    ids = ", ".join(i["value"] for i in p["identifiers"]) or t.gettext("no identifiers")
+    role = {"victim": t.pgettext("role", "victim"), "suspect": t.pgettext("role", "suspect"),
+            "witness": t.pgettext("role", "witness"), "friend": t.pgettext("role", "friend"),
+            "other": t.pgettext("role", "other")}.get(p["role"], p["role"])
+    return f"{p['id']}  {role:<8} {p['name'] or t.gettext('(no name)')}: {ids}" + (
         f"  [{p['note']}]" if p.get("note") else "")
 
 
@@ -77,9 +86,11 @@ def person_add(case_dir: Path, as_json: bool, role: str | None, name: str,
                phones: tuple[str, ...], emails: tuple[str, ...], handles: tuple[str, ...],
                note: str, existing: str | None) -> None:
     """Add a person, or (with --to pN) more identifiers to one."""
-    idents = ([identifier("phone", p) for p in phones] + [identifier("email", e) for e in emails]
-              + [identifier("handle", h) for h in handles])
     with _open(case_dir) as case:
+        t = _words(case)
+        idents = ([identifier("phone", p) for p in phones]
+                  + [identifier("email", e) for e in emails]
+                  + [identifier("handle", h) for h in handles])
         records = case.index.curation_records()
         known = {p["id"] for p in fold_persons(records)}
         if existing:
@@ -100,7 +111,9 @@ def person_add(case_dir: Path, as_json: bool, role: str | None, name: str,
     if as_json:
         _echo(result)
     else:
-        _say(("Updated " if existing else "Added ") + _person_line(result))
+        line = _person_line(result, t)
+        _say(t.gettext("Updated: {person}", person=line) if existing
+             else t.gettext("Added: {person}", person=line))
 
 
 @person.command("list")
@@ -110,13 +123,15 @@ def person_list(case_dir: Path, as_json: bool) -> None:
     """The persons of the case, with their identifiers (phone numbers in E.164)."""
     with _open(case_dir, write=False) as case:
         people = fold_persons(case.index.curation_records())
+        t = _words(case)
     if as_json:
         _echo(people)
         return
     if not people:
-        _say("No persons yet: add them with 'intake person add --role suspect --name ...'.")
+        _say(t.gettext("No persons yet: add them with 'intake person add --role suspect "
+                       "--name ...'."))
     for p in people:
-        _say(_person_line(p))
+        _say(_person_line(p, t))
 
 
 @person.command("remove")
@@ -129,10 +144,11 @@ def person_remove(case_dir: Path, as_json: bool, person_id: str) -> None:
         if person_id not in {p["id"] for p in fold_persons(case.index.curation_records())}:
             raise IntakeError(f"there is no person {person_id}; see 'intake person list'")
         rec = store_record(case, {"kind": "person", "action": "remove", "person": person_id})
+        t = _words(case)
     if as_json:
         _echo({"removed": person_id, "record": rec["rid"]})
     else:
-        _say(f"Removed {person_id}.")
+        _say(t.gettext("Removed {person}.", person=person_id))
 
 
 # --------------------------------------------------------------------------- entries
@@ -152,32 +168,43 @@ def _summary(e: dict) -> dict:
             "persons": e.get("persons", []), "curation": e.get("curation", {})}
 
 
-def _entry_line(e: dict) -> str:
+def _entry_line(e: dict, lang: str) -> str:
+    """One entry on one line, in the case's language (the headline the reports show)."""
+    from .i18n import translator
+    from .reports.entryview import headline
+    from .reports.labels import kind_name
+
+    t = translator(lang)
     c = e.get("curation") or {}
     marks = ("*" if c.get("star") else " ")
     extra = []
     if c.get("tags"):
-        extra.append("tags: " + ", ".join(c["tags"]))
+        extra.append(t.gettext("tags: {tags}", tags=", ".join(c["tags"])))
+    decided = {("include", "police"): t.gettext("included in the police report"),
+               ("exclude", "police"): t.gettext("excluded from the police report"),
+               ("include", "ombudsman"): t.gettext("included in the ombudsman request"),
+               ("exclude", "ombudsman"): t.gettext("excluded from the ombudsman request")}
     for report in REPORTS:
         if c.get(report):
-            extra.append(f"{c[report]}d {'in' if c[report] == 'include' else 'from'} {report}")
+            extra.append(decided.get((c[report], report), f"{c[report]} {report}"))
     if c.get("note"):
-        extra.append(f"note: {c['note']}")
-    when = (e.get("local") or "undated")[:19].replace("T", " ")
-    what = (e.get("what") or "")[:70]
-    return (f"{marks}{e['number']:>5}  {e['id']}  {when:<19}  {e['kind']:<10} {what}"
-            + (f"  [{'; '.join(extra)}]" if extra else ""))
+        extra.append(t.gettext("note: {note}", note=c["note"]))
+    when = (e.get("local") or t.gettext("undated"))[:19].replace("T", " ")
+    what = headline(e, lang)[:70]
+    return (f"{marks}{e['number']:>5}  {e['id']}  {when:<19}  {kind_name(e['kind'], lang):<10} "
+            f"{what}" + (f"  [{'; '.join(extra)}]" if extra else ""))
 
 
 def _decide(case_dir: Path, refs: tuple[str, ...], data: dict, as_json: bool,
             kinds: tuple[str, ...] | None = None) -> None:
     with _open(case_dir) as case:
         done = decide(case, refs, data, kinds)
+        lang = case.config.language
     if as_json:
         _echo([_summary(e) for e in done])
     else:
         for e in done:
-            _say(_entry_line(e))
+            _say(_entry_line(e, lang))
 
 
 @entry.command("list")
@@ -195,6 +222,7 @@ def entry_list(case_dir: Path, as_json: bool, kinds: tuple[str, ...], starred: b
 
     with _open(case_dir, write=False) as case:
         doc = build_doc(case)
+        lang = case.config.language
     entries = selected_entries(doc) if ombudsman else doc["entries"] + doc["undated"]
     entries = [e for e in entries
                if (not kinds or e["kind"] in kinds)
@@ -204,8 +232,8 @@ def entry_list(case_dir: Path, as_json: bool, kinds: tuple[str, ...], starred: b
         _echo([_summary(e) for e in entries])
         return
     for e in entries:
-        _say(_entry_line(e))
-    _say(f"{len(entries)} entries.")
+        _say(_entry_line(e, lang))
+    _say(_words(case).ngettext("{n} entry.", "{n} entries.", len(entries)))
 
 
 @entry.command("show")
@@ -223,15 +251,17 @@ def entry_show(case_dir: Path, as_json: bool, ref: str) -> None:
     if as_json:
         _echo({**e, "records": records})
         return
-    _say(_entry_line(e))
+    lang = case.config.language
+    _say(_entry_line(e, lang))
     from .reports import entryview
 
     text = entryview.shown_text(e, case.config.language, "")
     if text:
         _say("   " + text.replace("\n", "\n   "))
     for r in records:
-        _say(f"   {r['at']}  {r['action']} {r.get('value', '')}  (record {r['rid']}, custody "
-             f"line {r['seq']})")
+        _say("   " + _words(case).gettext(
+            "{at}  {action} {value}  (record {record}, custody line {seq})", at=r["at"],
+            action=r["action"], value=r.get("value", ""), record=r["rid"], seq=r["seq"]))
 
 
 @entry.command("note")

@@ -20,6 +20,7 @@ from .case import Case
 from .config import load_config
 from .errors import CaseLockedError, IntakeError
 from .files import atomic_write
+from .i18n import translator
 from .ingest import Pipeline
 from .logentry import default_entry_id, entry_file_name, render_entry
 from .logtime import read_when
@@ -68,7 +69,7 @@ def add_entry(case_dir: Path, *, when: str, what: str, place: str = "",
               supersedes: str = "") -> tuple[Path, str, list[str]]:
     """Write the entry file into inbox/logbook/ and store it.
 
-    Returns (file, outcome, notes). Everything is checked before anything is
+    Returns (file, outcome line, notes), in the case's language. Everything is checked before anything is
     written: a bad --when or an empty --what writes no file and no custody line.
     """
     config = load_config(case_dir)
@@ -96,11 +97,15 @@ def add_entry(case_dir: Path, *, when: str, what: str, place: str = "",
                         language=config.language, zone=config.timezone)
     path = folder / name
     atomic_write(path, text.encode("utf-8"), suffix=".part")  # .part: skipped until renamed
+    t = translator(config.language)
     try:
         with Case.open(case_dir) as case, Pipeline(case, sandbox=False) as pipeline:
             task = pipeline.process(path, from_inbox=True)
     except CaseLockedError:
-        return path, "the watcher will store it in a moment", notes
+        return path, t.gettext("Logbook entry written: {file} (the watcher will store it in a "
+                               "moment)", file=name), notes
     if task.outcome in ("refused", "changed"):
-        return path, f"not stored yet: {task.reason}", notes
-    return path, f"stored as {task.sha256[:12]}…", notes
+        return path, t.gettext("Logbook entry written: {file} (not stored yet: {reason})",
+                               file=name, reason=translate(task.reason, config.language)), notes
+    return path, t.gettext("Logbook entry written: {file} (stored as {sha256}…)", file=name,
+                           sha256=task.sha256[:12]), notes

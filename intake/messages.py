@@ -31,6 +31,22 @@ REASONS: tuple[str, ...] = (
     "{x} happened twice that night (summer and winter time); the entry is recorded as "
     "ambiguous; add +02:00 (the first) or +01:00 (the second) to say which",
     "say what happened (--what); nothing was written",
+    # the adviser's decisions and persons (intake/curation.py, curation_cli.py)
+    "{x} is not a phone number intake can read (write it as 0468 99 01 23 or +32 468 99 01 23)",
+    "{x} is not an e-mail address",
+    "a handle cannot be empty",
+    "the chronology has no entry {x} (it has {n}); see 'intake entry list'",
+    "{x} is not an entry: give its id (like e-3f9a1c2b7d01, from 'intake entry list') or its "
+    "number",
+    "no entry has the id {x}; see 'intake entry list'",
+    "{x} fits {n} entries; give more of the id",
+    "no replica of the store is available: the decision cannot be kept",
+    "no replica could be written: the decision was not kept",
+    "name at least one entry (its id, e.g. e-3f9a1c2b7d01, or number)",
+    "entry {x} is a {x}: the ombudsman request holds only calls, SMS and MMS",
+    "there is no person {x}; see 'intake person list'",
+    "say who this is: --role victim, suspect, witness, friend or other",
+    "give a --name or at least one --phone, --email or --handle",
     # intake serve: a change while another program (the watcher) holds the case
     "another intake program (the watcher?) is working on this case, so this cannot "
     "be saved from here; stop it, or start 'intake serve --watch' instead of both",

@@ -82,7 +82,7 @@ def verify(case_dir: Path, as_json: bool, chronology_file: Path | None,
         for p in problems:
             console.print(f"PROBLEM: {p.message}")
         if "seal" in summary:
-            print_seal_summary(summary["seal"], console.print)
+            print_seal_summary(summary["seal"], console.print, case.config.language)
         console.print(f"{summary['items']} items, {summary['objects_checked']} copies and "
                       f"{summary['meta_checked']} metadata files checked: "
                       + ("all good." if not problems else f"{len(problems)} problems."))

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..i18n import translator
 from . import batches
 
 
@@ -20,6 +21,7 @@ class Sealer:
     def __init__(self, case: Any, say: Callable[[str], None] = lambda _s: None) -> None:
         self.case = case
         self.say = say
+        self._words = translator(case.config.language)
         self._thread: threading.Thread | None = None
         self._batch: batches.Batch | None = None
         self._answer: bytes | str = ""
@@ -54,11 +56,16 @@ class Sealer:
             return
         if isinstance(answer, bytes):
             batches.commit(self.case, batch, answer)
-            self.say(f"timestamped: {len(batch.leaves)} receipts (batch {batch.number})")
+            self.say(self._words.ngettext("timestamped: {n} receipt (batch {batch})",
+                                          "timestamped: {n} receipts (batch {batch})",
+                                          len(batch.leaves), batch=batch.number))
         else:
             retry = self.case.config.seal.retry_seconds
-            self.say(f"{len(batch.leaves)} receipts wait for a timestamp: {answer} "
-                     f"(next try in {retry:g} s)")
+            seconds = f"{retry:g}"
+            self.say(self._words.ngettext(
+                "{n} receipt waits for a timestamp: {reason} (next try in {seconds} s)",
+                "{n} receipts wait for a timestamp: {reason} (next try in {seconds} s)",
+                len(batch.leaves), reason=answer, seconds=seconds))
             self._next_try = time.monotonic() + retry
             self._looked_at = -1  # look again then, even if nothing new came in
 

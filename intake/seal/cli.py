@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..errors import IntakeError
+from ..i18n import translator
 
 
 def ask_secret(prompt: str) -> str:
@@ -31,11 +32,12 @@ def after_ingest(case: Any, echo: Any) -> None:
     from .batches import seal_now
 
     n, reason = seal_now(case)
+    t = translator(case.config.language)
     if n:
-        echo(f"timestamped: {n} receipts")
+        echo(t.ngettext("timestamped: {n} receipt", "timestamped: {n} receipts", n))
     elif reason:
-        echo(f"not timestamped yet: {reason}. The items are stored; 'intake seal' or "
-             "'intake watch' asks again")
+        echo(t.gettext("not timestamped yet: {reason}. The items are stored; 'intake seal' or "
+                       "'intake watch' asks again", reason=reason))
 
 
 def status_of(case: Any) -> dict[str, Any] | None:
@@ -60,13 +62,18 @@ def seal_problems(case: Any, summary: dict[str, Any]) -> list:
     return [Problem("seal", m, repairable=False) for m in found]
 
 
-def print_seal_summary(sl: dict[str, Any], echo: Any) -> None:
-    echo(f"timestamps: {sl['batches']} batches, {sl['timestamped_receipts']} receipts under a "
-         f"token; {sl['awaiting_timestamp']} await one"
-         + (f" (since {sl['awaiting_since']})" if sl["awaiting_since"] else ""))
+def print_seal_summary(sl: dict[str, Any], echo: Any, lang: str = "en") -> None:
+    t = translator(lang)
+    line = t.gettext("timestamps: {batches} batches, {receipts} receipts under a token; "
+                     "{waiting} await one", batches=sl["batches"],
+                     receipts=sl["timestamped_receipts"], waiting=sl["awaiting_timestamp"])
+    if sl["awaiting_since"]:
+        line += " " + t.gettext("(since {since})", since=sl["awaiting_since"])
+    echo(line)
     for w in sl["awaiting"]:
-        echo(f"  not timestamped yet: item {w['sha256'][:12]}…, receipt {w['receipt']}, "
-             f"received {w['received_at']}")
+        echo("  " + t.gettext("not timestamped yet: item {sha256}…, receipt {receipt}, "
+                              "received {received}", sha256=w["sha256"][:12],
+                              receipt=w["receipt"], received=w["received_at"]))
 
 
 def register(cli: click.Group) -> None:
@@ -86,14 +93,15 @@ def register(cli: click.Group) -> None:
                 raise IntakeError("this case has no time-stamping authority: add [seal] "
                                   "tsa_urls to config/intake.toml (docs/seal.md)")
             n, reason = seal_now(case)
+            t = translator(case.config.language)
         if as_json:
             _print_json({"timestamped": n, "reason": reason})
         elif n:
-            console.print(f"timestamped: {n} receipts")
+            console.print(t.ngettext("timestamped: {n} receipt", "timestamped: {n} receipts", n))
         elif not reason:
-            console.print("every receipt already has its timestamp")
+            console.print(t.gettext("every receipt already has its timestamp"))
         if reason:
-            raise IntakeError(f"not timestamped: {reason}")
+            raise IntakeError(t.gettext("not timestamped: {reason}", reason=reason))
 
     @cli.group()
     def keys() -> None:

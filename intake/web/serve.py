@@ -11,6 +11,7 @@ import click
 
 from ..errors import IntakeError
 from ..i18n import translator
+from ..messages import translate
 
 LOOPBACK = "127.0.0.1"
 
@@ -109,11 +110,14 @@ class _WatchThread(threading.Thread):
 
         try:
             with Case.open(self.case_dir) as case, Pipeline(case) as pipeline:
+                _ = translator(case.config.language).gettext
                 def rebuild() -> None:
                     try:
                         rebuild_chronology(case)
                     except Exception as exc:  # a report failure must not stop the watcher
-                        click.echo(f"the chronology could not be rebuilt: {exc}", err=True)
+                        click.echo(_("the chronology could not be rebuilt: {reason}",
+                                     reason=translate(str(exc), case.config.language)),
+                                   err=True)
                 self.watcher = Watcher(case, pipeline, on_settled=rebuild)
                 self.ready.set()
                 self.watcher.run()

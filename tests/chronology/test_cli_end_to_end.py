@@ -161,7 +161,7 @@ def test_inclusion_proof_checks_against_the_root_alone(two_cases) -> None:
 def test_adviser_sets_a_category_and_it_survives_reindex(two_cases) -> None:
     _, two, base = two_cases
     r = intake(two, "category", "1", "damage")
-    assert "Entry 1 (e-" in r.stdout and "category set to damage" in r.stdout
+    assert "Vermelding 1 (e-" in r.stdout and "categorie is nu damage" in r.stdout
     intake(two, "chronology", "--out", str(base / "cat"), "--format", "json")
     doc = json.loads((base / "cat" / "chronology.json").read_bytes())
     assert doc["entries"][0]["category"] == "damage"

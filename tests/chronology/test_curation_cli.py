@@ -123,7 +123,7 @@ def test_1_three_number_forms_are_one_person(case: Path) -> None:
     assert [(x["id"], x["role"], x["name"]) for x in people] == [
         ("p1", "suspect", "Kevin"), ("p2", "victim", "Anna Peeters")]
     r = intake(case, "person", "add", "--role", "suspect", "--phone", "not a number", ok=False)
-    assert r.returncode != 0 and "is not a phone number" in r.stderr
+    assert r.returncode != 0 and "is geen telefoonnummer dat intake kan lezen" in r.stderr
 
     doc = build(case, case.parent / "persons")
     by_number = {e["facts"].get("number"): e for e in doc["entries"]}
@@ -155,7 +155,7 @@ def test_3_curation_is_recorded_and_a_later_record_undoes_an_earlier_one(case: P
     intake(case, "entry", "exclude", "--for", "police", ids[6], ids[4])
     intake(case, "entry", "default", "--for", "police", ids[4])  # undoes the exclusion of 4
     r = intake(case, "entry", "include", "--for", "ombudsman", "e-0000", ok=False)
-    assert r.returncode != 0 and "no entry has the id e-0000" in r.stderr
+    assert r.returncode != 0 and "geen vermelding heeft de id e-0000; zie" in r.stderr
 
     doc = build(case, case.parent / "curated")
     by_id = {e["id"]: e for e in doc["entries"]}
@@ -170,6 +170,17 @@ def test_3_curation_is_recorded_and_a_later_record_undoes_an_earlier_one(case: P
 
     listed = as_json(case, "entry", "list", "--ombudsman")
     assert numbers(listed) == [1, 2, 3, 7, 8, 9]  # default rule + include 9 - exclude 5
+
+    # the same decisions as an adviser reads them in this Dutch case
+    lines = intake(case, "entry", "list").stdout.splitlines()
+    line8 = next(x for x in lines if ids[8] in x)
+    assert line8.startswith("*") and "[labels: bedreiging; notitie: bedreigingen]" in line8
+    assert "weggelaten uit het rapport voor de politie" in next(x for x in lines if ids[6] in x)
+    assert "opgenomen in de aanvraag bij de ombudsdienst" in next(x for x in lines if ids[9] in x)
+    assert lines[-1] == f"{len(by_id) + len(doc['undated'])} vermeldingen."
+    assert "[tags:" not in "\n".join(lines) and " entries." not in lines[-1]
+    people = intake(case, "person", "list").stdout.splitlines()
+    assert people[0].startswith("p1  verdachte Kevin: +32468990123")
 
 
 def test_4_ombudsman_request_in_dutch(case: Path) -> None:
@@ -295,4 +306,4 @@ def test_9_ids_survive_new_items_numbers_do_not(case: Path) -> None:
     new = next(e for i, e in after.items() if i not in before)
     assert new["number"] == 1 and new["persons"] == ["p1"]  # 0468990123 is Kevin too
     r = intake(case, "category", new["id"], "unwanted-communication")
-    assert f"Entry 1 ({new['id']}): category set" in r.stdout
+    assert f"Vermelding 1 ({new['id']}): categorie is nu" in r.stdout

@@ -141,7 +141,7 @@ def test_log_add_keeps_offsets_ambiguity_feeling_and_corrections(tmp_path):
                     "--what", "Tweede keer aan de deur, na het terugzetten van de klok",
                     "--impact", "rust ernstig verstoord, niet meer geslapen",
                     "--exhibit", "IMG-20241027-WA0001.jpg")
-    assert "Logbook entry written" in second.stdout
+    assert "Logboekitem geschreven: " in second.stdout and "bewaard als " in second.stdout
     ambiguous = intake(case, "log", "add", "--when", "2024-10-27 02:30",
                        "--what", "Iemand belde aan")
     assert "+02:00" in ambiguous.stdout and "dubbelzinnig" in ambiguous.stdout

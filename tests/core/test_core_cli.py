@@ -31,7 +31,7 @@ def test_the_cli_is_next_to_python() -> None:
 def test_init_makes_config_inbox_and_two_replicas(tmp_path: Path) -> None:
     target = tmp_path / "new case"
     proc = ok(run_intake("init", target))
-    assert f"drop files into: {target / 'inbox'}" in proc.stdout
+    assert f"zet bestanden in: {target / 'inbox'}" in proc.stdout
     assert (target / "config" / "intake.toml").is_file()
     assert (target / "inbox").is_dir()
     for name in ("a", "b"):
@@ -196,3 +196,20 @@ def test_extra_replica_block_is_checked(case: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         f"intake: {case / 'config' / 'intake.toml'}: key 'replicas[3].pth' is not known "
         "(allowed here: name, kind, path, options)"]
+
+
+def test_a_french_case_speaks_french_on_the_command_line(tmp_path: Path) -> None:
+    """The lines an adviser reads after log add, category and chronology follow the case."""
+    case = tmp_path / "dossier"
+    ok(run_intake("init", case))
+    set_config(case, 'language = "nl"', 'language = "fr"')
+    written = ok(run_intake("--case", case, "log", "add", "--when", "2024-03-01 21:15",
+                            "--what", "Il a sonné trois fois"))
+    assert written.stdout.startswith("Entrée du journal écrite\u202f: ")
+    assert "conservée sous " in written.stdout and "Logbook" not in written.stdout
+    made = ok(run_intake("--case", case, "chronology", "--out", tmp_path / "out",
+                         "--format", "json"))
+    assert made.stdout.strip() == f"écrit\u202f: {tmp_path / 'out' / 'chronology.json'}"
+    chosen = ok(run_intake("--case", case, "category", "1", "damage"))
+    assert chosen.stdout.startswith("Entrée 1 (e-")
+    assert chosen.stdout.rstrip().endswith("\u202f: catégorie fixée à damage.")

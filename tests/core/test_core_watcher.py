@@ -147,8 +147,8 @@ def test_watch_stops_cleanly_on_signal(case: Path, tmp_path: Path, sig: int) -> 
     out = log.read_text(encoding="utf-8")
     assert rc == 0, out
     assert "Traceback" not in out
-    assert "stored: inbox/hello.txt" in out
-    assert out.rstrip().endswith("Stopped.")
+    assert "bewaard: inbox/hello.txt (" in out
+    assert out.rstrip().endswith("Gestopt.")
     ok(verify(case))
 
 
@@ -250,4 +250,4 @@ def test_watch_rebuilds_the_chronology_once_new_items_settle(case: Path, tmp_pat
     assert [e["kind"] for e in doc["entries"]][0] == "call"
     assert doc["entries"][0]["facts"]["withheld"] is True
     assert len(doc["exhibits"]) == 2
-    assert "chronology updated in" in log.read_text(encoding="utf-8")
+    assert "chronologie bijgewerkt in" in log.read_text(encoding="utf-8")

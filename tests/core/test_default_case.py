@@ -93,14 +93,14 @@ def test_watcher_in_the_checkout_writes_its_chronology_into_the_case(tmp_path: P
     try:
         wait_for(lambda: (checkout / "inbox").is_symlink(), 60, what="the inbox link")
         (checkout / "inbox" / "note.txt").write_bytes(b"he called at 21:15\n")
-        wait_for(lambda: "chronology updated" in log.read_text("utf-8"), 90,
+        wait_for(lambda: "chronologie bijgewerkt" in log.read_text("utf-8"), 90,
                  what="the chronology")
     finally:
         proc.terminate()
         proc.wait(30)
     out = log.read_text("utf-8")
-    assert f"Watching {case / 'inbox'}" in out
-    assert f"chronology updated in {case / 'chronology'}" in out
+    assert f"De inbox {case / 'inbox'} wordt bewaakt (Ctrl+C om te stoppen)" in out
+    assert f"chronologie bijgewerkt in {case / 'chronology'}" in out
     assert (case / "chronology" / "chronology.json").is_file()
     assert not (checkout / "chronology").exists()
     assert sorted(p.name for p in checkout.iterdir()) == [".git", ".gitignore", "config", "inbox"]

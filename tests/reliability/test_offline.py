@@ -126,7 +126,7 @@ def test_with_seal_only_the_named_tsa_is_reached(tmp_path: Path) -> None:
             assert r.returncode == 0, r.stderr
             return r.stdout
 
-        assert "timestamped: 1 receipts" in intake("ingest")
+        assert "tijdstempel gezet: 1 ontvangstbewijs" in intake("ingest")
         intake("verify")
         intake("chronology", "--out", str(tmp_path / "out"), "--format", "json")
         intake("verify", "--chronology", str(tmp_path / "out" / "chronology.json"))

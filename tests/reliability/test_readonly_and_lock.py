@@ -48,7 +48,7 @@ def test_read_only_commands_never_catch_up_a_log_while_the_watcher_holds_the_cas
     ingest(case)
     watcher = start_watch(case, tmp_path / "watch.log")
     try:
-        wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
+        wait_for(lambda: "Ctrl+C" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
         time.sleep(0.5)  # idle now: it writes nothing until a file comes
         # replica b is one line behind, as it is for an instant during every append
@@ -91,7 +91,7 @@ def test_verify_beside_a_working_watcher_reports_only_real_problems(
         dropping.set()
 
     try:
-        wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
+        wait_for(lambda: "Ctrl+C" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
         dropper = threading.Thread(target=drop_all, daemon=True)
         dropper.start()
@@ -121,7 +121,7 @@ def test_deleting_the_cache_folder_under_the_watcher_lets_no_second_writer_in(
     case = new_case(tmp_path / "case")
     watcher = start_watch(case, tmp_path / "watch.log")
     try:
-        wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
+        wait_for(lambda: "Ctrl+C" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
         shutil.rmtree(case / ".intake")  # docs: a cache, rebuildable
         drop(case, "b.txt", b"dropped for the second writer\n")
@@ -142,7 +142,7 @@ def test_a_writer_stops_when_its_case_folder_is_replaced_under_it(tmp_path: Path
     case = new_case(tmp_path / "case")
     watcher = start_watch(case, tmp_path / "watch.log")
     try:
-        wait_for(lambda: "Watching" in (tmp_path / "watch.log").read_text(), 30,
+        wait_for(lambda: "Ctrl+C" in (tmp_path / "watch.log").read_text(), 30,
                  what="the watcher")
         moved, copy = tmp_path / "case-moved", tmp_path / "case-copy"
         shutil.copytree(case, copy, symlinks=True)

@@ -33,7 +33,7 @@ def test_a_batch_is_stamped_and_openssl_accepts_the_token(tmp_path: Path, tsa: T
     (case / "inbox" / "a.txt").write_text("first\n")
     (case / "inbox" / "b.txt").write_text("second\n")
     r = ok(run_intake("ingest", "--in-process", "--case", case))
-    assert "timestamped: 2 receipts" in r.stdout
+    assert "tijdstempel gezet: 2 ontvangstbewijzen" in r.stdout
     batch = _batch(case)
     assert batch == _batch(case, "b")  # kept in every replica
     assert sorted(leaf["sha256"] for leaf in batch["leaves"]) == \
@@ -71,14 +71,14 @@ def test_tsa_down_then_back_nothing_blocked_nothing_lost(tmp_path: Path, tsa: Te
     assert f"(sinds {st['seal']['awaiting_since']})" in words  # the case speaks Dutch
     v = run_intake("verify", "--case", case)
     assert v.returncode == 0  # waiting is not a problem, it is said
-    assert "1 await one" in v.stdout and "not timestamped yet: item" in v.stdout
+    assert "1 wachten erop (sinds " in v.stdout and "nog geen tijdstempel: stuk " in v.stdout
     r = run_intake("seal", "--case", case)
     assert r.returncode == 1 and "cannot be reached" in r.stderr
     tsa.start()  # back (on a new port: the config names the old one)
     cfg = case / "config" / "intake.toml"
     cfg.write_text(cfg.read_text().replace("tsa_urls = [", f'tsa_urls = ["{tsa.url}", '))
-    assert "timestamped: 1 receipts" in ok(run_intake("seal", "--case", case)).stdout
-    assert "every receipt already has its timestamp" in \
+    assert "tijdstempel gezet: 1 ontvangstbewijs\n" in ok(run_intake("seal", "--case", case)).stdout
+    assert "elk ontvangstbewijs heeft al zijn tijdstempel" in \
         ok(run_intake("seal", "--case", case)).stdout
     seal = json.loads(ok(run_intake("verify", "--json", "--case", case)).stdout)["summary"]["seal"]
     assert (seal["timestamped_receipts"], seal["awaiting_timestamp"]) == (1, 0)
@@ -92,7 +92,7 @@ def test_each_bad_answer_is_refused_and_said(tmp_path: Path, tsa: TestTsa) -> No
     tsa.mode = "wrong-imprint"
     r = run_intake("seal", "--case", case)
     assert r.returncode == 1
-    assert (f"intake: not timestamped: no timestamp: {tsa.url}: the token is over another "
+    assert (f"intake: geen tijdstempel: no timestamp: {tsa.url}: the token is over another "
             "value than the one asked for (wrong imprint)") in r.stderr
     for mode, words in [("refuse", "the TSA refused the request (rejection: policy not "
                                    "accepted)"),
@@ -116,7 +116,7 @@ def test_each_bad_answer_is_refused_and_said(tmp_path: Path, tsa: TestTsa) -> No
         # a TSA whose clock says the item came before it was received: kept, and named
         yesterday = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         tsa.use(good, when=yesterday)
-        assert "timestamped: 1 receipts" in ok(run_intake("seal", "--case", case)).stdout
+        assert "tijdstempel gezet: 1 ontvangstbewijs\n" in ok(run_intake("seal", "--case", case)).stdout
     finally:
         tsa.use(good)
     problems = json.loads(run_intake("verify", "--json", "--case", case).stdout)["problems"]
@@ -145,8 +145,8 @@ def test_a_slow_tsa_never_holds_the_watcher(tmp_path: Path, tsa: TestTsa) -> Non
     finally:
         proc.terminate()
         out = proc.communicate(timeout=60)[0]
-    assert "1 receipts wait for a timestamp" in out and "no answer within 6 seconds" in out
-    assert "timestamped:" in out
+    assert "1 ontvangstbewijs wacht op een tijdstempel: " in out and "no answer within 6 seconds" in out
+    assert "tijdstempel gezet: 2 ontvangstbewijzen (reeks 1)" in out
 
 
 def _wait(cond, seconds: float) -> None:

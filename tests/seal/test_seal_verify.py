@@ -23,7 +23,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, tsa: TestTsa) -> Path:
     case = make_case(tmp_path_factory.mktemp("sealed") / "c", tsa)
     (case / "inbox" / "threat.txt").write_bytes(PHOTO)
     (case / "inbox" / "call.txt").write_text("he called at 21:15\n")
-    assert "timestamped: 2 receipts" in ok(run_intake("ingest", "--in-process", "--case",
+    assert "tijdstempel gezet: 2 ontvangstbewijzen" in ok(run_intake("ingest", "--in-process", "--case",
                                                       case)).stdout
     ok(run_intake("chronology", "--case", case, "--out", case / "out", "--format",
                   "json,bundle"))

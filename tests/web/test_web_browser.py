@@ -157,12 +157,15 @@ def test_the_adviser_scenario(served):
     # Logbook on the night the clocks go back: the form asks which 02:30
     go(page, base, "Logbook", "/logbook")
     page.fill("#l-date", "2024-10-27")
+    # the date in words beside the field, whatever order the browser's locale shows
+    assert page.locator("#l-date-words").inner_text() == "Sunday, October 27, 2024"
     page.fill("#l-time", "02:30")
     page.fill("#l-place", "Gent")
     page.fill("#l-what", "Hij belde aan, twee keer, midden in de nacht.")
     submit(page, "button:has-text('Write it down')")
     page.wait_for_selector("#dst-question")
     shot(page, "logbook-dst")
+    assert page.locator("#l-date-words").inner_text() == "Sunday, October 27, 2024"
     page.check("#dst-second")
     submit(page, "button:has-text('Write it down')")
     assert "The logbook entry is written and kept." in page.locator(".notice").inner_text()

@@ -22,6 +22,27 @@
     exitButton.addEventListener("click", function (ev) { ev.preventDefault(); leave(); });
   }
 
+  // A date field shows its date in words, in the page's language, beside it: the field's
+  // own format follows the browser's locale (03/01/2024 in an American one), the words do not.
+  var lang = document.documentElement.lang || "en";
+  Array.prototype.forEach.call(document.querySelectorAll('input[type="date"]'), function (input) {
+    var words = document.createElement("span");
+    words.className = "date-words";
+    words.id = input.id + "-words";
+    words.setAttribute("aria-live", "polite");
+    input.setAttribute("aria-describedby", words.id);
+    input.insertAdjacentElement("afterend", words);
+    function show() {
+      var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.value);
+      words.textContent = m ? new Intl.DateTimeFormat(lang, {
+        weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC"
+      }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))) : "";
+    }
+    input.addEventListener("input", show);
+    input.addEventListener("change", show);
+    show();
+  });
+
   // Add evidence: drop files or folders; each goes to the inbox, then its progress is shown.
   var drop = document.getElementById("drop");
   var list = document.getElementById("uploads");

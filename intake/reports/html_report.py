@@ -109,8 +109,9 @@ def _chart(chart: dict, label: str) -> str:
     if not bars:
         return ""
     bar, gap, height, top = 12, 3, 120, chart["peak"] or 1
-    width = len(bars) * (bar + gap) + 40
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height + 30}" role="img" '
+    axis = _axis_labels(bars, bar + gap, height)
+    width = max(len(bars) * (bar + gap) + 40, *(x + w + 10 for x, _, _, w, _ in axis))
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height + 32}" role="img" '
              f'aria-label="{e(label)}" data-first="{e(chart["first"])}" '
              f'data-last="{e(chart["last"])}" data-bars="{len(bars)}">']
     for i, b in enumerate(bars):
@@ -121,14 +122,37 @@ def _chart(chart: dict, label: str) -> str:
                      f'data-key="{e(b["key"])}" data-count="{b["count"]}">'
                      f"<title>{e(title)}: {b['count']}</title></rect>")
     parts.append(f'<text x="0" y="10">{top}</text><text x="0" y="{height}">0</text>')
-    for i in sorted({0, len(bars) - 1}):
-        b = bars[i]
-        anchor = "start" if i == 0 else "end"
-        x = 30 + i * (bar + gap) + (0 if i == 0 else bar)
-        text = f'{b["label"]} {b["sub"]}'.strip()
-        parts.append(f'<text x="{x}" y="{height + 14}" text-anchor="{anchor}">{e(text)}</text>')
+    for x, y, anchor, w, text in axis:
+        at = x if anchor == "start" else x + w
+        parts.append(f'<text x="{at}" y="{y}" text-anchor="{anchor}">{e(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: Width of one character of the axis labels (10 px font), a generous estimate.
+_CHAR = 6
+
+
+def _axis_labels(bars: list[dict], step: int, height: int) -> list[tuple[int, int, str, int, str]]:
+    """The first and last bars' labels as (left x, baseline y, anchor, width, text).
+
+    The last label ends under its bar; when the bars are too few for both
+    labels side by side (two weeks: 30 px of bars, 90 px of words), it goes
+    on a second line instead of over the first, and never starts left of 0.
+    """
+    def text(b: dict) -> str:
+        return f'{b["label"]} {b["sub"]}'.strip()
+
+    first = text(bars[0])
+    out = [(30, height + 14, "start", len(first) * _CHAR, first)]
+    if len(bars) == 1:
+        return out
+    last = text(bars[-1])
+    w = len(last) * _CHAR
+    end = 30 + (len(bars) - 1) * step + (step - 3)
+    if 30 + out[0][3] + 12 <= end - w:
+        return [*out, (end - w, height + 14, "end", w, last)]
+    return [*out, (max(end - w, 30), height + 27, "end", w, last)]
 
 
 class _Words:

@@ -176,3 +176,30 @@ def test_chart_over_long_spans():
     sparse = chart(doc_with("2008-01-05T00:00:00+01:00", "3609-06-30T09:33:50+01:00"))
     assert sparse["unit"] == "year" and len(sparse["bars"]) == 2
     assert chart(doc_with("3609-06-30T09:33:50Z", flags=["implausible-date"]))["bars"] == []
+
+
+def test_chart_labels_of_a_few_weeks_do_not_overlap_or_leave_the_picture():
+    """Two weeks of bars are 27 px wide; their dates are about 90 px each: the last
+    date goes on a second line, and the picture is wide enough for both."""
+    from intake.reports.html_report import _chart
+    from intake.reports.incidents import chart
+
+    doc = {"entries": [{"kind": "logbook", "instant": "x", "local": x, "flags": [],
+                        "claims": [{"chosen": True, "meaning": "happened"}]}
+                       for x in ("2024-07-01T21:00:00+02:00", "2024-07-09T08:00:00+02:00")]}
+    svg = _chart(chart(doc), "chart")
+    width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+    labels = re.findall(r'<text x="(\d+)" y="(\d+)" text-anchor="(\w+)">([^<]+)</text>', svg)
+    axis = [lab for lab in labels if "/" in lab[3]]
+    assert [(a, t) for _, _, a, t in axis] == [("start", "W27 01/07/2024"),
+                                               ("end", "W28 08/07/2024")]
+    (x1, y1, _, t1), (x2, y2, _, t2) = axis
+    assert int(y2) > int(y1)  # the second date on its own line
+    assert int(x1) + 6 * len(t1) <= width and int(x2) <= width  # inside the picture
+    assert int(x2) - 6 * len(t2) >= 0
+    # a year of weeks: both dates on one line, far apart
+    many = {"entries": [{**doc["entries"][0], "local": x}
+                        for x in ("2024-01-01T21:00:00+01:00", "2024-12-20T08:00:00+01:00")]}
+    ys = re.findall(r'<text x="\d+" y="(\d+)" text-anchor="(?:start|end)">[^<]*/', _chart(
+        chart(many), "chart"))
+    assert len(ys) == 2 and ys[0] == ys[1]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .chronology.hashing import all_entries
-from .custody import line_hash, records
+from .custody_chain import line_hash, records
 from .errors import IntakeError
 from .verified import log_items
 

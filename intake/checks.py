@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import verified
-from .custody import records
+from .custody_chain import records
 from .inbox import left_in_inbox
 from .recording import Step, record_line
 from .reindex import reindex

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .custody import line_hash
+from .custody_chain import line_hash
 from .files import atomic_write
 
 REPLICA_FILE = "custody-head.json"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import verified
-from .custody import check_chain, records
+from .custody_chain import check_chain, records
 from .index import Index
 
 if TYPE_CHECKING:

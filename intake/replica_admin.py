@@ -19,7 +19,7 @@ import tomlkit
 
 from .case import Case
 from .config import CONFIG_NAME, load_config
-from .custody import check_chain
+from .custody_chain import check_chain
 from .errors import ConfigError, IntakeError
 from .files import atomic_write
 from .recording import Step, record_line

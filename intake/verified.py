@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .custody import parse_line
+from .custody_chain import parse_line
 from .event_stream import index_json
 from .extraction_records import chosen, record_number
 from .index import Index
@@ -166,7 +166,7 @@ def built(case: Any, recs: list[dict[str, Any]] | None = None,
     `known`: metadata files already checked against the log (see `fill`); `copies`
     False leaves out which replica holds what (a look at every object; `differences`
     never compares it: it describes this machine's replicas, not the evidence)."""
-    from .custody import records
+    from .custody_chain import records
 
     recs = records(case.log.lines) if recs is None else recs
     with tempfile.TemporaryDirectory(prefix="intake-verified-") as tmp:

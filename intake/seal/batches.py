@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..chronology.merkle import merkle_root
-from ..custody import records
+from ..custody_chain import records
 from ..recording import Step
 from . import token, tsa
 

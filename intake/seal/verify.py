@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..custody import line_hash, records
+from ..custody_chain import line_hash, records
 from . import batches, token
 
 

@@ -13,7 +13,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.custody import parse_line
+from intake.custody_chain import parse_line
 
 _SCALARS = (st.none() | st.booleans() | st.text(max_size=20)
             | st.integers(min_value=-(10 ** 30), max_value=10 ** 30)

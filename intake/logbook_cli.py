@@ -69,8 +69,9 @@ def add_entry(case_dir: Path, *, when: str, what: str, place: str = "",
               supersedes: str = "") -> tuple[Path, str, list[str]]:
     """Write the entry file into inbox/logbook/ and store it.
 
-    Returns (file, outcome line, notes), in the case's language. Everything is checked before anything is
-    written: a bad --when or an empty --what writes no file and no custody line.
+    Returns (file, outcome line, notes), in the case's language. Everything is
+    checked before anything is written: a bad --when or an empty --what writes
+    no file and no custody line.
     """
     config = load_config(case_dir)
     if not what.strip():

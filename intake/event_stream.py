@@ -228,14 +228,14 @@ class EncodedEvents:
         temporary file, as `RecordBytes` around it."""
         out, self.compact = self.compact, bytearray()
         if self.compact_spool is not None:
-            head, tail = _index_ends(data)
+            head, tail = index_ends(data)
             self.compact_spool.write(out)
             spool, self.compact_spool = self.compact_spool, None
             return RecordBytes(head, spool, tail)
         return index_json(data, out, in_place=True)
 
 
-def _index_ends(data: dict[str, Any]) -> tuple[bytes, bytes]:
+def index_ends(data: dict[str, Any]) -> tuple[bytes, bytes]:
     """The index's JSON of `data` before and after the elements of its "events"."""
     keys = sorted({*data, "events"})
 
@@ -260,7 +260,7 @@ def index_json(data: dict[str, Any], events: bytes | bytearray | None,
         return bytearray(b"{" + b",".join(orjson.dumps(k) + b":" +
                                           orjson.dumps(data[k], option=_COMPACT)
                                           for k in keys) + b"}")
-    head, tail = _index_ends(data)
+    head, tail = index_ends(data)
     out = events if in_place and isinstance(events, bytearray) else bytearray(events)
     out[0:0] = head
     out += tail

@@ -11,8 +11,8 @@ where the case's index says something else.
 
 from __future__ import annotations
 
+import io
 import json
-import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .custody_chain import parse_line
-from .event_stream import index_json
+from .event_stream import RecordBytes, index_ends
 from .extraction_records import chosen, record_number
 from .index import Index
 from .replica import Replica, verified_meta
@@ -74,7 +74,7 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
             settled[r["receipt"]] = ""
     unverified: dict[str, str] = {}
     files: dict[str, dict[str, Any]] = {}
-    events: dict[str, str] = {}  # a big extraction record's events, as JSON text
+    events: dict[str, bytes] = {}  # a big extraction record's events, as compact JSON
     for rel in sorted(expected):
         data = known.pop(rel, None) if known is not None else None
         if data is None:
@@ -89,8 +89,9 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
                     events[rel] = listed
             else:
                 files[rel] = parse_line(data)  # exactly json.loads's values, faster
-        except (ValueError, sqlite3.Error):
+        except ValueError:
             unverified[rel] = "not readable JSON"
+        data = None  # a big record's bytes go before the next is read
     by_item: dict[str, dict[str, list[tuple[str, dict]]]] = {}
     for rel, value in files.items():
         parts = rel.split("/")
@@ -115,9 +116,11 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
             # every reading of the item (issue 17); the index keeps the one that counts
             best = chosen(kinds.get("extraction.json", []) + kinds.get("extractions", []))
             if best is not None and best["record"] in events:
+                head, tail = index_ends(best)  # the events written as they are, no copy
                 idx.set_extraction_json(sha, best.get("plugin", ""), best.get("version", ""),
-                                        best.get("kind", ""), index_json(
-                                            best, events[best["record"]][1:-1].encode()))
+                                        best.get("kind", ""), RecordBytes(
+                                            head[:-1], io.BytesIO(events.pop(best["record"])),
+                                            tail[1:]))
             elif best is not None:
                 idx.set_extraction(sha, best)
             for rep in copies_in:
@@ -137,26 +140,29 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
 BIG_RECORD = 1 << 20
 
 
-def _split_record(data: bytes) -> tuple[dict[str, Any], str | None]:
-    """A big extraction record read by SQLite in C: everything but its events as a
-    dict, and its events array as compact JSON text (what `index._blob` writes of
-    them when the record was written by orjson, as intake writes it; `differences`
-    compares values where the text differs). No events array: (the whole record,
-    None). Raises ValueError or sqlite3.Error when it is no JSON object."""
-    db = sqlite3.connect(":memory:")
+def _split_record(data: bytes) -> tuple[dict[str, Any], bytes | None]:
+    """A big extraction record read without making its events Python objects:
+    everything but its events as a dict, and its events array as compact JSON bytes
+    (what `index._blob` writes of them when the record was written by orjson, as
+    intake writes it; `differences` compares values where the text differs). No
+    events array: (the whole record, None). Raises ValueError when it is no JSON
+    object.
+
+    msgspec skips over the events (checking that they are JSON) and hands their text
+    back as it stands; its formatter strips the indentation in C. SQLite's JSON
+    functions did this before at eight times the record's size in memory (issue 9,
+    point 10: 107 MB of e-mails took the PDF command to 960 MB)."""
+    import msgspec
+
     try:
-        rest, listed, kind = db.execute(
-            "SELECT json_remove(CAST(?1 AS TEXT), '$.events'), "
-            "json_extract(CAST(?1 AS TEXT), '$.events'), "
-            "json_type(CAST(?1 AS TEXT), '$.events')", (data,)).fetchone()
-    finally:
-        db.close()
-    light = json.loads(rest)
-    if not isinstance(light, dict):
-        raise ValueError("not a JSON object")
-    if kind != "array":  # none, or not what intake writes: read the plain way
-        return json.loads(data), None
-    return light, listed
+        parts = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
+    except msgspec.DecodeError as exc:  # not JSON, or not an object
+        raise ValueError(str(exc)) from exc
+    listed = parts.pop("events", None)
+    if listed is None or not bytes(memoryview(listed)[:1]) == b"[":
+        return parse_line(data), None  # none, or not what intake writes: the plain way
+    light = {key: parse_line(bytes(raw)) for key, raw in parts.items()}
+    return light, msgspec.json.format(listed, indent=-1)
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__, verified
+from . import __version__, gc_tuning, verified
 from .case import Case
 from .chronology.build import build_chronology
 from .chronology.canonical import canonical_bytes
@@ -107,6 +107,7 @@ def make_reports(case: Case, out_dir: Path, formats: list[str], *, date_from: st
                           + "; ".join(case.rollback))
     with verified_records(case) as index:
         doc = build_doc(case, language, date_from=date_from, date_to=date_to, index=index)
+        gc_tuning.give_back()  # what the build let go of, back before the writers start
         if advance:
             advance()
         out_dir.mkdir(parents=True, exist_ok=True)

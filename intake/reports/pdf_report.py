@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import io
 import re
-import shutil
 import tempfile
 from collections import Counter
 from datetime import date
@@ -225,15 +224,15 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     seen = _Pass(chronology, {ex["sha256"] for ex in exhibits[:PDF_MAX_EXHIBITS]}, lang)
 
     json_hash = hashlib.sha256()  # chronology.json streamed out, never held whole
-    attachments, late = [], []
+    attachments = []  # attached after typst, never whole in memory (typesetting.attach_late)
     with open(root / JSON_NAME, "wb") if attach else contextlib.nullcontext() as f:
         for chunk in canonical_chunks(chronology):
             json_hash.update(chunk)
             if f is not None:
                 f.write(chunk)
-    if attach:  # attached after typst, never whole in memory (typesetting.attach_late)
-        late.append({"path": JSON_NAME, "mime": "application/json",
-                     "relationship": "data", "description": L["attach_json"]})
+    if attach:
+        attachments.append({"path": JSON_NAME, "mime": "application/json",
+                            "relationship": "data", "description": L["attach_json"]})
         for name, blob in sorted(context.seal_files.items()):  # [seal]: token, signature
             (root / name).write_bytes(blob)
             attachments.append({"path": name, "mime": "application/octet-stream",
@@ -248,13 +247,12 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         if attach:
             src = context.object_path(ex["sha256"])
             if src is not None and Path(src).is_file():
-                shutil.copyfile(src, root / fname)
                 attached = True
                 mime = (ex.get("mime") or "application/octet-stream").split(";")[0].strip()
                 if not re.fullmatch(r"[\w.+-]+/[\w.+-]+", mime):
                     mime = "application/octet-stream"
                 attachments.append({
-                    "path": fname, "mime": mime, "relationship": "source",
+                    "path": fname, "file": str(src), "mime": mime, "relationship": "source",
                     "description": f"{L['attach_exhibit']} {sha_label[ex['sha256']]}, "
                                    f"SHA-256 {ex['sha256']}"})
             else:
@@ -347,8 +345,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "exhibits": exhibit_rows,
         "missing": missing,
         "attach": attach,
-        "attachments": attachments,
-        "_attach_late": late,
+        "_attach_late": attachments,
         "thumbs": thumbs,
         "seal": (how_to_check(lang, context.seal_info, sorted(context.seal_files))
                  if context.seal_files else None),

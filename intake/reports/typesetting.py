@@ -156,13 +156,16 @@ def compile_typst(template: str, root: Path, data: dict) -> bytes:
 
 
 def attach_late(pdf: bytes, root: Path, attachments: list[dict], when: datetime | None) -> bytes:
-    """`pdf` with files of `root` attached as typst attaches them (an embedded file
+    """`pdf` with files attached as typst attaches them (an embedded file
     stream, a file specification in the EmbeddedFiles names and the catalog's /AF,
-    as PDF/A-3 wants), each compressed from its file a megabyte at a time.
+    as PDF/A-3 wants), each compressed from its file a megabyte at a time. Each
+    attachment: "path" (its name in the PDF; the file in `root` unless "file" names
+    another), "mime", "relationship" (PDF/A-3: data, source, supplement...),
+    "description".
 
-    Why not typst: it holds an attached file whole in memory beside its compressed
-    copy; the chronology.json of a case of 50,000 e-mails (124 MB) took the PDF
-    command past 500 MB (issue 9, point 10).
+    Why not typst: it holds every attached file whole in memory beside its
+    compressed copy; the chronology.json of a case of 50,000 e-mails (124 MB) and
+    500 exhibits took the PDF command past 500 MB (issue 9, point 10).
     """
     if not attachments:
         return pdf
@@ -184,7 +187,7 @@ def attach_late(pdf: bytes, root: Path, attachments: list[dict], when: datetime 
             af = doc.Root.AF = doc.make_indirect(pikepdf.Array())
         for a in attachments:
             packer, parts, size = zlib.compressobj(6), [], 0
-            with open(root / a["path"], "rb") as f:
+            with open(a.get("file") or root / a["path"], "rb") as f:
                 while chunk := f.read(1 << 20):
                     size += len(chunk)
                     parts.append(packer.compress(chunk))

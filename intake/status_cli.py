@@ -58,10 +58,14 @@ def status(case_dir: Path, as_json: bool) -> None:
 
     t = translator(lang)
     _ = t.gettext
-    console.print(_("Case {case}: {items} items ({derived} found inside other files), "
-                    "{receipts} receipts, {events} events, {lines} custody lines",
-                    case=s["case"], items=c["items"], derived=c["derived_items"],
-                    receipts=c["receipts"], events=c["events"], lines=s["custody_lines"]),
+    ngettext = t.ngettext
+    console.print(_("Case {case}: {items} ({derived} found inside other files), "
+                    "{receipts}, {events}, {lines}",
+                    case=s["case"], items=ngettext("{n} item", "{n} items", c["items"]),
+                    derived=c["derived_items"],
+                    receipts=ngettext("{n} receipt", "{n} receipts", c["receipts"]),
+                    events=ngettext("{n} event", "{n} events", c["events"]),
+                    lines=ngettext("{n} custody line", "{n} custody lines", s["custody_lines"])),
                   markup=False)
     console.print(_("Custody log head: line {seq}, SHA-256 {head}", seq=s["custody_lines"],
                     head=s["custody_head"]), markup=False)
@@ -72,43 +76,53 @@ def status(case_dir: Path, as_json: bool) -> None:
                         "(or any command that stores files) to bring it up to date."),
                       markup=False)
     for r in s["replicas"]:
-        state = (_("{n} items", n=r["items"]) if r["available"]
+        state = (ngettext("{n} item", "{n} items", r["items"]) if r["available"]
                  else _("NOT AVAILABLE: {reason}", reason=translate(r["reason"], lang)))
         console.print(_("  replica {name} ({path}): {state}", name=r["name"], path=r["path"],
                         state=state), markup=False)
     _print_copies(s["copies"], _)
     if s["waiting_for_copies"]:
-        console.print(_("{n} items wait for copies in: {replicas}",
-                        n=len(s["waiting_for_copies"]), replicas=", ".join(
-                            sorted({n for w in s["waiting_for_copies"] for n in w["missing_in"]}))),
+        console.print(ngettext("{n} item waits for copies in: {replicas}",
+                               "{n} items wait for copies in: {replicas}",
+                               len(s["waiting_for_copies"]), replicas=", ".join(sorted(
+                                   {n for w in s["waiting_for_copies"] for n in w["missing_in"]}))),
                       markup=False)
     if s.get("seal") and s["seal"]["awaiting_timestamp"]:
-        console.print(_("{n} items wait for a timestamp (since {since}); 'intake seal' asks "
-                        "the TSA now", n=s["seal"]["awaiting_timestamp"],
-                        since=s["seal"]["awaiting_since"]), markup=False)
+        console.print(ngettext("{n} item waits for a timestamp (since {since}); 'intake seal' "
+                               "asks the TSA now",
+                               "{n} items wait for a timestamp (since {since}); 'intake seal' asks "
+                               "the TSA now", s["seal"]["awaiting_timestamp"],
+                               since=s["seal"]["awaiting_since"]), markup=False)
     if s["originals_still_in_inbox"]:
-        console.print(_("{n} originals still in the inbox (waiting for min_copies = {min})",
-                        n=len(s["originals_still_in_inbox"]), min=s["min_copies"]), markup=False)
+        console.print(ngettext("{n} original still in the inbox (waiting for min_copies = {min})",
+                               "{n} originals still in the inbox (waiting for min_copies = {min})",
+                               len(s["originals_still_in_inbox"]), min=s["min_copies"]),
+                      markup=False)
     for p in s["files_not_taken"]:
         console.print(_("  not taken: {source}: {reason}", source=p["source"],
                         reason=translate(p["reason"], lang)), markup=False)
     if s["not_extracted"]:
-        console.print(_("{n} items stored but not read by the plugins yet: {reason}",
-                        n=len(s["not_extracted"]),
-                        reason=translate(s["not_extracted"][0]["reason"], lang)), markup=False)
+        console.print(ngettext("{n} item stored but not read by the plugins yet: {reason}",
+                               "{n} items stored but not read by the plugins yet: {reason}",
+                               len(s["not_extracted"]),
+                               reason=translate(s["not_extracted"][0]["reason"], lang)),
+                      markup=False)
     if s["left_in_inbox"]:
-        console.print(_("{n} files or folders left in the inbox:", n=len(s["left_in_inbox"])),
+        console.print(ngettext("{n} file or folder left in the inbox:",
+                               "{n} files or folders left in the inbox:", len(s["left_in_inbox"])),
                       markup=False)
     for p in s["left_in_inbox"]:
         console.print(_("  left: {path}: {reason}", path=p["path"],
                         reason=translate(p["reason"], lang)), markup=False)
     if s["ocr_not_read"]:
-        console.print(_("{n} pictures whose text was not read: {reason}",
-                        n=s["ocr_not_read"]["count"],
-                        reason=translate(s["ocr_not_read"]["reason"], lang)), markup=False)
-    if s["items_with_warnings"]:
-        console.print(_("{n} items with warnings:", n=len(s["items_with_warnings"])),
+        console.print(ngettext("{n} picture whose text was not read: {reason}",
+                               "{n} pictures whose text was not read: {reason}",
+                               s["ocr_not_read"]["count"],
+                               reason=translate(s["ocr_not_read"]["reason"], lang)),
                       markup=False)
+    if s["items_with_warnings"]:
+        console.print(ngettext("{n} item with warnings:", "{n} items with warnings:",
+                               len(s["items_with_warnings"])), markup=False)
         for w in s["items_with_warnings"]:
             name = w["names"][0] if w["names"] else w["sha256"][:12]
             more = len(w["warnings"]) - 1

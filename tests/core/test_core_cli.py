@@ -213,3 +213,26 @@ def test_a_french_case_speaks_french_on_the_command_line(tmp_path: Path) -> None
     chosen = ok(run_intake("--case", case, "category", "1", "damage"))
     assert chosen.stdout.startswith("Entrée 1 (e-")
     assert chosen.stdout.rstrip().endswith("\u202f: catégorie fixée à damage.")
+
+
+def test_status_counts_in_the_singular_and_the_plural(tmp_path: Path) -> None:
+    """One item is "1 stuk" (Dutch) and "1 pièce" (French), never "1 stukken"."""
+    case = tmp_path / "dossier"
+    ok(run_intake("init", case))
+    drop(case, "note.txt", b"hij stond weer voor de deur")
+    ok(run_intake("ingest", "--case", case))
+    said = ok(run_intake("status", "--case", case)).stdout.splitlines()
+    assert said[0].startswith("Dossier dossier: 1 stuk (0 gevonden in andere bestanden), "
+                              "1 ontvangstbewijs, 1 feit, "), said[0]
+    assert said[0].endswith(" regels in het bewaringslogboek")
+    assert said[2] == f"  kopie a ({case / 'store' / 'a'}): 1 stuk"
+    drop(case, "note2.txt", b"en weer")
+    ok(run_intake("ingest", "--case", case))
+    said = ok(run_intake("status", "--case", case)).stdout.splitlines()
+    assert said[0].startswith("Dossier dossier: 2 stukken (0 gevonden in andere bestanden), "
+                              "2 ontvangstbewijzen, 2 feiten, ")
+    set_config(case, 'language = "nl"', 'language = "fr"')
+    said = ok(run_intake("status", "--case", case)).stdout.splitlines()
+    assert said[0].startswith("Dossier dossier\u202f: 2 pièces (0 trouvées dans d'autres "
+                              "fichiers), 2 accusés de réception, 2 faits, "), said[0]
+    assert said[2] == f"  copie a ({case / 'store' / 'a'})\u00a0: 2 pièces"

@@ -34,10 +34,11 @@ def follow_rereading(pipeline: Any, say: Callable[[str], None],
                            "background; earlier readings are kept)", total))
         if bar is not None:
             if not task:
-                task.append(bar.add_task("Reading again", total=total))
+                task.append(bar.add_task(t.gettext("Reading again"), total=total))
             bar.update(task[0], completed=done, total=total)
         elif done and (done == total or done % max(1, total // 10) == 0):
-            say(t.gettext("read again: {done} of {total} items", done=done, total=total))
+            say(t.ngettext("read again: {done} of {n} item", "read again: {done} of {n} items",
+                           total, done=done))
     pipeline.on_reread = on_reread
 
 

@@ -230,7 +230,7 @@ def test_intake_watch_reads_again_at_start_in_the_background(tmp_path: Path) -> 
         proc.wait(30)
     said = log.read_text(encoding="utf-8")
     assert "1 bewaard stuk wordt opnieuw gelezen voor nieuwe of gewijzigde plugins" in said
-    assert "opnieuw gelezen: 1 van 1 stukken" in said
+    assert "opnieuw gelezen: 1 van 1 stuk" in said and "1 stukken" not in said
     entry = _message_entry(json.loads(chronology.read_bytes()))
     assert entry["instant"] == "2024-03-01T20:15:00Z"
     assert [line["plugin"] for line in _extracted(case, sha)] == ["fallback", "instagram_dm"]

@@ -49,6 +49,7 @@ class Problem:
 
 def _label(case: Case, sha256: str) -> str:
     names = case.index.names(sha256)
+    sha256 = str(sha256)  # an edited index may hold a NULL key: named, not a crash
     return f"{sha256[:12]}… ({names[0]})" if names else f"{sha256[:12]}…"
 
 
@@ -146,10 +147,10 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
         jobs = [pool.submit(_check_replica, r, items, meta, tick, read_data, keep, done)
                 for r, done in zip(case.available, read, strict=True)]
         if not live:
-            for sha in sorted(set(idx.all_items()) - set(items)):
+            for sha in sorted(set(idx.all_items()) - set(items), key=str):
                 problems.append(Problem("index", f"the index knows item {_label(case, sha)}, which "
                                                  "the custody log does not record: it was cut from "
-                                                 "the log, or the index was edited", sha256=sha,
+                                                 "the log, or the index was edited", sha256=str(sha),
                                         repairable=False))
         if not live and seq != case.log.seq:
             problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "

@@ -23,7 +23,7 @@ from .custody_chain import records
 from .inbox import left_in_inbox
 from .recording import Step, record_line
 from .reindex import reindex
-from .replica import Replica, copy_object, verified_copy, verified_meta
+from .replica import Replica, copy_object, meta_reader, verified_copy, verified_meta
 from .verified import expected_meta, log_items
 
 if TYPE_CHECKING:
@@ -67,9 +67,10 @@ def _check_replica(rep: Replica, items: list[str], meta: dict[str, str],
     metadata file was looked at, whatever happened.
     """
     bad_meta: list[tuple[str, str]] = []
+    read_meta = meta_reader(rep)
     try:
         for rel, digest in meta.items():
-            data = rep.read_meta(rel)
+            data = read_meta(rel)
             if data is None:
                 bad_meta.append(("missing-meta", rel))
             elif hashlib.sha256(data).hexdigest() != digest:

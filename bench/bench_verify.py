@@ -21,7 +21,18 @@ import sys
 import time
 from pathlib import Path
 
-from bench_common import INTAKE, OUT, Figure, Series, log, new_case, rm, timed_run, verdict
+from bench_common import (
+    INTAKE,
+    OUT,
+    Figure,
+    Series,
+    compile_bytecode,
+    log,
+    new_case,
+    rm,
+    timed_run,
+    verdict,
+)
 from bench_large_file import require
 
 
@@ -67,6 +78,7 @@ def measure(quick: bool, runs: int, case: Path | None = None) -> list[Figure]:
         if t.returncode != 0:
             raise RuntimeError(t.stderr)
         made = True
+    compiled = compile_bytecode()  # as figures 1, 2 and 7: an installed intake's start
     objs = objects(case)
     total = sum(p.stat().st_size for p in objs)
     floor(case)  # warm
@@ -97,7 +109,7 @@ def measure(quick: bool, runs: int, case: Path | None = None) -> list[Figure]:
                f"intake verify: {mbs[0].fmt('MB/s', 0)} = "
                f"{len(objs) / (total / ing.median):.0f} objects/s; floor (sha256sum per replica, "
                f"in parallel): "
-               f"{mbs[1].fmt('MB/s', 0)}."]
+               f"{mbs[1].fmt('MB/s', 0)}; {compiled}"]
     return [Figure("5", "intake verify vs reading every copy once (sha256sum per replica, "
                    "in parallel)", mbs[0].fmt("MB/s", 0), mbs[1].fmt("MB/s", 0),
                    f"{ratio.median:.2f} (min {ratio.min:.2f}, max {ratio.max:.2f})",

@@ -23,7 +23,7 @@ from .custody_chain import records
 from .inbox import left_in_inbox
 from .recording import Step, record_line
 from .reindex import reindex
-from .replica import Replica, copy_object, verified_copy, verified_meta
+from .replica import Replica, copy_object, meta_reader, verified_copy, verified_meta
 from .verified import expected_meta, log_items
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class Problem:
 
 def _label(case: Case, sha256: str) -> str:
     names = case.index.names(sha256)
+    sha256 = str(sha256)  # an edited index may hold a NULL key: named, not a crash
     return f"{sha256[:12]}… ({names[0]})" if names else f"{sha256[:12]}…"
 
 
@@ -66,9 +67,10 @@ def _check_replica(rep: Replica, items: list[str], meta: dict[str, str],
     metadata file was looked at, whatever happened.
     """
     bad_meta: list[tuple[str, str]] = []
+    read_meta = meta_reader(rep)
     try:
         for rel, digest in meta.items():
-            data = rep.read_meta(rel)
+            data = read_meta(rel)
             if data is None:
                 bad_meta.append(("missing-meta", rel))
             elif hashlib.sha256(data).hexdigest() != digest:
@@ -146,10 +148,10 @@ def verify(case: Case, progress: Callable[[int, int], None] | None = None,
         jobs = [pool.submit(_check_replica, r, items, meta, tick, read_data, keep, done)
                 for r, done in zip(case.available, read, strict=True)]
         if not live:
-            for sha in sorted(set(idx.all_items()) - set(items)):
+            for sha in sorted(set(idx.all_items()) - set(items), key=str):
                 problems.append(Problem("index", f"the index knows item {_label(case, sha)}, which "
                                                  "the custody log does not record: it was cut from "
-                                                 "the log, or the index was edited", sha256=sha,
+                                                 "the log, or the index was edited", sha256=str(sha),
                                         repairable=False))
         if not live and seq != case.log.seq:
             problems.append(Problem("index", f"the index knows {seq} custody lines, the log has "

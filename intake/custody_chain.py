@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+import msgspec
 import orjson
 
 from .custody_copies import FolderLog, ReplicaLog, log_copy, read_lines
@@ -61,6 +62,37 @@ def parse_line(line: bytes) -> Any:
         except orjson.JSONDecodeError:
             pass
     return json.loads(line)
+
+
+class _Link(msgspec.Struct):
+    prev: Any = None
+    seq: Any = None
+
+
+_LINK = msgspec.json.Decoder(_Link)
+
+
+def link_of(line: bytes) -> tuple[bool, Any, Any]:
+    """(is it a JSON object, its "prev", its "seq"), exactly as from ``json.loads``.
+
+    The chain check needs only these two fields of every line of every replica:
+    msgspec reads them and checks the rest is JSON without making it Python
+    objects (a tenth of the CPU of parsing the line). Only for an ASCII line,
+    which msgspec reads as strictly as the standard library or more (no
+    encodings to guess, no invalid UTF-8 to let through); whatever it refuses
+    (NaN, a lone surrogate, not an object) goes the plain way, which decides.
+    :raises ValueError: not JSON at all."""
+    if line.isascii():
+        try:
+            got = _LINK.decode(line)
+        except msgspec.DecodeError:
+            pass
+        else:
+            return True, got.prev, got.seq
+    record = parse_line(line)
+    if not isinstance(record, dict):
+        return False, None, None
+    return True, record.get("prev"), record.get("seq")
 
 
 class LogLines(Sequence[bytes]):
@@ -158,16 +190,16 @@ def check_chain(where: Any, mark: int = 0) -> ChainCheck:
                         return result(f"{seg}: the last line is cut off", n + 1)
                     line = raw[:-1]
                     try:
-                        record = parse_line(line)
+                        is_object, linked, seq = link_of(line)
                     except ValueError:
                         return result(f"{seg}: line {n + 1} is not valid JSON "
                                       "(altered or damaged)", n + 1)
-                    if not isinstance(record, dict) or record.get("prev") != prev:
+                    if not is_object or linked != prev:
                         return result(f"{seg}: line {n + 1} does not link to line {n} "
                                       "(a line was altered, removed or inserted)", n + 1)
-                    if record.get("seq") != n + 1:
+                    if seq != n + 1:
                         return result(f"{seg}: line {n + 1} has sequence number "
-                                      f"{record.get('seq')}", n + 1)
+                                      f"{seq}", n + 1)
                     n += 1
                     last, prev = line, line_hash(line)
                     if n == mark:

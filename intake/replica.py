@@ -21,7 +21,8 @@ hash the custody log recorded is `verified_meta`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -182,6 +183,35 @@ def verified_meta(replicas: Sequence[Replica], rel: str, digest: str | None,
         if data is not None and hashlib.sha256(data).hexdigest() == digest:
             return data
     return None
+
+
+def meta_reader(rep: Replica) -> Callable[[str], bytes | None]:
+    """`rep.read_meta`, for reading many metadata files one after the other: for a
+    folder replica that reads them the built-in way, the same read without pathlib.
+
+    A `Path` made and opened per file was three quarters of the CPU of reading a
+    case's 7,748 small metadata files (0.4 s of 0.55 s per replica: issue 19,
+    point 6). Same answers: the file's bytes, None where `read_meta` says None
+    (no such file, a folder in the way); other errors raised. A name `Path` would
+    read otherwise (absolute, "." or "..", doubled or trailing "/") goes to
+    `read_meta` itself.
+    """
+    from .store import FolderReplica
+
+    if type(rep).read_meta is not FolderReplica.read_meta:  # another kind, or its own way
+        return rep.read_meta
+    base = os.fspath(rep.meta_path(""))  # type: ignore[attr-defined]
+
+    def read(rel: str) -> bytes | None:
+        if not rel or rel[0] in "/." or "//" in rel or "/." in rel or rel[-1] == "/":
+            return rep.read_meta(rel)
+        try:
+            with open(f"{base}/{rel}", "rb", buffering=0) as f:
+                return f.readall()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    return read
 
 
 def copy_object(source: Replica, target: Replica, sha256: str) -> str:

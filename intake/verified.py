@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import orjson
+
 from .custody_chain import parse_line
 from .event_stream import RecordBytes, index_ends
-from .extraction_records import chosen, record_number
+from .extraction_records import chosen, record_number, summary
 from .index import Index
 from .replica import Replica, verified_meta
 
@@ -73,7 +76,7 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
         if r.get("event") == "replaced" and r.get("receipt"):  # replaced in the inbox before the move
             settled[r["receipt"]] = ""
     unverified: dict[str, str] = {}
-    files: dict[str, dict[str, Any]] = {}
+    files: dict[str, Any] = {}
     events: dict[str, bytes] = {}  # a big extraction record's events, as compact JSON
     for rel in sorted(expected):
         data = known.pop(rel, None) if known is not None else None
@@ -87,20 +90,22 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
                 files[rel], listed = _split_record(data)
                 if listed is not None:
                     events[rel] = listed
+            elif record_number(rel):
+                files[rel] = _Parts.of(data)
             else:
                 files[rel] = parse_line(data)  # exactly json.loads's values, faster
         except ValueError:
             unverified[rel] = "not readable JSON"
         data = None  # a big record's bytes go before the next is read
-    by_item: dict[str, dict[str, list[tuple[str, dict]]]] = {}
+    by_item: dict[str, dict[str, list[tuple[str, Any]]]] = {}
     for rel, value in files.items():
         parts = rel.split("/")
         if len(parts) < 3:
             continue
         by_item.setdefault(parts[1], {}).setdefault(parts[2], []).append((rel, value))
     with idx.tx():
-        for rel, digest in expected.items():
-            idx.set_meta_hash(rel, digest)
+        idx.db.executemany("INSERT OR REPLACE INTO meta_files VALUES (?,?)",  # set_meta_hash
+                           expected.items())
         for sha in sorted(by_item):
             kinds = by_item[sha]
             item = next((v for _, v in kinds.get("item.json", [])), None)
@@ -114,7 +119,14 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
             for _, o in sorted(kinds.get("origins", []), key=lambda x: x[0]):
                 idx.add_origin(sha, o["parent"], o["relation"], o["name"], o["event_key"], o["n"])
             # every reading of the item (issue 17); the index keeps the one that counts
-            best = chosen(kinds.get("extraction.json", []) + kinds.get("extractions", []))
+            readings = kinds.get("extraction.json", []) + kinds.get("extractions", [])
+            row = readings[0][1].index_row(readings[0][0]) \
+                if len(readings) == 1 and isinstance(readings[0][1], _Parts) else None
+            if row is not None:  # read once: the record's text as it is (nearly every item)
+                idx.set_extraction_json(sha, *row)
+                readings = []
+            best = chosen([(r, v.as_dict() if isinstance(v, _Parts) else v)
+                           for r, v in readings])
             if best is not None and best["record"] in events:
                 head, tail = index_ends(best)  # the events written as they are, no copy
                 idx.set_extraction_json(sha, best.get("plugin", ""), best.get("version", ""),
@@ -135,6 +147,64 @@ def fill(idx: Index, recs: list[dict[str, Any]], replicas: list[Replica],
     return unverified
 
 
+#: what the index's history of a record needs of it (`extraction_records.summary`), and
+#: its plugin, version and kind columns
+_LIGHT = ("plugin", "version", "kind", "extracted_at", "runs", "offered")
+
+
+class _Claim(msgspec.Struct):
+    utc: Any = None
+
+
+class _Event(msgspec.Struct):
+    kind: Any = None
+    claims: list[_Claim] = []
+
+
+class _Parts:
+    """An extraction record with its top-level values still JSON text (msgspec's Raw:
+    checked to be JSON, not made Python objects). An item read once (nearly all) goes
+    into the index from this text as it is: the file was written by orjson with
+    sorted keys, so its compact text is what the index holds (`index._blob`), and no
+    event is made a dict only to be encoded again (issue 19, point 6)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: dict[str, msgspec.Raw]) -> None:
+        self.raw = raw
+
+    @staticmethod
+    def of(data: bytes) -> Any:
+        """A record's parts; what msgspec refuses (no object, NaN) the plain way."""
+        try:
+            return _Parts(msgspec.json.decode(data, type=dict[str, msgspec.Raw]))
+        except msgspec.DecodeError:
+            return parse_line(data)  # exactly json.loads's values; ValueError if none
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: parse_line(bytes(raw)) for key, raw in self.raw.items()}
+
+    def index_row(self, rel: str) -> tuple[str, str, str, bytes, list[tuple[Any, Any]]] | None:
+        """`Index.set_extraction_json`'s arguments for this record as the only reading
+        (what `chosen` and `set_extraction` make of it), or None where its shape asks
+        for the plain way (events not a list of objects, an integer orjson cannot write)."""
+        light = {k: parse_line(bytes(self.raw[k])) for k in _LIGHT if k in self.raw}
+        added = {"record": rel, "history": [summary(rel, light)]}
+        try:
+            listed = self.raw.get("events")
+            rows = [] if listed is None else [
+                (ev.kind, next((c.utc for c in ev.claims if c.utc), None))
+                for ev in msgspec.json.decode(listed, type=list[_Event])]
+            blob = b"{" + b",".join(
+                orjson.dumps(key) + b":" + (orjson.dumps(added[key], option=orjson.OPT_SORT_KEYS)
+                                           if key in added else
+                                           msgspec.json.format(self.raw[key], indent=-1))
+                for key in sorted({*self.raw, *added})) + b"}"
+        except (msgspec.DecodeError, orjson.JSONEncodeError):
+            return None
+        return light.get("plugin", ""), light.get("version", ""), light.get("kind", ""), blob, rows
+
+
 #: an extraction record bigger than this (a phone backup's) is read without making
 #: its events Python objects (issue 19.3)
 BIG_RECORD = 1 << 20
@@ -152,8 +222,6 @@ def _split_record(data: bytes) -> tuple[dict[str, Any], bytes | None]:
     back as it stands; its formatter strips the indentation in C. SQLite's JSON
     functions did this before at eight times the record's size in memory (issue 9,
     point 10: 107 MB of e-mails took the PDF command to 960 MB)."""
-    import msgspec
-
     try:
         parts = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
     except msgspec.DecodeError as exc:  # not JSON, or not an object
@@ -177,6 +245,10 @@ def built(case: Any, recs: list[dict[str, Any]] | None = None,
     recs = records(case.log.lines) if recs is None else recs
     with tempfile.TemporaryDirectory(prefix="intake-verified-") as tmp:
         idx = Index(Path(tmp) / "verified.sqlite")
+        # thrown away after use: nothing to journal or make durable (the commit of a
+        # 70 MB index fsynced its WAL into the main file: 0.4 s)
+        idx.db.execute("PRAGMA journal_mode=OFF")
+        idx.db.execute("PRAGMA synchronous=OFF")
         try:
             unverified = fill(idx, recs, list(case.available),
                               list(case.available) if copies else [], known)
@@ -199,10 +271,6 @@ _TABLES: dict[str, tuple[str, str, str]] = {
     "curation": ("seq", "rid, data", "adviser's curation record at custody line"),
     "meta_files": ("path", "sha256", "metadata hash"),
 }
-
-
-def _rows(idx: Index, table: str, key: str, cols: str) -> dict[tuple, tuple]:
-    return idx.table_rows(table, key, cols)
 
 
 def _json_paths(a: Any, b: Any, path: str = "") -> Iterator[str]:
@@ -246,15 +314,58 @@ def _same_json(table: str, ours: tuple, truth: tuple) -> bool:
         return False
 
 
+def _differing(index: Index, table: str, key: str, cols: str
+               ) -> tuple[dict[tuple, tuple], dict[tuple, tuple]]:
+    """The rows of `table` that are not the same in the case's index (`main`) and the
+    verified facts (attached as `truth`), keyed by primary key: (ours, theirs).
+
+    SQLite finds them by key, in C: equal rows (nearly all) never become Python
+    values (the extractions' JSON is most of the index). `IS` is Python's `==` on
+    SQLite's values: NULL equals NULL, an integer equals the same real, text never
+    equals a blob. A key only one side has comes back from that side alone."""
+    keys = [k.strip() for k in key.split(",")]
+    names = [c.strip() for c in cols.split(",")]
+    on = " AND ".join(f"b.{k} IS a.{k}" for k in keys)  # a NULL in a key is a value too
+    same = " AND ".join(f"a.{c} IS b.{c}" for c in names)
+    a_cols = ", ".join(f"a.{c}" for c in keys + names)
+    b_cols = ", ".join(f"b.{c}" for c in names)
+    n = len(keys)
+    ours: dict[tuple, tuple] = {}
+    theirs: dict[tuple, tuple] = {}
+    q = index.db.execute
+    for this, other, out in (("main", "truth", ours), ("truth", "main", theirs)):
+        for row in q(f"SELECT {a_cols} FROM {this}.{table} a "  # noqa: S608
+                     f"WHERE NOT EXISTS (SELECT 1 FROM {other}.{table} b WHERE {on})"):
+            out[row[:n]] = row[n:]
+    for row in q(f"SELECT {a_cols}, {b_cols} FROM main.{table} a "  # noqa: S608
+                 f"JOIN truth.{table} b ON {on} WHERE NOT ({same})"):
+        ours[row[:n]] = row[n:n + len(names)]
+        theirs[row[:n]] = row[n + len(names):]
+    return ours, theirs
+
+
+@contextmanager
+def _attached(index: Index, truth: Index) -> Iterator[None]:
+    """The verified facts' file attached to the case index's connection as `truth`
+    (read-only when the case's index is: ATTACH opens it with the same flags)."""
+    index.db.execute("ATTACH DATABASE ? AS truth", (str(truth.path),))
+    try:
+        yield
+    finally:
+        index.db.execute("DETACH DATABASE truth")
+
+
 def differences(index: Index, truth: Index, label: Any = None) -> list[tuple[str, str]]:
     """Every difference between the case's index and the verified facts: (sha256, words)."""
     label = label or (lambda sha: sha[:12] + "…")
     out: list[tuple[str, str]] = []
-    for table, (key, cols, noun) in _TABLES.items():
-        ours, theirs = _rows(index, table, key, cols), _rows(truth, table, key, cols)
+    with _attached(index, truth):
+        found = [(table, key, cols, noun, *_differing(index, table, key, cols))
+                 for table, (key, cols, noun) in _TABLES.items()]
+    for table, _key, cols, noun, ours, theirs in found:
         for k in sorted(set(ours) | set(theirs), key=str):
             if k in ours and k in theirs and ours[k] == theirs[k]:
-                continue  # the same: nothing to word (the words ask the index for names)
+                continue  # the same (SQLite's IS and Python's == part on odd values)
             sha = str(k[0]) if table not in ("receipts", "meta_files", "curation") else ""
             if table == "receipts":
                 row = ours.get(k) or theirs.get(k)

@@ -96,8 +96,19 @@ class Index:
         self.db.close()
 
     def tx(self) -> sqlite3.Connection:
-        """``with index.tx():`` runs the block in one transaction."""
+        """``with index.tx():`` runs the block in one transaction (a savepoint when
+        one is open already: `begin_batch`)."""
         return _Tx(self.db)  # type: ignore[return-value]
+
+    def begin_batch(self) -> _Tx | None:
+        """One transaction for a whole group commit (``recording.GroupCommit``): the
+        steps inside it become savepoints; the batch commits with `_Tx.__exit__`
+        after its custody lines are durable. None when a transaction is open."""
+        if self.db.in_transaction:
+            return None
+        tx = _Tx(self.db)
+        tx.__enter__()
+        return tx
 
     # --- writes ---------------------------------------------------------------
 
@@ -380,15 +391,26 @@ class Index:
 
 
 class _Tx:
+    """One transaction; inside an open one (a group commit's batch, issue 19) a
+    savepoint, so a step that fails still undoes only its own changes and the
+    batch's changes reach the file in one commit (one WAL write, not one per step)."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self.nested = False
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
+        self.nested = self.db.in_transaction
+        self.db.execute("SAVEPOINT step" if self.nested else "BEGIN IMMEDIATE")
         return self.db
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not self.nested:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            return
+        if exc_type:
+            self.db.execute("ROLLBACK TO step")
+        self.db.execute("RELEASE step")
 
 
 def recent_receipts(index: Index, limit: int = 50) -> list[dict[str, Any]]:

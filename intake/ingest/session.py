@@ -87,10 +87,11 @@ class Pipeline(Stages, Extraction, Recovery):
         tasks, self._to_settle = self._to_settle, []
         self._after_barrier = True
         try:
-            for task in tasks:
-                self._run_stage(task, self.settle)
-                if self.on_item:
-                    self.on_item(task)
+            with self.case.index.tx():  # the moves' index changes in one transaction
+                for task in tasks:
+                    self._run_stage(task, self.settle)
+                    if self.on_item:
+                        self.on_item(task)
         finally:
             self._after_barrier = False
         return tasks

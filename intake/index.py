@@ -318,9 +318,16 @@ class Index:
             "SELECT replica FROM copies WHERE sha256=? ORDER BY replica", (sha256,))]
 
     def meta_hashes(self, prefix: str = "") -> dict[str, str]:
-        """Expected SHA-256 of each metadata file (those under `prefix` only, if given)."""
-        return dict(self.db.execute("SELECT path, sha256 FROM meta_files WHERE path LIKE ?",
-                                    (prefix + "%",)))
+        """Expected SHA-256 of each metadata file (those under `prefix` only, if given).
+
+        A range of the primary key, not ``LIKE``: one item's files are looked up
+        per extraction, and ``LIKE`` read the whole table each time.
+        """
+        if not prefix:
+            return dict(self.db.execute("SELECT path, sha256 FROM meta_files"))
+        return dict(self.db.execute(
+            "SELECT path, sha256 FROM meta_files WHERE path >= ? AND path < ?",
+            (prefix, prefix + "\U0010ffff")))
 
     def problems(self) -> list[dict[str, Any]]:
         return [dict(zip(("source", "reason", "size", "mtime_ns", "at"), r, strict=True))

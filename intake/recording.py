@@ -21,7 +21,9 @@ barrier (`GroupCommit.barrier`, also run by any ``CustodyLog.sync``) first
 makes every replica's objects and metadata files durable
 (``Replica.barrier``), then writes the held lines and fsyncs the log: so the
 order "metadata, then custody" holds on disk after a power cut too, and no
-original leaves the inbox before the barrier.
+original leaves the inbox before the barrier. The batch's index changes are one
+SQLite transaction (each step a savepoint in it), committed after the lines:
+metadata, custody, index, as in a `Step`, with one commit per batch.
 """
 
 from __future__ import annotations

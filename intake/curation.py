@@ -303,7 +303,7 @@ def decide(case: Any, refs: Iterable[str], data: Mapping[str, Any],
     if kinds:
         wrong = [e for e in entries if e["kind"] not in tuple(kinds)]
         if wrong:
-            raise IntakeError(f"entry {wrong[0]['number']} ({wrong[0]['id']}) is a "
+            raise IntakeError(f"entry {wrong[0]['number']} ({wrong[0]['id']}) is of the kind "
                               f"{wrong[0]['kind']}: the ombudsman request holds only "
                               "calls, SMS and MMS")
     for e in entries:

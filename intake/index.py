@@ -17,6 +17,7 @@ import orjson
 
 from .event_stream import RecordBytes
 from .extraction_records import summary
+from .lazy_events import read_extraction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -382,8 +383,9 @@ class Index:
                 for r in self.db.execute(
                     "SELECT parent, relation, name, event_key FROM origins WHERE sha256=? "
                     "ORDER BY parent, n", (sha,))]
-            row = self.db.execute("SELECT data FROM extractions WHERE sha256=?", (sha,)).fetchone()
-            extraction = json.loads(row[0]) if row else None
+            row = self.db.execute("SELECT CAST(data AS BLOB) FROM extractions WHERE sha256=?",
+                                  (sha,)).fetchone()
+            extraction = read_extraction(row[0]) if row else None  # a big one's events lazily
             overrides = {k: json.loads(v) for k, v in self.db.execute(
                 "SELECT event_key, data FROM overrides WHERE sha256=?", (sha,))}
             yield {

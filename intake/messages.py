@@ -16,7 +16,8 @@ from .i18n import translator
 
 #: The core's reasons as recorded (English). Their Dutch and French words are in
 #: the catalogues (context ``reason``). {x} parts are matched lazily and translated
-#: recursively; {n} parts are numbers, kept as they are.
+#: recursively; {n} parts are numbers, kept as they are; {kind} parts are an event's
+#: kind ("photo", "call"), named as the reports name it.
 REASONS: tuple[str, ...] = (
     # intake verify, repair, reindex (checks.py, custody.py, verified.py, against.py):
     # first, so that the general "replica {x}: {x}" and "{x}; {x}" below do not take them
@@ -71,7 +72,7 @@ REASONS: tuple[str, ...] = (
     "no replica of the store is available: the decision cannot be kept",
     "no replica could be written: the decision was not kept",
     "name at least one entry (its id, e.g. e-3f9a1c2b7d01, or number)",
-    "entry {x} is a {x}: the ombudsman request holds only calls, SMS and MMS",
+    "entry {x} is of the kind {kind}: the ombudsman request holds only calls, SMS and MMS",
     "there is no person {x}; see 'intake person list'",
     "say who this is: --role victim, suspect, witness, friend or other",
     "give a --name or at least one --phone, --email or --handle",
@@ -261,8 +262,8 @@ REASONS: tuple[str, ...] = (
 
 def _compile(pattern: str) -> re.Pattern[str]:
     out, names = [], []
-    for part in re.split(r"(\{x\}|\{n\})", pattern):
-        if part == "{x}":
+    for part in re.split(r"(\{x\}|\{n\}|\{kind\})", pattern):
+        if part in ("{x}", "{kind}"):
             out.append("(.+?)")
             names.append("x")
         elif part == "{n}":
@@ -281,9 +282,13 @@ def _fill(template: str, groups: tuple[str, ...], language: str) -> str:
 
     def sub(m: re.Match[str]) -> str:
         value = next(values)
+        if m.group() == "{kind}":
+            from .reports.labels import kind_name
+
+            return kind_name(value, language)
         return value if m.group() == "{n}" else translate(value, language)
 
-    return re.sub(r"\{x\}|\{n\}", sub, template)
+    return re.sub(r"\{x\}|\{n\}|\{kind\}", sub, template)
 
 
 def translate(text: str, language: str) -> str:

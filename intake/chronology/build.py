@@ -310,6 +310,7 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     copies: dict[str, list[_Item]] = defaultdict(list)
     for rec in records:
         copies[rec["sha256"]].append(_item(rec, zone))
+        rec = None  # a phone backup's record (its JSON inside) goes now, not at the end
     by_sha: dict[str, _Item] = {
         sha: items[0] if len(items) == 1 else min(items, key=_item_key)
         for sha, items in copies.items()}

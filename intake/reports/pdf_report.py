@@ -225,15 +225,15 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
     seen = _Pass(chronology, {ex["sha256"] for ex in exhibits[:PDF_MAX_EXHIBITS]}, lang)
 
     json_hash = hashlib.sha256()  # chronology.json streamed out, never held whole
-    attachments = []
+    attachments, late = [], []
     with open(root / JSON_NAME, "wb") if attach else contextlib.nullcontext() as f:
         for chunk in canonical_chunks(chronology):
             json_hash.update(chunk)
             if f is not None:
                 f.write(chunk)
-    if attach:
-        attachments.append({"path": JSON_NAME, "mime": "application/json",
-                            "relationship": "data", "description": L["attach_json"]})
+    if attach:  # attached after typst, never whole in memory (typesetting.attach_late)
+        late.append({"path": JSON_NAME, "mime": "application/json",
+                     "relationship": "data", "description": L["attach_json"]})
         for name, blob in sorted(context.seal_files.items()):  # [seal]: token, signature
             (root / name).write_bytes(blob)
             attachments.append({"path": name, "mime": "application/octet-stream",
@@ -348,6 +348,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
         "missing": missing,
         "attach": attach,
         "attachments": attachments,
+        "_attach_late": late,
         "thumbs": thumbs,
         "seal": (how_to_check(lang, context.seal_info, sorted(context.seal_files))
                  if context.seal_files else None),

@@ -307,3 +307,22 @@ def test_9_ids_survive_new_items_numbers_do_not(case: Path) -> None:
     assert new["number"] == 1 and new["persons"] == ["p1"]  # 0468990123 is Kevin too
     r = intake(case, "category", new["id"], "unwanted-communication")
     assert f"Vermelding 1 ({new['id']}): categorie is nu" in r.stdout
+
+
+def test_a_logbook_entry_is_refused_for_the_ombudsman_in_the_case_language(
+        tmp_path: Path) -> None:
+    """The refusal names the entry's kind as the reports do ("logboek", "journal")."""
+    for lang, words in (("nl", "is van het soort logboek: de aanvraag bij de ombudsdienst "
+                               "bevat alleen oproepen, sms en mms"),
+                        ("fr", "est du type journal\u202f: la demande au service de médiation "
+                               "ne contient que des appels, SMS et MMS")):
+        case = tmp_path / lang
+        subprocess.run([str(INTAKE), "init", str(case)], check=True, capture_output=True,
+                       timeout=120)
+        config = case / "config" / "intake.toml"
+        config.write_text(config.read_text().replace('language = "nl"', f'language = "{lang}"'))
+        intake(case, "log", "add", "--when", "2024-03-01 21:15", "--what", "Auto voor de deur")
+        r = intake(case, "entry", "include", "--for", "ombudsman", "1", ok=False)
+        assert r.returncode != 0
+        assert words in r.stderr, r.stderr
+        assert "logbook" not in r.stderr

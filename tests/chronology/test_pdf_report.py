@@ -247,6 +247,13 @@ def test_attachments_are_json_and_every_exhibit(nl_pdf):
         assert "A3-" + chronology["exhibits"][2]["sha256"] + ".jpg" in atts
         assert atts["chronology.json"].get_file().read_bytes() == canonical_bytes(chronology)
         assert str(atts["chronology.json"].obj.get("/AFRelationship")) == "/Data"
+        # attached after typst, from its file (typesetting.attach_late), as typst attaches
+        json_file = atts["chronology.json"].get_file()
+        assert json_file.mime_type == "application/json"
+        assert json_file.size == len(canonical_bytes(chronology))
+        assert str(json_file.obj.get("/Filter")) == "/FlateDecode"
+        assert json_file.obj.Params.ModDate == "D:20241128100000Z"
+        assert str(atts["chronology.json"].obj.UF) == "chronology.json"
         for ex in chronology["exhibits"]:
             spec = atts[exhibit_filename(ex)]
             data = spec.get_file().read_bytes()

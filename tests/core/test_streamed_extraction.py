@@ -89,7 +89,7 @@ def test_a_backup_of_20000_messages_streams_into_the_index_and_verifies(tmp_path
     assert list(line["meta"].values()) == [hashlib.sha256(a).hexdigest()]
     ok(run_intake("verify", "--case", case, timeout=300))
     # verify's own index, re-derived from the record without its events as objects
-    # (SQLite reads them), holds the very same text as the live index
+    # (msgspec skips over them), holds the very same text as the live index
     from intake.case import Case
     from intake.verified import BIG_RECORD, built
 
@@ -103,6 +103,15 @@ def test_a_backup_of_20000_messages_streams_into_the_index_and_verifies(tmp_path
             c.index.table_rows("extractions", "sha256", cols)
         assert truth.index.table_rows("events", "sha256, n", "kind, utc") == \
             c.index.table_rows("events", "sha256, n", "kind, utc")
+
+    # the chronology reads the record's events one at a time (lazy_events): all there
+    out = tmp_path / "out"
+    ok(run_intake("chronology", "--case", case, "--out", out, "--format", "json", timeout=300))
+    doc = json.loads((out / "chronology.json").read_bytes())
+    assert len(doc["entries"]) == 20_000
+    tenth = doc["entries"][9_999]
+    assert tenth["instant"] == _utc(9_999)
+    assert tenth["facts"]["body"] == "bericht nummer 9999 & meer"
 
     # one event changed in the index: verify names it
     db = _index(case)
@@ -271,3 +280,55 @@ def test_an_integer_beyond_64_bits_takes_the_slow_path_and_keeps_its_value() -> 
     assert not stream.exact and stream.count == 2
     record = json.loads(stream.record({"plugin": "p"}))
     assert [e["facts"] for e in record["events"]] == [{"big": 2**70}, {"small": 1}]
+
+
+def _big_record(n: int) -> tuple[dict, bytes]:
+    """An extraction record as intake writes it (indented, keys sorted), over 1 MiB."""
+    record = {"derived": [], "events": [
+        {"claims": [{"local": "2024-03-01T10:00:00", "utc": _utc(i)}], "facts": {
+            "body": f"bericht {i} \u00e9\u202e", "big": 2 ** 70 + i, "x": 1.5e300}, "kind": "sms"}
+        for i in range(n)], "facts": {"count": n}, "plugin": "sms_backup"}
+    data = json.dumps(record, indent=2, sort_keys=True).encode()
+    assert len(data) > 1 << 20
+    return record, data
+
+
+def test_a_big_record_is_read_event_by_event_with_the_values_json_gives() -> None:
+    from intake.lazy_events import LazyEvents, read_extraction
+
+    record, data = _big_record(6_000)
+    lazy = read_extraction(data)
+    assert isinstance(lazy["events"], LazyEvents) and len(lazy["events"]) == 6_000
+    assert lazy["facts"] == {"count": 6_000} and lazy["plugin"] == "sms_backup"
+    assert list(lazy["events"]) == record["events"]  # big integers and floats kept
+    assert lazy["events"][5_999]["facts"]["big"] == 2 ** 70 + 5_999
+    assert lazy["events"][10:12] == record["events"][10:12]
+    # small records, events that are no list, and what is no JSON: the plain way
+    assert read_extraction(b'{"events": [1]}') == {"events": [1]}
+    odd = json.dumps({"events": {"a": "b" * (1 << 20)}}).encode()
+    assert read_extraction(odd) == json.loads(odd)
+    import pytest
+
+    with pytest.raises(ValueError):
+        read_extraction(data[:-2])
+
+
+def test_verify_splits_a_big_record_into_its_fields_and_its_compact_events() -> None:
+    import orjson
+    import pytest
+
+    from intake.verified import _split_record as split
+
+    record, data = _big_record(6_000)
+    light, listed = split(data)
+    assert light == {k: v for k, v in record.items() if k != "events"}
+    assert json.loads(listed) == record["events"]
+    assert listed == json.dumps(record["events"], separators=(",", ":"),
+                                sort_keys=True).encode()  # the index's compact text
+    assert orjson.loads(listed)[0]["facts"]["body"] == "bericht 0 \u00e9\u202e"
+    odd = json.dumps({"events": "none", "pad": "x" * (1 << 20)}).encode()
+    assert split(odd) == (json.loads(odd), None)
+    with pytest.raises(ValueError):
+        split(b"[1, 2]")
+    with pytest.raises(ValueError):
+        split(data[:100])

@@ -285,33 +285,36 @@ class CustodyLog:
             raise ValueError("a custody line cannot contain a newline")
         if self.read_only:
             raise RuntimeError("a case opened read-only never writes to the custody log")
-        if self.guard is not None:
-            self.guard()
-        if self._held is not None:
+        if self._held is not None:  # the lock is checked once, when they are written
             self._held.append(line)
             self._seq += 1
             self._head = line_hash(line)
             self._unsynced = True
             return
-        self._write(line)
+        if self.guard is not None:
+            self.guard()
+        self._write([line])
         self._seq += 1
         self._head = line_hash(line)
         self._unsynced = True
         if self.best is None and self.writable:
             self.best = self.writable[0]
 
-    def _write(self, line: bytes, seq: int | None = None) -> None:
-        """Write one line to every writable replica's copy; OSError if none took it."""
+    def _write(self, lines: list[bytes], seq: int | None = None) -> None:
+        """Write lines to every writable replica's copy, all of them or none (one
+        append per copy: a group commit's batch of lines is one write); OSError if
+        no copy took them."""
         seq = self._seq if seq is None else seq
         if self._segment is None:
             self._segment = f"{seq + 1:010d}.jsonl"
+        data = b"\n".join(lines) + b"\n"
         written = 0
         errnos: list[int] = []
         for folder in self.writable:
             try:
                 if not self._copies[folder].there():
                     raise FileNotFoundError(2, "the replica's folder is gone")
-                self._copies[folder].append(self._segment, line + b"\n")
+                self._copies[folder].append(self._segment, data)
                 written += 1
             except OSError as exc:
                 self.damaged[folder] = f"could not be written ({exc.strerror})"
@@ -331,14 +334,14 @@ class CustodyLog:
             return
         seq, head = self._held_from
         try:
+            if self.guard is not None:  # the folder locked is still the case's
+                self.guard()
             if before is not None:
                 before()
-            for line in held:
-                self._write(line, seq)
-                seq, head = seq + 1, line_hash(line)
+            self._write(held, seq)  # one append per copy, undone whole if it fails
         except BaseException:
-            # what was not written is not part of the log: the chain goes on from
-            # the last line written (the index, ahead, is rebuilt at the next open)
+            # nothing of the batch was written: the chain goes on from the line
+            # before it (the batch's index transaction is rolled back with it)
             self._seq, self._head = seq, head
             raise
         if self.best is None and self.writable:

@@ -14,14 +14,13 @@ import hashlib
 import mmap
 import os
 import secrets
-import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_dir(path: str | Path) -> None:
     """Make a rename in `path` durable (a no-op where folders cannot be opened)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -33,7 +32,7 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | Iterable[bytes], *, read_only: bool = False,
+def atomic_write(path: str | Path, data: bytes | Iterable[bytes], *, read_only: bool = False,
                  suffix: str = ".tmp", durable: bool = True) -> None:
     """Write `data` (bytes, or pieces of bytes written as they come) to `path` whole
     or not at all (owner-only; read-only if asked).
@@ -43,9 +42,11 @@ def atomic_write(path: Path, data: bytes | Iterable[bytes], *, read_only: bool =
     :param durable: fsync the file and its folder now; False inside a group
         commit, whose barrier makes it durable later (``intake.recording``).
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{suffix}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    path = os.fspath(path)  # text, not pathlib: this runs for every metadata file
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}{suffix}")
+    # made read-only at once where asked (the descriptor still writes): no chmod after
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400 if read_only else 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             if isinstance(data, bytes | bytearray | memoryview):
@@ -55,14 +56,15 @@ def atomic_write(path: Path, data: bytes | Iterable[bytes], *, read_only: bool =
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
-        if read_only:
-            os.chmod(tmp, stat.S_IRUSR)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
     if durable:
-        fsync_dir(path.parent)
+        fsync_dir(folder or ".")
 
 
 def fsync_path(path: Path) -> None:

@@ -14,7 +14,9 @@ stable enough to take is decided here too, by `is_settled`.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import stat
 import time
 from collections.abc import Iterator
@@ -37,8 +39,20 @@ HALF_MADE = ".ingested-new"  # inbox/ingested/ being made in place of a file of 
 
 
 def _match(name: str, patterns: tuple[str, ...]) -> str | None:
+    if not _any_of(patterns).match(name) and not _any_of(patterns, lower=True).match(
+            name.lower()):
+        return None  # the usual answer, from one regular expression instead of ~60 fnmatch
     return next((p for p in patterns if fnmatch.fnmatchcase(name, p)
                  or fnmatch.fnmatchcase(name.lower(), p.lower())), None)
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of(patterns: tuple[str, ...], lower: bool = False) -> re.Pattern[str]:
+    """One expression matching what any of the patterns matches (as fnmatchcase)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.lower() if lower else p)})"
+                               for p in patterns))
 
 
 def is_temporary(name: str, extra: tuple[str, ...] = ()) -> bool:

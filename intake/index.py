@@ -97,8 +97,19 @@ class Index:
         self.db.close()
 
     def tx(self) -> sqlite3.Connection:
-        """``with index.tx():`` runs the block in one transaction."""
+        """``with index.tx():`` runs the block in one transaction (a savepoint when
+        one is open already: `begin_batch`)."""
         return _Tx(self.db)  # type: ignore[return-value]
+
+    def begin_batch(self) -> _Tx | None:
+        """One transaction for a whole group commit (``recording.GroupCommit``): the
+        steps inside it become savepoints; the batch commits with `_Tx.__exit__`
+        after its custody lines are durable. None when a transaction is open."""
+        if self.db.in_transaction:
+            return None
+        tx = _Tx(self.db)
+        tx.__enter__()
+        return tx
 
     # --- writes ---------------------------------------------------------------
 
@@ -308,9 +319,16 @@ class Index:
             "SELECT replica FROM copies WHERE sha256=? ORDER BY replica", (sha256,))]
 
     def meta_hashes(self, prefix: str = "") -> dict[str, str]:
-        """Expected SHA-256 of each metadata file (those under `prefix` only, if given)."""
-        return dict(self.db.execute("SELECT path, sha256 FROM meta_files WHERE path LIKE ?",
-                                    (prefix + "%",)))
+        """Expected SHA-256 of each metadata file (those under `prefix` only, if given).
+
+        A range of the primary key, not ``LIKE``: one item's files are looked up
+        per extraction, and ``LIKE`` read the whole table each time.
+        """
+        if not prefix:
+            return dict(self.db.execute("SELECT path, sha256 FROM meta_files"))
+        return dict(self.db.execute(
+            "SELECT path, sha256 FROM meta_files WHERE path >= ? AND path < ?",
+            (prefix, prefix + "\U0010ffff")))
 
     def problems(self) -> list[dict[str, Any]]:
         return [dict(zip(("source", "reason", "size", "mtime_ns", "at"), r, strict=True))
@@ -382,15 +400,26 @@ class Index:
 
 
 class _Tx:
+    """One transaction; inside an open one (a group commit's batch, issue 19) a
+    savepoint, so a step that fails still undoes only its own changes and the
+    batch's changes reach the file in one commit (one WAL write, not one per step)."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self.nested = False
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
+        self.nested = self.db.in_transaction
+        self.db.execute("SAVEPOINT step" if self.nested else "BEGIN IMMEDIATE")
         return self.db
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not self.nested:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            return
+        if exc_type:
+            self.db.execute("ROLLBACK TO step")
+        self.db.execute("RELEASE step")
 
 
 def recent_receipts(index: Index, limit: int = 50) -> list[dict[str, Any]]:

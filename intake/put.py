@@ -46,8 +46,11 @@ class PutResult:
     # other kinds of replica (no local temporary file): fed from one spooled copy at commit
     later: list[Replica] = field(default_factory=list)
     spool: BinaryIO | None = None
+    #: the file's first bytes (`HEAD`), for sniffing its type without opening the copy
+    head: bytes = b""
 
 
+HEAD = 8192  # bytes the sniffers read
 _POOL: ThreadPoolExecutor | None = None
 
 
@@ -106,6 +109,8 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
 
     try:
         while chunk := source.read(CHUNK):
+            if not size:
+                result.head = chunk[:HEAD]
             size += len(chunk)
             if len(chunk) < CHUNK and size == len(chunk):  # a small file: no threads needed
                 sha256.update(chunk)

@@ -21,7 +21,9 @@ barrier (`GroupCommit.barrier`, also run by any ``CustodyLog.sync``) first
 makes every replica's objects and metadata files durable
 (``Replica.barrier``), then writes the held lines and fsyncs the log: so the
 order "metadata, then custody" holds on disk after a power cut too, and no
-original leaves the inbox before the barrier.
+original leaves the inbox before the barrier. The batch's index changes are one
+SQLite transaction (each step a savepoint in it), committed after the lines:
+metadata, custody, index, as in a `Step`, with one commit per batch.
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ class GroupCommit:
         self.bytes = 0
         self.open = False
         self._replicas: list[Any] = []
+        self._tx: Any = None  # the index's transaction of the batch (`Index.begin_batch`)
         #: replica name -> objects newly written there in this batch
         self.written: dict[str, set[str]] = {}
         #: replica name -> why its barrier failed (its copies of the batch do not count)
@@ -158,6 +161,8 @@ class GroupCommit:
             if begin is not None:
                 begin()
         self.case.log.hold(self._make_data_durable)
+        # the batch's index changes in one transaction, committed after its lines
+        self._tx = self.case.index.begin_batch()
         self.open = True
         self.files = self.bytes = 0
         self.written, self.failed = {}, {}
@@ -196,10 +201,18 @@ class GroupCommit:
         if not self.open:
             return
         self.open = False
+        tx, self._tx = self._tx, None
         try:
-            self.case.log.sync()  # runs _make_data_durable first while lines are held
-        finally:
-            self._make_data_durable()  # nothing held (a replica added meanwhile): still end
+            try:
+                self.case.log.sync()  # runs _make_data_durable first while lines are held
+            finally:
+                self._make_data_durable()  # nothing held (a replica added meanwhile): still end
+        except BaseException as exc:
+            if tx is not None:  # the index stays behind the log: rebuilt at the next open
+                tx.__exit__(type(exc), exc, None)
+            raise
+        if tx is not None:  # metadata, custody lines, then the index: the order of `Step`
+            tx.__exit__(None, None, None)
         if self.failed:
             # the index must not count copies that may not be on the disk: the
             # originals wait in the inbox, the replica catches up when it is back

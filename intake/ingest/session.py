@@ -18,9 +18,11 @@ and only then do its originals leave the inbox.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from .. import gc_tuning
 from ..case import Case
@@ -87,10 +89,11 @@ class Pipeline(Stages, Extraction, Recovery):
         tasks, self._to_settle = self._to_settle, []
         self._after_barrier = True
         try:
-            for task in tasks:
-                self._run_stage(task, self.settle)
-                if self.on_item:
-                    self.on_item(task)
+            with self.case.index.tx():  # the moves' index changes in one transaction
+                for task in tasks:
+                    self._run_stage(task, self.settle)
+                    if self.on_item:
+                        self.on_item(task)
         finally:
             self._after_barrier = False
         return tasks
@@ -103,7 +106,7 @@ class Pipeline(Stages, Extraction, Recovery):
 
     def process(self, path: Path, *, from_inbox: bool) -> Task:
         cfg = self.case.config
-        raw = cfg.rel(path) if from_inbox else str(path.absolute())
+        raw = _rel(cfg, path) if from_inbox else str(path.absolute())
         task = Task(path=path, source=readable(raw), from_inbox=from_inbox,
                     name=readable(path.name), source_bytes=raw_hex(raw))
         self.case.check_lock()  # the case folder is still the one this process locked
@@ -140,3 +143,12 @@ class Pipeline(Stages, Extraction, Recovery):
         idx = self.case.index
         if idx.set_problem(task.source, task.reason, size, mtime, now_utc()):
             self.case.log.event("refused", source=task.source, reason=task.reason)
+
+
+def _rel(cfg: Any, path: Path) -> str:
+    """`Config.rel` of a path under the case folder, by its text (the inbox's files:
+    the same answer without building every parent folder as a Path); else `rel`."""
+    text, base = os.fspath(path), os.fspath(cfg.case_dir)
+    if base != os.sep and text.startswith(base + os.sep):
+        return text[len(base) + 1:].replace(os.sep, "/")
+    return cfg.rel(path)

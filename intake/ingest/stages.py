@@ -89,19 +89,23 @@ class Stages:
         commit(put)
         task.put = put
         task.sha256 = put.digests.sha256
-        mime = self._sniff(put.digests.sha256, task.name)
+        # the first bytes as read in the store's pass: the copies hold the same
+        # (verified by their SHA-256), so no copy is opened again to sniff
+        mime = self._sniff(put.digests.sha256, task.name, put.head if put.stored else b"")
         self._record_item(put, mime)
         self._record_receipt(task)
         case.index.clear_problem(task.source)
         task.outcome = "stored" if len(case.index.copies(task.sha256)) >= case.config.min_copies \
             else "waiting"
 
-    def _sniff(self, sha256: str, name: str) -> str:
-        path = self.case.object_path(sha256)
-        head = b""
-        if path is not None:
-            with open(path, "rb") as f:
-                head = f.read(8192)
+    def _sniff(self, sha256: str, name: str, head: bytes | None = None) -> str:
+        """The item's type, from its first bytes (read from a stored copy unless given)."""
+        if head is None:
+            head = b""
+            path = self.case.object_path(sha256)
+            if path is not None:
+                with open(path, "rb") as f:
+                    head = f.read(8192)
         return self._plugin_sniff(sha256, head, name) or sniff_bytes(head, name)
 
     def _plugin_sniff(self, sha256: str, head: bytes, name: str) -> str | None:

@@ -177,3 +177,75 @@ def test_a_replica_gone_before_its_barrier_does_not_count(
     assert ingest(case)["outcomes"] == {"settled": 5}
     assert ingested(case) == sorted(files)
     assert verify(case).returncode == 0
+
+
+def test_a_batch_reaches_the_index_in_one_commit_after_its_custody_lines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session 7: the batch's index changes are one transaction, committed after the
+    barrier wrote its custody lines; another reader (``intake status``) sees none of
+    the batch before, all of it after, and the index's custody_seq is the log's."""
+    import sqlite3
+
+    import intake.custody_copies as custody_copies
+    from intake.case import Case
+    from intake.ingest import Pipeline
+
+    case = new_case(tmp_path / "case", settle=0.0)
+    files = _photos(case, 12)
+    reader = sqlite3.connect(case / ".intake" / "index.sqlite")
+
+    def seen() -> tuple[int, int]:
+        return reader.execute("SELECT (SELECT count(*) FROM receipts), "
+                              "(SELECT count(*) FROM items)").fetchone()
+
+    appends: list[int] = []  # lines per append to a folder replica's log
+    real_append = custody_copies.FolderLog.append
+
+    def append(self, name: str, data: bytes) -> None:
+        appends.append(data.count(b"\n"))
+        real_append(self, name, data)
+
+    monkeypatch.setattr(custody_copies.FolderLog, "append", append)
+    with Case.open(case) as c, Pipeline(c, sandbox=False) as pipeline:
+        pipeline.begin_batch()
+        for rel in sorted(files):
+            task = pipeline.process(case / "inbox" / rel, from_inbox=True)
+            assert task.outcome == "stored"  # it settles after the barrier
+        assert c.index.db.in_transaction
+        assert c.index.copies(sha256(files["batch/p000.jpg"])) == ["a", "b"]  # this process
+        assert seen() == (0, 0)  # another reader: nothing of the batch yet
+        assert appends == []  # and no custody line of it on a disk
+        moved = pipeline.commit_batch()
+        assert [t.outcome for t in moved] == ["settled"] * 12
+        assert seen() == (12, 12)
+        assert not c.index.db.in_transaction
+        assert int(c.index.state("custody_seq")) == c.log.seq
+    monkeypatch.undo()
+    # the batch's held lines went to each replica in one append (12 received, 24
+    # stored, and the extractions recorded meanwhile), not one append per line
+    assert appends[0] == appends[1] >= 12 + 24
+    assert ingested(case) == sorted(files)
+    assert verify(case).returncode == 0
+
+
+def test_a_step_that_fails_inside_a_batch_undoes_only_its_own_index_changes(
+        tmp_path: Path) -> None:
+    from intake.index import Index
+
+    idx = Index(tmp_path / "index.sqlite")
+    batch = idx.begin_batch()
+    assert batch is not None and idx.begin_batch() is None  # one batch at a time
+    with idx.tx():
+        idx.add_item("a" * 64, 10, "", "", "text/plain", "2024-03-01T10:00:00Z")
+    with pytest.raises(RuntimeError), idx.tx():
+        idx.add_item("b" * 64, 20, "", "", "text/plain", "2024-03-01T10:00:01Z")
+        raise RuntimeError("the step failed half-way")
+    with idx.tx():
+        idx.set_state("custody_seq", "7")
+    batch.__exit__(None, None, None)
+    assert not idx.db.in_transaction
+    idx.close()
+    again = Index(tmp_path / "index.sqlite")
+    assert again.all_items() == ["a" * 64]
+    assert again.state("custody_seq") == "7"
+    again.close()

@@ -192,7 +192,7 @@ def test_a_stop_waits_only_for_the_items_being_read_and_the_rest_are_read_next_t
 
 def test_watch_killed_and_restarted_stores_every_file_once(case: Path, tmp_path: Path) -> None:
     log = tmp_path / "watch.log"
-    count = 50
+    count = 150  # the moves after a batch's barrier are quick: enough left to kill amid them
     files = {f"batch/file{i:02d}.txt": f"file number {i}\n".encode() * (1 + i * 50)
              for i in range(count)}
     proc = _watch(case, log)

@@ -61,7 +61,7 @@ def test_a_worker_that_cannot_start_leaves_the_item_not_extracted_and_it_is_retr
                               "ran; tried again at the next start")
     assert s["counts"]["events"] == 0
     out = ok(run_intake("status", "--case", case)).stdout
-    assert "1 items stored but not read by the plugins yet" in out
+    assert "1 item stored but not read by the plugins yet" in out
     ok(verify(case))
     # the cause is gone: the next start reads the item
     broken.unlink()

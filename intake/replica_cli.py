@@ -90,14 +90,18 @@ def replica_add(case_dir: Path, as_json: bool, path: Path, name: str | None) -> 
                      "copied": copied, "custody_lines": lines, "complete": not lacking,
                      "lacking": lacking, "copies": copies})
     else:
-        _ = translator(case.config.language).gettext
+        t = translator(case.config.language)
+        _, ngettext = t.gettext, t.ngettext
         console.print(_("Replica {name} added in {folder} (config/intake.toml updated).",
                         name=name, folder=folder), markup=False)
         if not lacking:
-            console.print(_("It holds everything, checked by hash: {items} items, {metas} "
-                            "metadata files and {lines} custody lines ({copied} items copied "
-                            "now).", items=items, metas=metas, lines=lines,
-                            copied=copied["items"]), markup=False)
+            console.print(_("It holds everything, checked by hash: {items}, {metas} and "
+                            "{lines} ({copied}).",
+                            items=ngettext("{n} item", "{n} items", items),
+                            metas=ngettext("{n} metadata file", "{n} metadata files", metas),
+                            lines=ngettext("{n} custody line", "{n} custody lines", lines),
+                            copied=ngettext("{n} item copied now", "{n} items copied now",
+                                            copied["items"])), markup=False)
         for what in lacking:
             console.print(_("MISSING in {name}: {what}", name=name, what=what), markup=False)
         if copies["one_device_warning_shown"]:

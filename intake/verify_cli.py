@@ -257,7 +257,9 @@ def reindex(case_dir: Path, as_json: bool, replica: str | None, accept_rollback:
     if as_json:
         print_json(counts)
     else:
-        say(translator(lang).gettext(
-            "Index rebuilt from replica {name}: {items} items, {receipts} receipts, {events} "
-            "events.", name=counts["source_replica"], items=counts["items"],
-            receipts=counts["receipts"], events=counts["events"]))
+        t = translator(lang)
+        say(t.gettext("Index rebuilt from replica {name}: {items}, {receipts}, {events}.",
+                      name=counts["source_replica"],
+                      items=t.ngettext("{n} item", "{n} items", counts["items"]),
+                      receipts=t.ngettext("{n} receipt", "{n} receipts", counts["receipts"]),
+                      events=t.ngettext("{n} event", "{n} events", counts["events"])))

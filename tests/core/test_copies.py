@@ -84,7 +84,7 @@ def test_no_warning_when_a_replica_is_on_another_disk(case: Path, other_disk: Pa
     added = ok(run_intake("replica", "add", other_disk / "intake-store", "--name", "usb",
                           "--case", case)).stdout
     assert f"Kopie usb toegevoegd in {other_disk / 'intake-store'}" in added
-    assert "Ze bevat alles, gecontroleerd met de hash: 1 stukken, 3 metadatabestanden" in added
+    assert "Ze bevat alles, gecontroleerd met de hash: 1 stuk, 3 metadatabestanden" in added
     out = ok(run_intake("status", "--case", case)).stdout
     assert "kopieën" not in out
     assert f"  op {other_disk}, 0.0 GB vrij: kopie usb" in out

@@ -193,8 +193,8 @@ def test_reindex_from_a_chosen_replica(case: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.strip() == "intake: replica 'zz' is niet beschikbaar"  # Dutch case
     text = ok(run_intake("reindex", "--case", case)).stdout
-    assert text.strip() == "Index opnieuw opgebouwd uit replica a: 1 stukken, 1 " \
-        "ontvangstbewijzen, 1 gebeurtenissen."
+    assert text.strip() == "Index opnieuw opgebouwd uit replica a: 1 stuk, 1 " \
+        "ontvangstbewijs, 1 feit."
 
 
 def test_a_french_case_hears_verify_repair_and_reindex_in_french(case: Path) -> None:
@@ -218,4 +218,4 @@ def test_a_french_case_hears_verify_repair_and_reindex_in_french(case: Path) -> 
     assert rep.stdout.strip() == f"réplique b\u00a0: métadonnées meta/{rel} restaurées"
     assert "tout est en ordre." in ok(verify(case)).stdout
     text = ok(run_intake("reindex", "--case", case)).stdout
-    assert text.startswith("Index reconstruit à partir de la réplique a\u00a0: 2 pièces, 2 ")
+    assert text.startswith("Index reconstruit à partir de la réplique a\u202f: 2 pièces, 2 ")

@@ -15,8 +15,9 @@ from typing import Any, overload
 
 from .custody_chain import parse_line
 
-#: JSON smaller than this is read the plain way (no gain in the lazy one)
-LAZY_FROM = 1 << 20
+#: an extraction record bigger than this (a phone backup's, a mailbox's) is read
+#: without making its events Python objects
+BIG_RECORD = 1 << 20
 
 
 class LazyEvents(Sequence):
@@ -43,21 +44,33 @@ class LazyEvents(Sequence):
             yield parse_line(bytes(t))
 
 
+def raw_parts(data: bytes) -> dict[str, Any] | None:
+    """The top-level values of a JSON object as msgspec.Raw: where each lies in
+    `data`, checked to be JSON, not made objects. None where msgspec refuses (no
+    object, no JSON, NaN): the caller reads it the plain way (``parse_line``)."""
+    import msgspec
+
+    try:
+        return msgspec.json.decode(data, type=dict[str, msgspec.Raw])
+    except msgspec.DecodeError:
+        return None
+
+
+def is_list(raw: Any) -> bool:
+    """Whether a Raw value is a JSON array (its first byte; msgspec strips the
+    whitespace before it)."""
+    return bytes(memoryview(raw)[:1]) == b"["
+
+
 def read_extraction(data: bytes) -> Any:
     """An extraction record's JSON as ``json.loads`` gives it, except that a big
     record's "events" (when a list) is a `LazyEvents`.
 
     :raises ValueError: not JSON."""
-    if len(data) < LAZY_FROM:
+    parts = raw_parts(data) if len(data) > BIG_RECORD else None
+    if parts is None or not is_list(parts.get("events", b"")):
         return parse_line(data)
     import msgspec
 
-    try:
-        parts = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
-    except msgspec.DecodeError:
-        return parse_line(data)  # not an object: the plain way (or its ValueError)
-    listed = parts.get("events")
-    if listed is None or bytes(memoryview(listed)[:1]) != b"[":
-        return parse_line(data)
     return {key: LazyEvents(msgspec.json.decode(raw, type=list[msgspec.Raw])) if key == "events"
             else parse_line(bytes(raw)) for key, raw in parts.items()}

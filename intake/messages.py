@@ -262,14 +262,12 @@ REASONS: tuple[str, ...] = (
 )
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    out, names = [], []
+    out = []
     for part in re.split(r"(\{x\}|\{n\}|\{kind\})", pattern):
         if part in ("{x}", "{kind}"):
             out.append("(.+?)")
-            names.append("x")
         elif part == "{n}":
             out.append(r"(\d+)")
-            names.append("n")
         else:
             out.append(re.escape(part))
     return re.compile("".join(out) + r"\Z", re.S)

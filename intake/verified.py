@@ -27,6 +27,7 @@ from .custody_chain import parse_line
 from .event_stream import RecordBytes, index_ends
 from .extraction_records import chosen, record_number, summary
 from .index import Index
+from .lazy_events import BIG_RECORD, is_list, raw_parts
 from .replica import Replica, verified_meta
 
 
@@ -176,10 +177,9 @@ class _Parts:
     @staticmethod
     def of(data: bytes) -> Any:
         """A record's parts; what msgspec refuses (no object, NaN) the plain way."""
-        try:
-            return _Parts(msgspec.json.decode(data, type=dict[str, msgspec.Raw]))
-        except msgspec.DecodeError:
-            return parse_line(data)  # exactly json.loads's values; ValueError if none
+        parts = raw_parts(data)
+        # what msgspec refuses: exactly json.loads's values; ValueError if none
+        return _Parts(parts) if parts is not None else parse_line(data)
 
     def as_dict(self) -> dict[str, Any]:
         return {key: parse_line(bytes(raw)) for key, raw in self.raw.items()}
@@ -205,11 +205,6 @@ class _Parts:
         return light.get("plugin", ""), light.get("version", ""), light.get("kind", ""), blob, rows
 
 
-#: an extraction record bigger than this (a phone backup's) is read without making
-#: its events Python objects (issue 19.3)
-BIG_RECORD = 1 << 20
-
-
 def _split_record(data: bytes) -> tuple[dict[str, Any], bytes | None]:
     """A big extraction record read without making its events Python objects:
     everything but its events as a dict, and its events array as compact JSON bytes
@@ -222,13 +217,13 @@ def _split_record(data: bytes) -> tuple[dict[str, Any], bytes | None]:
     back as it stands; its formatter strips the indentation in C. SQLite's JSON
     functions did this before at eight times the record's size in memory (issue 9,
     point 10: 107 MB of e-mails took the PDF command to 960 MB)."""
-    try:
-        parts = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
-    except msgspec.DecodeError as exc:  # not JSON, or not an object
-        raise ValueError(str(exc)) from exc
-    listed = parts.pop("events", None)
-    if listed is None or not bytes(memoryview(listed)[:1]) == b"[":
-        return parse_line(data), None  # none, or not what intake writes: the plain way
+    parts = raw_parts(data)
+    listed = parts.pop("events", None) if parts is not None else None
+    if listed is None or not is_list(listed):  # none, or not what intake writes
+        whole = parse_line(data)
+        if not isinstance(whole, dict):
+            raise ValueError("not a JSON object")
+        return whole, None
     light = {key: parse_line(bytes(raw)) for key, raw in parts.items()}
     return light, msgspec.json.format(listed, indent=-1)
 

@@ -1,0 +1,88 @@
+"""`resolved_fields` reads the common claim (canonical wall time, written offset)
+by a shorter way (issue 19, figure 7); it must give exactly what the general
+reading gives, or fail with the same exception and the same words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intake.timeclaims import resolved_fields, resolved_fields_general
+from intake.types import TimeClaim
+
+ZONES = ("Europe/Brussels", "America/New_York", "Australia/Lord_Howe", "UTC", "Asia/Kolkata")
+OFFSETS = (None, "", "Z", "+00:00", "-00:00", "+02:00", "+0100", "-05:00", "+05:30",
+           "-0930", "+14:00", "+23:59", "+24:00", "2:00", "bad", "+02:60")
+
+
+def outcome(function, claim: TimeClaim, zone: str):
+    try:
+        return function(claim, zone)
+    except Exception as exc:  # the same type and words are part of the record (warnings)
+        return type(exc), str(exc)
+
+
+def _texts(moment: datetime) -> st.SearchStrategy[str]:
+    return st.sampled_from([
+        moment.isoformat(timespec="seconds"), moment.isoformat(timespec="milliseconds"),
+        moment.isoformat(timespec="microseconds"), moment.isoformat(timespec="minutes"),
+        moment.date().isoformat(), moment.isoformat(sep=" ", timespec="seconds"),
+        moment.isoformat(timespec="milliseconds")[:-3] + "000",
+        moment.isoformat(timespec="seconds") + "Z",
+        moment.isoformat(timespec="seconds") + "+02:00",
+        moment.strftime("%G-W%V-%uT%H:%M:%S"),  # a week date fromisoformat reads
+    ])
+
+
+instants = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59))
+odd_texts = st.sampled_from(["2021-02-30T10:00:00", "2021-13-01T00:00:00",
+                             "2021-03-28T24:00:00", "2021-03-28T02:30:00.5",
+                             "0001-01-01T00:00:00", "9999-12-31T23:59:59.999",
+                             "２０２１-03-28T02:30:00", "", "yesterday"])
+texts = st.one_of(instants.flatmap(_texts), odd_texts)
+claims = st.builds(
+    lambda local, offset, zone, flags: TimeClaim(local=local, source="s", meaning="sent",
+                                                 offset=offset, zone=zone, flags=flags),
+    texts, st.sampled_from(OFFSETS), st.sampled_from(["", "utc", "gps", "explicit"]),
+    st.lists(st.sampled_from(["a", "b", "date-in-seconds"]), max_size=4).map(tuple))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(claims, st.sampled_from(ZONES))
+def test_fast_reading_equals_the_general_one(claim: TimeClaim, zone: str) -> None:
+    assert outcome(resolved_fields, claim, zone) == outcome(resolved_fields_general, claim, zone)
+
+
+def test_the_phone_backup_claims_and_the_calendar_edges() -> None:
+    """Named cases: epoch claims (``Z``) with and without milliseconds, ``.000``, an
+    offset that moves the day and the year, the ends of the calendar, a day that
+    does not exist, a DST night read with and without its offset."""
+    cases = [
+        ("2020-09-13T12:26:40.123", "Z", "2020-09-13T12:26:40.123Z"),
+        ("2020-09-13T12:26:40.000", "Z", "2020-09-13T12:26:40Z"),
+        ("2020-09-13T12:26:40", "Z", "2020-09-13T12:26:40Z"),
+        ("2021-01-01T00:30:00.120", "+01:00", "2020-12-31T23:30:00.120Z"),
+        ("2021-10-31T02:30:00", "+01:00", "2021-10-31T01:30:00Z"),
+        ("2021-10-31T02:30:00", "+02:00", "2021-10-31T00:30:00Z"),
+        ("2021-10-31T02:30:00", None, "2021-10-31T00:30:00Z"),  # assumed, dst-ambiguous
+        ("9999-12-31T23:59:59.999", "-00:00", "9999-12-31T23:59:59.999Z"),
+    ]
+    for local, offset, utc in cases:
+        claim = TimeClaim(local=local, offset=offset, source="s", meaning="sent")
+        fast = resolved_fields(claim, "Europe/Brussels")
+        assert fast == resolved_fields_general(claim, "Europe/Brussels")
+        assert fast["utc"] == utc
+    gap = resolved_fields(TimeClaim(local="2021-10-31T02:30:00", source="s", meaning="sent"),
+                          "Europe/Brussels")
+    assert (gap["zone"], gap["flags"], gap["offset"]) == ("assumed", ("dst-ambiguous",),
+                                                          "+02:00")
+    for local, offset in [("0001-01-01T00:00:00", "+02:00"), ("9999-12-31T23:59:59", "-05:00"),
+                          ("2021-02-30T10:00:00", "Z")]:
+        claim = TimeClaim(local=local, offset=offset, source="s", meaning="sent")
+        assert outcome(resolved_fields, claim, "UTC") == \
+            outcome(resolved_fields_general, claim, "UTC")
+    assert outcome(resolved_fields, TimeClaim(local="2021-02-30T10:00:00", offset="Z",
+                                              source="s", meaning="sent"), "UTC")[1] == \
+        "time '2021-02-30T10:00:00' is not an ISO date and time"

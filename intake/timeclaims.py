@@ -151,8 +151,33 @@ def local_with_offset(utc: str, offset: str) -> str:
     return local.isoformat(timespec=spec)
 
 
+_MS_PER_DAY = 86_400_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _epoch_day(days: int) -> str:
+    """``YYYY-MM-DD`` of a day counted from 1970-01-01 (a backup's messages fall
+    on a few thousand days); OverflowError outside years 1 to 9999."""
+    return (datetime(1970, 1, 1) + timedelta(days=days)).date().isoformat()
+
+
 def epoch_ms_to_iso(ms: int) -> str:
-    """Epoch milliseconds -> ISO UTC wall time without offset (for TimeClaim.local)."""
+    """Epoch milliseconds -> ISO UTC wall time without offset (for TimeClaim.local).
+
+    Written from the day (read once per day) and the time of day, as
+    `epoch_ms_to_iso_general` writes it (150,000 of a phone backup, issue 19)."""
+    if type(ms) is not int:
+        return epoch_ms_to_iso_general(ms)
+    days, rest = divmod(ms, _MS_PER_DAY)
+    seconds, milli = divmod(rest, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    text = f"{_epoch_day(days)}T{hour:02d}:{minute:02d}:{second:02d}"
+    return f"{text}.{milli:03d}" if milli else text
+
+
+def epoch_ms_to_iso_general(ms: int | float) -> str:
+    """`epoch_ms_to_iso` of any number, through datetime."""
     moment = datetime(1970, 1, 1) + timedelta(milliseconds=ms)
     spec = "milliseconds" if moment.microsecond else "seconds"
     return moment.isoformat(timespec=spec)

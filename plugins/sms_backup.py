@@ -42,6 +42,8 @@ from intake import (
     hookimpl,
 )
 
+from ._construct import new_claim, new_event
+
 __version__ = "0.1.0"
 
 SMS_TYPES = {1: "incoming", 2: "outgoing", 3: "draft", 4: "outbox", 5: "failed", 6: "queued"}
@@ -97,7 +99,7 @@ def epoch_claim(raw: str | None, source: str, meaning: str) -> tuple[TimeClaim |
         return None, f"its {source.split(' ')[0]} {raw!r} is out of range"
     if value % 1000 == 0 and granularity == "subsecond":
         granularity = "second"
-    return TimeClaim(local=local, offset="Z", zone="utc", source=source, meaning=meaning,
+    return new_claim(local=local, offset="Z", zone="utc", source=source, meaning=meaning,
                      granularity=granularity, confidence=confidence, note=note,
                      flags=flags), ""
 
@@ -154,7 +156,7 @@ def readable_claim(raw: str | None, meaning: str, epoch: TimeClaim | None = None
         else:
             note += ("; it does not match the date attribute by a whole time zone offset, "
                      "so it was read in the case's zone")
-    return TimeClaim(local=moment.isoformat(), offset=offset, source="readable_date",
+    return new_claim(local=moment.isoformat(), offset=offset, source="readable_date",
                      meaning=meaning, granularity=granularity, confidence="low",
                      zone="assumed", note=note, flags=flags)
 
@@ -290,7 +292,7 @@ class Reader:
         summary = f"{what} {shown}"
         if facts["duration_seconds"]:
             summary += f", {facts['duration_seconds']} s"
-        self.events.append(Event(
+        self.events.append(new_event(
             kind="call", summary=summary, claims=tuple(self._claims(attrs, "called")), key=key,
             who=shown if inbound else "", to=() if inbound else (shown,),
             category="unwanted-communication" if inbound and facts["withheld"] else "",
@@ -308,7 +310,7 @@ class Reader:
         summary = (f"SMS from {shown}" if inbound else f"SMS ({direction}) to {shown}") + (
             f": {body[:77] + '...' if len(body) > 80 else body}" if body else "")
         meaning = "received" if inbound else "sent"
-        self.events.append(Event(
+        self.events.append(new_event(
             kind="sms", summary=summary, claims=tuple(self._claims(attrs, meaning)), key=key,
             who=shown if inbound else "", to=() if inbound else (shown,),
             category="unwanted-communication" if inbound and facts["withheld"] else "",
@@ -365,7 +367,7 @@ class Reader:
         if attachments:
             summary += f" ({len(attachments)} attachment(s))"
         meaning = "received" if inbound else "sent"
-        self.events.append(Event(
+        self.events.append(new_event(
             kind="mms", summary=summary, claims=tuple(self._claims(attrs, meaning)), key=key,
             who=shown if inbound else "", to=() if inbound else (shown,),
             category="unwanted-communication" if inbound and facts["withheld"] else "",
@@ -420,6 +422,8 @@ def stream_backup(path, reader: Reader, warnings: list[str]) -> Iterator[Event]:
 def _records(path, reader: Reader, warnings: list[str]) -> Iterator[None]:
     """Read the records one by one into `reader` (one step per record), then the
     warnings about the whole file."""
+    if refuses_dtd(path):  # before any record: the records' reader expands what a DTD says
+        raise DefusedXmlException(REFUSED_DTD)
     try:
         with open(path, "rb") as source:
             yield from _parse(source, reader)
@@ -446,10 +450,11 @@ def _records(path, reader: Reader, warnings: list[str]) -> Iterator[None]:
 def _parse(source, reader: Reader) -> Iterator[None]:
     depth = 0
     root = None
-    # defusedxml refuses any DOCTYPE (so no entity is ever declared, let alone
-    # expanded or fetched), wherever it stands in the prolog.
-    for event, elem in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True,
-                                        forbid_entities=True, forbid_external=True):
+    # The file was looked at with defusedxml first (`refuses_dtd`: a DOCTYPE can
+    # only stand in the prolog, before the root element), so no entity is ever
+    # declared here; the records are read by the C parser (issue 19: defusedxml's
+    # parser is Python's pure-Python one, about half of the reading's time).
+    for event, elem in ET.iterparse(source, events=("start", "end")):
         if event == "start":
             depth += 1
             if depth == 1:
@@ -458,10 +463,13 @@ def _parse(source, reader: Reader) -> Iterator[None]:
             continue
         depth -= 1
         if depth == 1:
-            if elem.tag in RECORDS:
+            if elem.tag == "mms":
                 parts = [dict(p.attrib) for p in elem.iter("part")]
                 addrs = [dict(a.attrib) for a in elem.iter("addr")]
                 reader.add(elem.tag, dict(elem.attrib), parts, addrs)
+                yield
+            elif elem.tag in RECORDS:  # only an MMS has parts and addresses
+                reader.add(elem.tag, dict(elem.attrib), [], [])
                 yield
             elem.clear()
             if root is not None:

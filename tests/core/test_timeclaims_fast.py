@@ -9,7 +9,12 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.timeclaims import resolved_fields, resolved_fields_general
+from intake.timeclaims import (
+    epoch_ms_to_iso,
+    epoch_ms_to_iso_general,
+    resolved_fields,
+    resolved_fields_general,
+)
 from intake.types import TimeClaim
 
 ZONES = ("Europe/Brussels", "America/New_York", "Australia/Lord_Howe", "UTC", "Asia/Kolkata")
@@ -86,3 +91,30 @@ def test_the_phone_backup_claims_and_the_calendar_edges() -> None:
     assert outcome(resolved_fields, TimeClaim(local="2021-02-30T10:00:00", offset="Z",
                                               source="s", meaning="sent"), "UTC")[1] == \
         "time '2021-02-30T10:00:00' is not an ISO date and time"
+
+
+def _iso_outcome(function, ms):
+    try:
+        return function(ms)
+    except Exception as exc:
+        return type(exc), str(exc)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.integers(min_value=-62_135_596_800_000 - 10**6,
+                             max_value=253_402_300_799_999 + 10**6),
+                 st.integers(), st.sampled_from([0, -1, 1, 999, 1000, 86_399_999,
+                                                 86_400_000, 1_600_000_000_000,
+                                                 -62_135_596_800_000, 253_402_300_799_999,
+                                                 253_402_300_800_000])))
+def test_epoch_milliseconds_written_as_datetime_writes_them(ms: int) -> None:
+    """The day-and-time writing of `epoch_ms_to_iso` equals the datetime one, errors
+    included (year 1 and 9999, before 1970, whole seconds, the day's last ms)."""
+    assert _iso_outcome(epoch_ms_to_iso, ms) == _iso_outcome(epoch_ms_to_iso_general, ms)
+
+
+def test_epoch_milliseconds_named_values() -> None:
+    assert epoch_ms_to_iso(1_600_000_037_123) == "2020-09-13T12:27:17.123"
+    assert epoch_ms_to_iso(1_600_000_037_000) == "2020-09-13T12:27:17"
+    assert epoch_ms_to_iso(-1) == "1969-12-31T23:59:59.999"
+    assert epoch_ms_to_iso(1.5) == epoch_ms_to_iso_general(1.5) == "1970-01-01T00:00:00.001"

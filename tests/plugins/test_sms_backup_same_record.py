@@ -17,9 +17,9 @@ import base64
 import hashlib
 from pathlib import Path
 
+import intake.builtin.sms_backup as sb
 import pytest
 
-import intake.builtin.sms_backup as sb
 from intake.serialize import dumps, to_plain
 from intake.testing import run_plugin
 from intake.types import CaseInfo

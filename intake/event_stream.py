@@ -43,9 +43,6 @@ PIECE = 1 << 20
 
 _PRETTY = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
 _COMPACT = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-#: around a batch's elements in `orjson.dumps({"e": batch}, option=_PRETTY)`
-_PRETTY_HEAD = b'{\n  "e": [\n'
-_PRETTY_TAIL = b"\n  ]\n}"
 
 
 def batches(events: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -169,22 +166,20 @@ class EncodedEvents:
             self.rows.append(ev.get("kind"), next((c.get("utc") for c in ev.get("claims", ())
                                                    if c.get("utc")), None))
         try:
-            # encoded as the value of a top-level key, the elements come out as
-            # deep as extraction.json has them: '{\n  "e": [\n' + elements +
-            # '\n  ]\n}' (no second pass to indent them)
-            pretty = orjson.dumps({"e": plain}, option=_PRETTY)
+            pretty = orjson.dumps(plain, option=_PRETTY)
             compact = orjson.dumps(plain, option=_COMPACT)
         except (orjson.JSONEncodeError, TypeError):
             plain = to_plain(plain)  # what orjson cannot hold exactly, made plain by the walk
             self.exact = False
-            pretty = json.dumps({"e": plain}, sort_keys=True, ensure_ascii=False,
-                                indent=2).encode()
+            pretty = json.dumps(plain, sort_keys=True, ensure_ascii=False, indent=2).encode()
             compact = json.dumps(plain, sort_keys=True).encode()
+        # "[\n  {...},\n  {...}\n]" -> the elements, two spaces deeper (the list is
+        # the value of a top-level key in the record)
         if self.count:
             self.pretty += b",\n"
             self.compact += b","
-        self.pretty += memoryview(pretty)[len(_PRETTY_HEAD):-len(_PRETTY_TAIL)]
-        self.compact += memoryview(compact)[1:-1]
+        self.pretty += b"  " + pretty[2:-2].replace(b"\n", b"\n  ")
+        self.compact += compact[1:-1]
         self.count += len(plain)
         if len(self.pretty) > self.spill:  # a phone backup: on to the disk, not held
             if self.spool is None or self.compact_spool is None:

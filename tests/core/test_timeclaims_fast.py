@@ -118,3 +118,42 @@ def test_epoch_milliseconds_named_values() -> None:
     assert epoch_ms_to_iso(1_600_000_037_000) == "2020-09-13T12:27:17"
     assert epoch_ms_to_iso(-1) == "1969-12-31T23:59:59.999"
     assert epoch_ms_to_iso(1.5) == epoch_ms_to_iso_general(1.5) == "1970-01-01T00:00:00.001"
+
+
+def test_plain_checked_events_are_the_objects_made_plain() -> None:
+    """`check_events(plain=True)` copies a plain Event's and TimeClaim's `__dict__`
+    (issue 19); a subclass with a field more, an instance given an attribute of its
+    own, and the plugin's quick constructor must come out as the objects' fields."""
+    import dataclasses
+    import json
+
+    from intake.builtin._construct import new_claim, new_event
+
+    from intake.extract import check_events
+    from intake.serialize import to_plain
+    from intake.types import CaseInfo, Event
+
+    @dataclasses.dataclass(frozen=True)
+    class Louder(Event):
+        volume: int = 11
+
+    claim = TimeClaim(local="2021-10-31T02:30:00", source="s", meaning="sent")
+    odd = Event(kind="sms", summary="odd", claims=(claim,))
+    object.__setattr__(odd, "extra", "not a field")
+    events = [Event(kind="sms", summary="plain", claims=(claim,), facts={"a": 1}),
+              Louder(kind="call", summary="loud", claims=(claim,)), odd,
+              new_event(kind="mms", summary="quick", facts={"n": [1]},
+                        claims=(new_claim(local="2021-03-28T02:30:00.120", offset="Z",
+                                          source="s", meaning="sent"),))]
+    case = CaseInfo(timezone="Europe/Brussels")
+    plain, warnings = check_events(events, case, plain=True)
+    objects, same_warnings = check_events(events, case)
+    # tuples stay tuples in the plain form (both are JSON arrays); the plain form
+    # holds an Event's fields only, a subclass's own field left out (as before)
+    whole = to_plain(objects)
+    assert whole[1].pop("volume") == 11
+    assert json.dumps(plain, sort_keys=True) == json.dumps(whole, sort_keys=True)
+    assert warnings == same_warnings == []
+    assert "extra" not in plain[2] and "volume" not in plain[1]
+    assert plain[0]["claims"][0]["flags"] == ("dst-ambiguous",)
+    assert plain[3]["claims"][0]["utc"] == "2021-03-28T02:30:00.120Z"

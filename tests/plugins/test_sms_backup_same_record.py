@@ -119,3 +119,29 @@ def test_the_reading_is_the_one_before(tmp_path: Path, name: str, zone: str) -> 
     data, count = recorded(path, zone)
     assert count > 0
     assert hashlib.sha256(data).hexdigest() == EXPECTED[(name, zone)], data.decode()[:3000]
+
+
+@pytest.mark.parametrize("prolog", [
+    '<!DOCTYPE smses [<!ENTITY boom "BOOM">]>',
+    '<!-- saved by the app -->\n<?xml-stylesheet href="x.xsl"?>\n'
+    '<!DOCTYPE smses SYSTEM "http://127.0.0.1:9/evil.dtd">',
+])
+def test_the_records_reader_refuses_a_doctype_itself(tmp_path: Path, prolog: str) -> None:
+    """The records are read by the C parser, which would expand a DTD's entities:
+    every way into it (`read_backup`, `stream_backup`, the hook) looks at the prolog
+    with defusedxml first and reads no record of such a file."""
+    from defusedxml import DefusedXmlException
+
+    path = tmp_path / "sms-doctype.xml"
+    path.write_text("<?xml version='1.0' encoding='UTF-8'?>\n" + prolog + "\n<smses count=\"1\">"
+                    '<sms address="+32470111111" date="1647611761123" type="1" body="&boom;"/>'
+                    "</smses>\n", encoding="utf-8")
+    with pytest.raises(DefusedXmlException):
+        sb.read_backup(path, [])
+    reader = sb.Reader()
+    with pytest.raises(DefusedXmlException):
+        list(sb.stream_backup(path, reader, []))
+    assert reader.counts == {"sms": 0, "mms": 0, "call": 0}
+    result = run_plugin(sb, path)
+    assert result.events == ()
+    assert result.warnings == [sb.REFUSED_DTD]

@@ -14,8 +14,12 @@ clock, as the network reported it) is kept as a further claim.
 second witness: it is kept with the offset that links it to ``date`` (so the
 second 02:30 of the autumn DST night is +01:00, never a disagreement).
 
-The XML is parsed with defusedxml: a DOCTYPE anywhere (entities, external
-references) makes the file refused with a reason, never expanded.
+defusedxml reads the prolog first: a DOCTYPE anywhere in it (entities,
+external references) makes the file refused with a reason, never expanded.
+A DOCTYPE can stand nowhere else, so the records of a file whose prolog it
+read cleanly are read by the C parser (issue 19: defusedxml's parser is the
+pure-Python one); a file whose prolog it could not read is read by
+defusedxml's, as before.
 """
 
 from __future__ import annotations
@@ -400,15 +404,21 @@ def read_backup(path, warnings: list[str], case=None) -> Reader:
 def refuses_dtd(path) -> bool:
     """Does the file declare a DOCTYPE or entity? Asked before any record is read:
     it stands in the prolog, so reading up to the root element answers it."""
+    return _prolog(path) == "dtd"
+
+
+def _prolog(path) -> str:
+    """What defusedxml saw up to the root element: "dtd" (a DOCTYPE or entity),
+    "clean" (the root element reached, nothing declared) or "damaged"."""
     try:
         with open(path, "rb") as source:
             next(iter(SafeET.iterparse(source, events=("start",), forbid_dtd=True,
                                        forbid_entities=True, forbid_external=True)))
     except DefusedXmlException:
-        return True
+        return "dtd"
     except (ET.ParseError, StopIteration, LookupError):  # damaged: the reading says so
-        pass
-    return False
+        return "damaged"
+    return "clean"
 
 
 def stream_backup(path, reader: Reader, warnings: list[str]) -> Iterator[Event]:
@@ -422,11 +432,12 @@ def stream_backup(path, reader: Reader, warnings: list[str]) -> Iterator[Event]:
 def _records(path, reader: Reader, warnings: list[str]) -> Iterator[None]:
     """Read the records one by one into `reader` (one step per record), then the
     warnings about the whole file."""
-    if refuses_dtd(path):  # before any record: the records' reader expands what a DTD says
+    prolog = _prolog(path)
+    if prolog == "dtd":  # before any record: the C parser would expand what a DTD says
         raise DefusedXmlException(REFUSED_DTD)
     try:
         with open(path, "rb") as source:
-            yield from _parse(source, reader)
+            yield from _parse(source, reader, fast=prolog == "clean")
     except ET.ParseError:
         read = sum(reader.counts.values())
         warnings.append(f"the backup file is cut off or damaged after record {read}; the "
@@ -447,14 +458,20 @@ def _records(path, reader: Reader, warnings: list[str]) -> Iterator[None]:
         warnings.append(f"{reader.bad_dates} record(s) have no readable date")
 
 
-def _parse(source, reader: Reader) -> Iterator[None]:
+def _parse(source, reader: Reader, fast: bool = False) -> Iterator[None]:
+    """Read the records. `fast`: defusedxml read the prolog up to the root element
+    and met no DOCTYPE (`_prolog`); a DOCTYPE can stand nowhere else, so no entity
+    is declared and the C parser reads the records (issue 19: defusedxml's parser
+    is Python's pure-Python one, about a third of the plugin's time). A file
+    whose prolog could not be read is read by defusedxml's, as before."""
     depth = 0
     root = None
-    # The file was looked at with defusedxml first (`refuses_dtd`: a DOCTYPE can
-    # only stand in the prolog, before the root element), so no entity is ever
-    # declared here; the records are read by the C parser (issue 19: defusedxml's
-    # parser is Python's pure-Python one, about half of the reading's time).
-    for event, elem in ET.iterparse(source, events=("start", "end")):
+    if fast:
+        parsed = ET.iterparse(source, events=("start", "end"))
+    else:
+        parsed = SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True,
+                                  forbid_entities=True, forbid_external=True)
+    for event, elem in parsed:
         if event == "start":
             depth += 1
             if depth == 1:

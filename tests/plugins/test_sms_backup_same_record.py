@@ -145,3 +145,24 @@ def test_the_records_reader_refuses_a_doctype_itself(tmp_path: Path, prolog: str
     result = run_plugin(sb, path)
     assert result.events == ()
     assert result.warnings == [sb.REFUSED_DTD]
+
+
+@pytest.mark.parametrize("name", ["smses", "calls", "cut"])
+def test_the_c_parser_reads_what_defusedxml_reads(tmp_path: Path, name: str) -> None:
+    """The same events, counts and place of the damage from both parsers."""
+    path = tmp_path / f"sms-{name}.xml"
+    path.write_text(TEXTS[name], encoding="utf-8")
+    read = []
+    for fast in (True, False):
+        reader, events, damaged = sb.Reader(), [], None
+        with open(path, "rb") as source:
+            try:
+                for _ in sb._parse(source, reader, fast=fast):
+                    events.extend(reader.events)
+                    reader.events.clear()
+            except sb.ET.ParseError:
+                damaged = sum(reader.counts.values())
+        read.append((events, reader.counts, reader.declared, damaged, reader.warnings))
+    assert read[0] == read[1]
+    assert len(read[0][0]) == {"smses": 16, "calls": 9, "cut": 8}[name]
+    assert read[0][3] == (8 if name == "cut" else None)

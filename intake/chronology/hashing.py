@@ -205,6 +205,10 @@ class Layout:
         blob, ends = runs
         return blob[ends[i - 1] if i else 0:ends[i]]
 
+    def run_bytes(self, runs: tuple[bytes, tuple[int, ...]]) -> list[bytes]:
+        """Each run of fixed fields (``"key":value,...``), in key order."""
+        return [self._run(runs, i) for i in range(len(runs[1]))]
+
     def field(self, runs: tuple[bytes, tuple[int, ...]], key: str) -> Any:
         """One fixed field, decoded from the runs."""
         return orjson.loads(b"{" + self._run(runs, self.run_of[key]) + b"}")[key]

@@ -45,6 +45,7 @@ from .claims import (
     parse_instant,
 )
 from .fast import FastEvent, read_event, simple_item
+from .fast import forget as forget_fast_caches
 from .fast import layout as fast_layout
 from .hashing import Layout, seal_encoded
 from .links import logbook_links, message_times, near_pictures
@@ -68,7 +69,16 @@ BUILT_OF_TEXT = frozenset({
 
 def _norm_number(number: Any) -> str:
     """E.164 where the number is one (0468…, 0032 468…, +32 468… alike), else its digits."""
-    return same_number_key(as_text(number))
+    text = as_text(number)
+    key = _NUMBER_KEYS.get(text)
+    if key is None:
+        key = _NUMBER_KEYS[text] = same_number_key(text)
+    return key
+
+
+#: A phone backup names the same few thousand numbers again and again (emptied
+#: at each build).
+_NUMBER_KEYS: dict[str, str] = {}
 
 
 def _merge_key(ev: ItemEvent | FastEvent) -> tuple | None:
@@ -338,6 +348,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
     gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
     forget_shared_texts()
+    forget_fast_caches()
+    _NUMBER_KEYS.clear()
     curation = list(curation)
     curated = entry_states(curation)
     persons = fold_persons(curation)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from ..curation import event_ref, source_id
-from ..timeclaims import format_offset, local_with_offset
+from ..timeclaims import format_offset, parse_offset
 from .claims import MAX_SAFE_INTEGER, _only_claim, micros, parse_instant, utc_text
 from .hashing import Layout
 from .readings import ItemContext, ItemEvent
@@ -138,7 +138,7 @@ def read_event(ctx: ItemContext, idx: int, raw: Any, zone: str,
                 return None
         elif type(v) not in _SCALARS:
             return None
-    key = as_text(get("key"))
+    key = _text(get("key"))
     if key and isinstance(ctx.overrides.get(key), Mapping):
         return None
     try:
@@ -147,42 +147,85 @@ def read_event(ctx: ItemContext, idx: int, raw: Any, zone: str,
         return None
 
 
+#: The fixed runs of a simple entry, with its values (JSON texts) to fill in.
+_RUN0 = (b'"category":%b,"chosen_because":%b,"claims":[{"chosen":true,"confidence":%b,'
+         b'"exhibit":%b,"flags":[],"granularity":%b,"local":%b,"meaning":%b,"note":%b,'
+         b'"offset":%b,"plugin":%b,"plugin_version":%b,"source":%b,"utc":%b,"zone":%b}]'
+         + _CURATION)
+_RUN2 = b'"granularity":%b,"id":%b,"instant":%b,"kind":%b'
+_RUN3 = b'"local":%b,"message":%b'
+_RUN4 = b'"persons":[]'
+_RUN5 = (b'"sources":[{"event_key":%b,"exhibit":%b,"plugin":%b,"plugin_version":%b}],'
+         b'"to":[],"what":%b,"who":%b,"witnesses":[]')
+_dumps = orjson.dumps
+#: JSON texts of values that repeat (sources, meanings, numbers, summaries...),
+#: and offsets read once each; emptied at each build (`forget`).
+_JSON: dict[str, bytes] = {}
+_ZONES: dict[str, Any] = {}
+_JSON_MAX = 100_000
+
+
+def forget() -> None:
+    """Empty the caches (at the start of each build: nothing outlives it)."""
+    _JSON.clear()
+    _ZONES.clear()
+
+
+def _json(text: str) -> bytes:
+    """The JSON text of a string that repeats (cached)."""
+    out = _JSON.get(text)
+    if out is None:
+        out = _dumps(text)
+        if len(_JSON) < _JSON_MAX:
+            _JSON[text] = out
+    return out
+
+
+def _text(value: Any) -> str:
+    return value if type(value) is str else as_text(value)
+
+
 def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: str, key: str,
             utc: str, offset: str, czone: str, zone: str, merge_key: Any) -> FastEvent:
     utc = utc_text(utc)
-    source, meaning = as_text(c.get("source")), as_text(c.get("meaning"))
-    granularity = as_text(c.get("granularity")) or "second"
-    confidence = as_text(c.get("confidence")) or "high"
+    source, meaning = _text(c.get("source")), _text(c.get("meaning"))
+    granularity = _text(c.get("granularity")) or "second"
+    confidence = _text(c.get("confidence")) or "high"
     moment = parse_instant(utc)
+    tz_offset = offset
     if czone == "utc":
-        offset = format_offset(moment.astimezone(ZoneInfo(zone)).utcoffset())
-    local = local_with_offset(utc, offset)
-    claim = {"chosen": True, "confidence": confidence, "exhibit": ctx.sha, "flags": [],
-             "granularity": granularity, "local": as_text(c.get("local")), "meaning": meaning,
-             "note": as_text(c.get("note")), "offset": c["offset"], "plugin": ctx.plugin,
-             "plugin_version": ctx.version, "source": source, "utc": utc, "zone": czone}
+        tz_offset = format_offset(moment.astimezone(ZoneInfo(zone)).utcoffset())
+    tz = _ZONES.get(tz_offset)
+    if tz is None:
+        tz = _ZONES[tz_offset] = parse_offset(tz_offset)
+    local = moment.astimezone(tz)  # timeclaims.local_with_offset, its offset read once
+    us = local.microsecond
+    local = local.isoformat(timespec="seconds" if not us else
+                            "milliseconds" if us % 1000 == 0 else "microseconds")
     get = raw.get
-    what, who, message = as_text(get("summary")), as_text(get("who")), as_text(get("message"))
-    runs = [
-        orjson.dumps({"category": as_text(get("category")),
-                      "chosen_because": _only_claim(source, meaning, confidence),
-                      "claims": [claim]}, option=_OPT)[1:-1] + _CURATION,
-        b'"facts":' + orjson.dumps(facts, option=_OPT),
-        orjson.dumps({"granularity": granularity, "id": source_id(ctx.sha, key or f"#{idx}"),
-                      "instant": utc, "kind": kind})[1:-1],
-        orjson.dumps({"local": local, "message": message})[1:-1],
-        b'"persons":[]',
-        orjson.dumps({"sources": [{"event_key": key, "exhibit": ctx.sha, "plugin": ctx.plugin,
-                                   "plugin_version": ctx.version}],
-                      "to": [], "what": what, "who": who, "witnesses": []})[1:-1],
-    ]
-    ends, n = [], 0
-    for r in runs:
-        n += len(r)
-        ends.append(n)
+    sha, plugin, version = _json(ctx.sha), _json(ctx.plugin), _json(ctx.version)
+    utc_json = _dumps(utc)
+    runs = (
+        _RUN0 % (_json(_text(get("category"))), _json(_only_claim(source, meaning, confidence)),
+                 _json(confidence), sha, _json(granularity), _dumps(_text(c.get("local"))),
+                 _json(meaning), _json(_text(c.get("note"))), _json(offset), plugin, version,
+                 _json(source), utc_json, _json(czone)),
+        b'"facts":' + _dumps(facts, option=_OPT),
+        _RUN2 % (_json(granularity), _dumps(source_id(ctx.sha, key or f"#{idx}")), utc_json,
+                 _json(kind)),
+        _RUN3 % (_dumps(local), _json(_text(get("message")))),
+        _RUN4,
+        _RUN5 % (_dumps(key), sha, plugin, version, _json(_text(get("summary"))),
+                 _json(_text(get("who")))),
+    )
+    n0 = len(runs[0])
+    n1 = n0 + len(runs[1])
+    n2 = n1 + len(runs[2])
+    n3 = n2 + len(runs[3])
+    n4 = n3 + len(_RUN4)
     at = micros(moment)
     ocr = facts.get("ocr_text")
     return FastEvent(ctx.sha, idx, key, kind, merge_key(kind, facts, at), at,
-                     (b"".join(runs), tuple(ends)),
+                     (b"".join(runs), (n0, n1, n2, n3, n4, n4 + len(runs[5]))),
                      ["low-confidence-time"] if meaning == "filed" or confidence == "low" else [],
                      isinstance(ocr, str) and bool(ocr.strip()))

@@ -526,7 +526,8 @@ class _Draft:
         d.phashes = ()
         d.dated = True
         d.inside = inside is None or inside(d.layout.field(ev.runs, "instant"))
-        d.exhibits = _exhibits([ev], children, event_count)
+        d.exhibits = _exhibits([ev], children, event_count) if ev.exhibit in children \
+            else [ev.exhibit]
         d.flags = ev.flags
         d.links = ()
         d.number = 0
@@ -562,6 +563,10 @@ class _Draft:
 
     def late(self, numbers: Mapping[str, int]) -> dict[str, bytes]:
         """The late fields but the hashes, as canonical bytes."""
+        if len(self.exhibits) == 1 and not self.links and not self.flags:  # most entries
+            return {"number": b"%d" % self.number,
+                    "exhibits": canonical_bytes(self.exhibits, checked=True),
+                    "links": b"[]", "flags": b"[]"}
         return {
             "number": str(self.number).encode(),
             "exhibits": canonical_bytes(sorted(self.exhibits, key=lambda s: (numbers.get(s, 0), s)),

@@ -19,6 +19,7 @@ through the general path with its group.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ import orjson
 
 from ..curation import event_ref, source_id
 from ..timeclaims import format_offset, parse_offset
-from .claims import MAX_SAFE_INTEGER, _only_claim, micros, parse_instant, utc_text
+from .claims import _NORMAL_UTC, MAX_SAFE_INTEGER, _only_claim, utc_text
 from .hashing import Layout
 from .readings import ItemContext, ItemEvent
 from .values import as_text
@@ -163,6 +164,7 @@ _dumps = orjson.dumps
 _JSON: dict[str, bytes] = {}
 _ZONES: dict[str, Any] = {}
 _JSON_MAX = 100_000
+_EPOCH = datetime(1970, 1, 1)
 
 
 def forget() -> None:
@@ -187,21 +189,26 @@ def _text(value: Any) -> str:
 
 def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: str, key: str,
             utc: str, offset: str, czone: str, zone: str, merge_key: Any) -> FastEvent:
-    utc = utc_text(utc)
+    if not _NORMAL_UTC.fullmatch(utc):
+        utc = utc_text(utc)
+    naive = datetime.fromisoformat(utc[:-1])  # the instant in UTC (claims.utc_text's check)
     source, meaning = _text(c.get("source")), _text(c.get("meaning"))
     granularity = _text(c.get("granularity")) or "second"
     confidence = _text(c.get("confidence")) or "high"
-    moment = parse_instant(utc)
     tz_offset = offset
     if czone == "utc":
-        tz_offset = format_offset(moment.astimezone(ZoneInfo(zone)).utcoffset())
+        tz_offset = format_offset(naive.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).utcoffset())
     tz = _ZONES.get(tz_offset)
     if tz is None:
-        tz = _ZONES[tz_offset] = parse_offset(tz_offset)
-    local = moment.astimezone(tz)  # timeclaims.local_with_offset, its offset read once
-    us = local.microsecond
-    local = local.isoformat(timespec="seconds" if not us else
-                            "milliseconds" if us % 1000 == 0 else "microseconds")
+        tz = parse_offset(tz_offset)
+        tz = _ZONES[tz_offset] = (tz.utcoffset(None),
+                                  datetime(2000, 1, 1, tzinfo=tz).isoformat()[19:])
+    # timeclaims.local_with_offset without an aware datetime: the wall time at the
+    # offset, its ISO text and the offset's own
+    wall = naive + tz[0]
+    us = wall.microsecond
+    local = wall.isoformat(timespec="seconds" if not us else
+                           "milliseconds" if us % 1000 == 0 else "microseconds") + tz[1]
     get = raw.get
     sha, plugin, version = _json(ctx.sha), _json(ctx.plugin), _json(ctx.version)
     utc_json = _dumps(utc)
@@ -223,7 +230,8 @@ def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: s
     n2 = n1 + len(runs[2])
     n3 = n2 + len(runs[3])
     n4 = n3 + len(_RUN4)
-    at = micros(moment)
+    delta = naive - _EPOCH
+    at = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds  # claims.micros
     ocr = facts.get("ocr_text")
     return FastEvent(ctx.sha, idx, key, kind, merge_key(kind, facts, at), at,
                      (b"".join(runs), (n0, n1, n2, n3, n4, n4 + len(runs[5]))),

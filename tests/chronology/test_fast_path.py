@@ -187,7 +187,8 @@ _event = st.fixed_dictionaries(
      "facts": _facts | st.none(),
      "claims": st.lists(st.fixed_dictionaries({
          "utc": st.sampled_from(["2024-03-01T10:00:00Z", "2024-03-01T10:00:00.500Z",
-                                 "2024-03-01T10:00:00+00:00", "2024-02-30T10:00:00Z", ""]),
+                                 "2024-03-01T10:00:00+00:00", "2024-02-30T10:00:00Z", "",
+                                 "9999-12-31T23:30:00Z", "0001-01-01T00:10:00.000250Z"]),
          "offset": st.sampled_from(["+01:00", "", "Z", "-05:30"]),
          "zone": st.sampled_from(["explicit", "utc", "assumed", ""]),
          "source": _text, "meaning": st.sampled_from(["sent", "received", "filed", "called"]),
@@ -199,7 +200,7 @@ _event = st.fixed_dictionaries(
               "category": _text, "message": _text})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(_event, min_size=1, max_size=6), st.integers(0, 3))
 def test_generated_events_give_the_same_bytes_both_ways(monkeypatch, events, seed):

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -122,7 +123,7 @@ def _group(events: list[ItemEvent]) -> list[list[ItemEvent]]:
     merged: the n-th duplicate in one item joins the n-th duplicate in another."""
     buckets: dict[tuple, list[ItemEvent]] = defaultdict(list)
     groups: list[list[ItemEvent]] = []
-    for ev in sorted(events, key=lambda e: e.order):
+    for ev in sorted(events, key=attrgetter("exhibit", "idx")):  # (their `order`)
         key = _merge_key(ev)
         if key is None:
             groups.append([ev])
@@ -131,6 +132,9 @@ def _group(events: list[ItemEvent]) -> list[list[ItemEvent]]:
     # Bucket order does not reach the output: entries are sorted later by a key no
     # two groups share (their first event). Insertion order is deterministic anyway.
     for key in buckets:
+        if len(buckets[key]) == 1:  # nearly every key: a fact in one item only
+            groups.append(buckets[key])
+            continue
         seen: dict[str, int] = defaultdict(int)
         subs: list[list[ItemEvent]] = []
         for ev in buckets[key]:  # already in (exhibit, idx) order

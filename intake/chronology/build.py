@@ -249,9 +249,14 @@ def exhibit_ranks(shas: Iterable[str], parents: Mapping[str, list[str]],
     shas = list(shas)
     cited: dict[str, int] = {}
     for e in entries:
-        for sha in e.get("exhibits", ()):
-            if sha not in cited or e["number"] < cited[sha]:
-                cited[sha] = e["number"]
+        if type(e) is _Draft:  # the builder's own: its fields as they are
+            exhibits, number = e.exhibits, e.number
+        else:
+            exhibits = e.get("exhibits", ())
+            number = e["number"] if exhibits else None
+        for sha in exhibits:
+            if sha not in cited or number < cited[sha]:
+                cited[sha] = number
     kids: dict[str, set[str]] = defaultdict(set)
     for sha in shas:
         for p in parents.get(sha, ()):

@@ -159,28 +159,30 @@ _RUN4 = b'"persons":[]'
 _RUN5 = (b'"sources":[{"event_key":%b,"exhibit":%b,"plugin":%b,"plugin_version":%b}],'
          b'"to":[],"what":%b,"who":%b,"witnesses":[]')
 _dumps = orjson.dumps
-#: JSON texts of values that repeat (sources, meanings, numbers, summaries...),
-#: and offsets read once each; emptied at each build (`forget`).
-_JSON: dict[str, bytes] = {}
-_ZONES: dict[str, Any] = {}
 _JSON_MAX = 100_000
 _EPOCH = datetime(1970, 1, 1)
+
+
+class _Texts(dict):
+    """JSON texts of strings that repeat (sources, meanings, numbers, summaries...):
+    ``_JSON[text]``, made on the first use; at most `_JSON_MAX` kept."""
+
+    def __missing__(self, text: str) -> bytes:
+        out = _dumps(text)
+        if len(self) < _JSON_MAX:
+            self[text] = out
+        return out
+
+
+#: emptied at each build (`forget`), as the offsets read once each
+_JSON = _Texts()
+_ZONES: dict[str, Any] = {}
 
 
 def forget() -> None:
     """Empty the caches (at the start of each build: nothing outlives it)."""
     _JSON.clear()
     _ZONES.clear()
-
-
-def _json(text: str) -> bytes:
-    """The JSON text of a string that repeats (cached)."""
-    out = _JSON.get(text)
-    if out is None:
-        out = _dumps(text)
-        if len(_JSON) < _JSON_MAX:
-            _JSON[text] = out
-    return out
 
 
 def _text(value: Any) -> str:
@@ -210,20 +212,21 @@ def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: s
     local = wall.isoformat(timespec="seconds" if not us else
                            "milliseconds" if us % 1000 == 0 else "microseconds") + tz[1]
     get = raw.get
-    sha, plugin, version = _json(ctx.sha), _json(ctx.plugin), _json(ctx.version)
+    J = _JSON
+    sha, plugin, version = J[ctx.sha], J[ctx.plugin], J[ctx.version]
     utc_json = _dumps(utc)
     runs = (
-        _RUN0 % (_json(_text(get("category"))), _json(_only_claim(source, meaning, confidence)),
-                 _json(confidence), sha, _json(granularity), _dumps(_text(c.get("local"))),
-                 _json(meaning), _json(_text(c.get("note"))), _json(offset), plugin, version,
-                 _json(source), utc_json, _json(czone)),
+        _RUN0 % (J[_text(get("category"))], J[_only_claim(source, meaning, confidence)],
+                 J[confidence], sha, J[granularity], _dumps(_text(c.get("local"))),
+                 J[meaning], J[_text(c.get("note"))], J[offset], plugin, version,
+                 J[source], utc_json, J[czone]),
         b'"facts":' + _dumps(facts, option=_OPT),
-        _RUN2 % (_json(granularity), _dumps(source_id(ctx.sha, key or f"#{idx}")), utc_json,
-                 _json(kind)),
-        _RUN3 % (_dumps(local), _json(_text(get("message")))),
+        _RUN2 % (J[granularity], _dumps(source_id(ctx.sha, key or f"#{idx}")), utc_json,
+                 J[kind]),
+        _RUN3 % (_dumps(local), J[_text(get("message"))]),
         _RUN4,
-        _RUN5 % (_dumps(key), sha, plugin, version, _json(_text(get("summary"))),
-                 _json(_text(get("who")))),
+        _RUN5 % (_dumps(key), sha, plugin, version, J[_text(get("summary"))],
+                 J[_text(get("who"))]),
     )
     n0 = len(runs[0])
     n1 = n0 + len(runs[1])

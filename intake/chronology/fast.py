@@ -103,8 +103,12 @@ def layout() -> Layout:
 
 def simple_item(record: Mapping[str, Any], ctx: ItemContext) -> bool:
     """Whether the item's events may take the fast path at all: no parents (a
-    message's media get its time), no reading history (sources carry it)."""
-    return ENABLED and not record.get("parents") and not ctx.reading
+    message's media get its time), no reading history (sources carry it), no
+    perceptual hash among the item's facts (every event would carry it)."""
+    facts = ctx.item_facts
+    return (ENABLED and not record.get("parents") and not ctx.reading
+            and not (isinstance(facts, Mapping) and isinstance(facts.get("phash"), str)
+                     and facts["phash"]))
 
 
 def read_event(ctx: ItemContext, idx: int, raw: Any, zone: str,

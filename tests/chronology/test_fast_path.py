@@ -95,8 +95,13 @@ def _mixed() -> tuple[list[dict], list[dict]]:
     reread["extraction"]["extracted_at"] = "2024-02-01T00:00:00Z"
     media = _record("e" * 64, [_sms(400, kind="file", claims=[])],
                     parents=[{"sha256": a, "event_key": "sms-3", "relation": "mms-part"}])
+    pictured = _record("f" * 64, [_sms(500), _sms(501)])  # an item's phash: on every event
+    pictured["extraction"]["facts"] = {"phash": "00FF00FF00FF00FF"}
+    twin = _record("f" * 64, [_sms(500)])  # another reading of it, with fewer events
+    twin["extraction"]["facts"] = {"phash": "00ff00ff00ff00fe"}
+    differing = _record(a, first[:-1])  # a differing copy of item a: the least one wins
     records = [_record(a, first), _record(b, second + events[40:]), overridden, reread, media,
-               _record(a, first)]  # the same item twice
+               _record(a, first), differing, pictured, twin]  # (a three times)
     curation = [
         {"seq": 1, "rid": "00000000000000a1", "kind": "entry", "action": "note",
          "value": "Eerste bericht", "sources": [{"exhibit": a, "event_key": "sms-5"}]},

@@ -400,6 +400,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
 
     groups = _group(events)
     del events
+    forget_fast_caches()  # read and merged: what they held is in the events now
+    _NUMBER_KEYS.clear()
     groups.reverse()
 
     def inside(instant: str) -> bool:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,9 +45,12 @@ from .claims import (
     one_period,
     parse_instant,
 )
+from .fast import FastEvent, read_event, simple_item
+from .fast import forget as forget_fast_caches
+from .fast import layout as fast_layout
 from .hashing import Layout, seal_encoded
 from .links import logbook_links, message_times, near_pictures
-from .readings import ItemEvent, forget_shared_texts, item_events
+from .readings import ItemEvent, event_of, forget_shared_texts, item_context
 from .textlinks import text_links
 from .values import as_plain, as_strings, as_text, unique
 
@@ -66,19 +70,37 @@ BUILT_OF_TEXT = frozenset({
 
 def _norm_number(number: Any) -> str:
     """E.164 where the number is one (0468…, 0032 468…, +32 468… alike), else its digits."""
-    return same_number_key(as_text(number))
+    text = as_text(number)
+    key = _NUMBER_KEYS.get(text)
+    if key is None:
+        key = _NUMBER_KEYS[text] = same_number_key(text)
+    return key
 
 
-def _merge_key(ev: ItemEvent) -> tuple | None:
+#: A phone backup names the same few thousand numbers again and again (emptied
+#: at each build).
+_NUMBER_KEYS: dict[str, str] = {}
+
+
+def _merge_key(ev: ItemEvent | FastEvent) -> tuple | None:
     """Events with the same merge key (from different items) are one fact."""
-    f = ev.facts
-    if ev.kind == "email":
+    if type(ev) is FastEvent:
+        return ev.mkey
+    if ev.kind in ("sms", "mms", "call") and ev.best is None:
+        return None
+    return _merge_key_of(ev.kind, ev.facts,
+                         micros(parse_instant(ev.best["utc"])) if ev.best is not None else 0)
+
+
+def _merge_key_of(kind: str, f: Mapping[str, Any], instant: int) -> tuple | None:
+    """The merge key of an event of `kind` with facts `f` and its chosen claim's
+    instant (µs; only read for SMS, MMS and calls, which have a claim)."""
+    if kind == "email":
         mid = as_text(f.get("message_id")).strip().strip("<>").strip()
         return ("email", mid) if mid else None
-    if ev.kind in ("sms", "mms", "call") and ev.best is not None:
-        instant = micros(parse_instant(ev.best["utc"]))
-        extra = f.get("duration_seconds") if ev.kind == "call" else f.get("body")
-        return (ev.kind, _norm_number(f.get("number")), as_text(f.get("direction")), instant,
+    if kind in ("sms", "mms", "call"):
+        extra = f.get("duration_seconds") if kind == "call" else f.get("body")
+        return (kind, _norm_number(f.get("number")), as_text(f.get("direction")), instant,
                 _same_value(extra))
     return None
 
@@ -101,7 +123,7 @@ def _group(events: list[ItemEvent]) -> list[list[ItemEvent]]:
     merged: the n-th duplicate in one item joins the n-th duplicate in another."""
     buckets: dict[tuple, list[ItemEvent]] = defaultdict(list)
     groups: list[list[ItemEvent]] = []
-    for ev in sorted(events, key=lambda e: e.order):
+    for ev in sorted(events, key=attrgetter("exhibit", "idx")):  # (their `order`)
         key = _merge_key(ev)
         if key is None:
             groups.append([ev])
@@ -110,6 +132,9 @@ def _group(events: list[ItemEvent]) -> list[list[ItemEvent]]:
     # Bucket order does not reach the output: entries are sorted later by a key no
     # two groups share (their first event). Insertion order is deterministic anyway.
     for key in buckets:
+        if len(buckets[key]) == 1:  # nearly every key: a fact in one item only
+            groups.append(buckets[key])
+            continue
         seen: dict[str, int] = defaultdict(int)
         subs: list[list[ItemEvent]] = []
         for ev in buckets[key]:  # already in (exhibit, idx) order
@@ -176,11 +201,6 @@ def _entry(group: list[ItemEvent], children: Mapping[str, list[tuple[str, str]]]
         for ev in group:
             for k, v in ev.facts.items():
                 facts.setdefault(k, v)
-    exhibits = [ev.exhibit for ev in group]
-    for ev in group:
-        for child, ekey in children.get(ev.exhibit, ()):
-            if ekey == ev.key if ekey else event_count.get(ev.exhibit, 0) == 1:
-                exhibits.append(child)
     entry.update(
         id=entry_id, curation=curation,
         what=first.what, message=first.message, who=first.who, to=first.to,
@@ -189,7 +209,7 @@ def _entry(group: list[ItemEvent], children: Mapping[str, list[tuple[str, str]]]
         flags=sorted(set(flags)), facts=facts,
         claims=claims,
         chosen_because=because(first.kind, claims, disagree),
-        exhibits=unique(exhibits),
+        exhibits=_exhibits(group, children, event_count),
         sources=[{"exhibit": ev.exhibit, "plugin": ev.plugin, "plugin_version": ev.plugin_version,
                   "event_key": ev.key, **ev.reading} for ev in group],
         links=(),  # a list once a link is added (`_Draft`)
@@ -198,6 +218,24 @@ def _entry(group: list[ItemEvent], children: Mapping[str, list[tuple[str, str]]]
     entry["_micros"] = micros(parse_instant(entry["instant"])) if claims else 0
     entry["_phashes"] = unique(p for ev in group for p in ev.phashes) or ()
     return entry
+
+
+def _curated(ev: FastEvent, curated: Mapping[tuple[str, str], list[dict]]) -> bool:
+    """Whether the adviser said something about the entry of this one event."""
+    return bool(curated.get((ev.exhibit, ev.ref))
+                or curated.get(("id", source_id(ev.exhibit, ev.ref))))
+
+
+def _exhibits(group: list[ItemEvent] | list[FastEvent], children: Mapping[str, list[tuple[str, str]]],
+              event_count: Mapping[str, int]) -> list[str]:
+    """The entry's exhibits: its events' items, and the items inside them that
+    belong to the event (attachments named by its key, or all of a one-event item)."""
+    exhibits = [ev.exhibit for ev in group]
+    for ev in group:
+        for child, ekey in children.get(ev.exhibit, ()):
+            if ekey == ev.key if ekey else event_count.get(ev.exhibit, 0) == 1:
+                exhibits.append(child)
+    return unique(exhibits)
 
 
 def _local_date(instant: str, zone: str) -> date:
@@ -211,9 +249,14 @@ def exhibit_ranks(shas: Iterable[str], parents: Mapping[str, list[str]],
     shas = list(shas)
     cited: dict[str, int] = {}
     for e in entries:
-        for sha in e.get("exhibits", ()):
-            if sha not in cited or e["number"] < cited[sha]:
-                cited[sha] = e["number"]
+        if type(e) is _Draft:  # the builder's own: its fields as they are
+            exhibits, number = e.exhibits, e.number
+        else:
+            exhibits = e.get("exhibits", ())
+            number = e["number"] if exhibits else None
+        for sha in exhibits:
+            if sha not in cited or number < cited[sha]:
+                cited[sha] = number
     kids: dict[str, set[str]] = defaultdict(set)
     for sha in shas:
         for p in parents.get(sha, ()):
@@ -261,12 +304,31 @@ def _item(record: Mapping[str, Any], zone: str) -> _Item:
              if isinstance(p, Mapping) and p.get("sha256")]
     exhibit = _exhibit(record, 0)
     del exhibit["number"], exhibit["label"]
-    return _Item(item_events(record, zone), exhibit, links)
+    return _Item(_events(record, zone), exhibit, links)
+
+
+def _events(record: Mapping[str, Any], zone: str) -> list[ItemEvent | FastEvent]:
+    """The item's events: simple ones already encoded (fast.py), the others read
+    by readings.py."""
+    ctx = item_context(record)
+    raws = (record.get("extraction") or {}).get("events") or ()
+    if not simple_item(record, ctx):
+        return [event_of(ctx, idx, raw, zone) for idx, raw in enumerate(raws)]
+    out: list[ItemEvent | FastEvent] = []
+    for idx, raw in enumerate(raws):
+        out.append(read_event(ctx, idx, raw, zone, _merge_key_of)
+                   or event_of(ctx, idx, raw, zone))
+    return out
+
+
+def _general(ev: ItemEvent | FastEvent) -> ItemEvent:
+    return ev.item_event() if type(ev) is FastEvent else ev
 
 
 def _item_key(item: _Item) -> str:
     """Which of several differing records of one item wins: the least by this key,
     so the result never depends on the order of the input."""
+    item = dataclasses.replace(item, events=[_general(ev) for ev in item.events])
     return json.dumps(dataclasses.asdict(item), sort_keys=True, default=str)
 
 
@@ -295,6 +357,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
     gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
     forget_shared_texts()
+    forget_fast_caches()
+    _NUMBER_KEYS.clear()
     curation = list(curation)
     curated = entry_states(curation)
     persons = fold_persons(curation)
@@ -331,10 +395,13 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
         by_sha[s].events = []
         event_count[s] = len(evs)
         events += evs
-    message_times(events, by_sha)
+    if any(item.parents for item in by_sha.values()):  # else it has nothing to do
+        message_times(events, by_sha)
 
     groups = _group(events)
     del events
+    forget_fast_caches()  # read and merged: what they held is in the events now
+    _NUMBER_KEYS.clear()
     groups.reverse()
 
     def inside(instant: str) -> bool:
@@ -343,10 +410,16 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
 
     built: list[_Draft] = []
     layouts: dict[tuple, Layout] = {}
+    when = inside if (d_from or d_to) else None
     while groups:  # each group's events are freed once its entry is made (issue 19)
-        e = _entry(groups.pop(), children, event_count, zone, curated)
+        group = groups.pop()
+        if len(group) == 1 and type(group[0]) is FastEvent and not persons and not (
+                curated and _curated(group[0], curated)):
+            built.append(_Draft.fast(group[0], children, event_count, when))
+            continue
+        e = _entry([_general(ev) for ev in group], children, event_count, zone, curated)
         e["persons"] = match_persons(e, persons)
-        built.append(_Draft(e, layouts, inside if (d_from or d_to) else None))
+        built.append(_Draft(e, layouts, when))
     # Exhibits whose family has any entry at all, before the period filter.
     all_ranks = exhibit_ranks(shas, parents, built)  # numbers are all 0 here
     dated = [d for d in built if d.dated and d.inside]
@@ -451,6 +524,27 @@ class _Draft:
         self.layout = layout
         self.runs = layout.encode(e)
 
+    @classmethod
+    def fast(cls, ev: FastEvent, children: Mapping[str, list[tuple[str, str]]],
+             event_count: Mapping[str, int], inside: Callable[[str], bool] | None) -> _Draft:
+        """The draft of a one-event entry whose fixed fields fast.py encoded."""
+        d = cls.__new__(cls)
+        d.layout = fast_layout()
+        d.runs = ev.runs
+        d.kind = ev.kind
+        d.order = (ev.kind, ev.exhibit, ev.key, ev.idx)
+        d.micros = ev.micros
+        d.phashes = ()
+        d.dated = True
+        d.inside = inside is None or inside(d.layout.field(ev.runs, "instant"))
+        d.exhibits = _exhibits([ev], children, event_count) if ev.exhibit in children \
+            else [ev.exhibit]
+        d.flags = ev.flags
+        d.links = ()
+        d.number = 0
+        d.ocr = ev.ocr
+        return d
+
     def __getitem__(self, key: str) -> Any:
         if key == "links":
             return self.links_to_add()
@@ -480,6 +574,10 @@ class _Draft:
 
     def late(self, numbers: Mapping[str, int]) -> dict[str, bytes]:
         """The late fields but the hashes, as canonical bytes."""
+        if len(self.exhibits) == 1 and not self.links and not self.flags:  # most entries
+            return {"number": b"%d" % self.number,
+                    "exhibits": canonical_bytes(self.exhibits, checked=True),
+                    "links": b"[]", "flags": b"[]"}
         return {
             "number": str(self.number).encode(),
             "exhibits": canonical_bytes(sorted(self.exhibits, key=lambda s: (numbers.get(s, 0), s)),

@@ -188,6 +188,28 @@ class Layout:
                 run = []
             if k is not None:
                 self.slots.append(("late", k, json_string(k).encode("utf-8") + b":"))
+        # `join` fills two byte templates (without and with entry_hash) instead of
+        # assembling the pieces in Python: the run slices and late values in slot order.
+        pieces: list[bytes] = []
+        self._late_names: list[str] = []
+        self._hash_at = -1  # where the hash goes among the template's values
+        n_values = 0
+        for kind, name, prefix in self.slots:
+            if kind == "run":
+                pieces.append(b"%b")
+                n_values += 1
+            elif name == _HASH_KEY:
+                self._hash_at = n_values
+                pieces.append(None)
+            else:
+                pieces.append(prefix.replace(b"%", b"%%") + b"%b")
+                self._late_names.append(name)
+                n_values += 1
+        self._unsealed = b"{" + b",".join(p for p in pieces if p is not None) + b"}"
+        self._sealed = b"{" + b",".join(b'"entry_hash":"%b"' if p is None else p
+                                        for p in pieces) + b"}"
+        self._order = [(kind, name) for kind, name, _ in self.slots
+                       if kind == "run" or name != _HASH_KEY]
 
     def encode(self, entry: Mapping[str, Any]) -> tuple[bytes, tuple[int, ...]]:
         """The canonical bytes of each run of fixed fields, without braces, as one
@@ -205,6 +227,10 @@ class Layout:
         blob, ends = runs
         return blob[ends[i - 1] if i else 0:ends[i]]
 
+    def run_bytes(self, runs: tuple[bytes, tuple[int, ...]]) -> list[bytes]:
+        """Each run of fixed fields (``"key":value,...``), in key order."""
+        return [self._run(runs, i) for i in range(len(runs[1]))]
+
     def field(self, runs: tuple[bytes, tuple[int, ...]], key: str) -> Any:
         """One fixed field, decoded from the runs."""
         return orjson.loads(b"{" + self._run(runs, self.run_of[key]) + b"}")[key]
@@ -213,21 +239,21 @@ class Layout:
              late: Mapping[str, bytes]) -> tuple[str, bytes]:
         """(entry_hash, the entry's canonical bytes) from its runs and its late fields
         as canonical bytes (all of them but entry_hash, which is computed here)."""
-        pieces: list[bytes] = []
-        at = -1
-        i = 0
-        for kind, name, prefix in self.slots:
+        blob, ends = runs
+        values: list[bytes] = []
+        start = i = 0
+        for kind, name in self._order:
             if kind == "run":
-                pieces.append(self._run(runs, i))
+                values.append(blob[start:ends[i]])
+                start = ends[i]
                 i += 1
-            elif name == _HASH_KEY:
-                at = len(pieces)
             else:
-                pieces.append(prefix + late[name])
-        digest = hashlib.sha256(b"{" + b",".join(pieces) + b"}").hexdigest()
-        if at >= 0:
-            pieces.insert(at, b'"entry_hash":"' + digest.encode() + b'"')
-        return digest, b"{" + b",".join(pieces) + b"}"
+                values.append(late[name])
+        digest = hashlib.sha256(self._unsealed % tuple(values)).hexdigest()
+        if self._hash_at < 0:
+            return digest, self._unsealed % tuple(values)
+        values.insert(self._hash_at, digest.encode())
+        return digest, self._sealed % tuple(values)
 
 
 def seal_encoded(doc: dict, entries: Iterable[tuple[Layout, tuple[bytes, tuple[int, ...]],

@@ -42,8 +42,23 @@ def _mth(leaves: Sequence[bytes]) -> bytes:
 
 
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
-    """The Merkle Tree Hash (MTH) of the leaves' data, as 32 raw bytes."""
-    return _mth(list(leaves))
+    """The Merkle Tree Hash (MTH) of the leaves' data, as 32 raw bytes.
+
+    Level by level from the leaves, a level's last node going up alone when the
+    level is odd: the same tree as `_mth`'s split at the largest power of two
+    (its left part is always a full tree), without a call and a split per node
+    (100,000 entries, issue 19; the tests compare the two on every size)."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    sha = hashlib.sha256
+    level = [sha(b"\x00" + leaf).digest() for leaf in leaves]
+    while len(level) > 1:
+        up = [sha(b"\x01" + level[i] + level[i + 1]).digest()
+              for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            up.append(level[-1])
+        level = up
+    return level[0]
 
 
 def _path(m: int, leaves: Sequence[bytes]) -> list[bytes]:

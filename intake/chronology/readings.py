@@ -85,59 +85,78 @@ def forget_shared_texts() -> None:
     _SHARED.clear()
 
 
+@dataclass(slots=True)
+class ItemContext:
+    """What every event of one item record shares: its exhibit, plugin, facts,
+    the adviser's overrides and its reading history."""
+
+    sha: str
+    plugin: str
+    version: str
+    overrides: Any
+    item_facts: Any
+    reading: dict
+
+
+def item_context(record: Mapping[str, Any]) -> ItemContext:
+    ext = record.get("extraction") or {}
+    return ItemContext(record["sha256"], as_text(ext.get("plugin")), as_text(ext.get("version")),
+                       record.get("overrides") or {}, as_plain(ext.get("facts") or {}),
+                       reading_history(ext))
+
+
 def item_events(record: Mapping[str, Any], zone: str) -> list[ItemEvent]:
     """One item record's events, each claim resolved in `zone` with its provenance."""
+    ctx = item_context(record)
     ext = record.get("extraction") or {}
-    sha = record["sha256"]
-    plugin, version = as_text(ext.get("plugin")), as_text(ext.get("version"))
-    overrides = record.get("overrides") or {}
-    item_facts = as_plain(ext.get("facts") or {})
-    reading = reading_history(ext)
-    out = []
-    for idx, raw in enumerate(ext.get("events") or ()):
-        key = as_text(raw.get("key"))
-        kind = as_text(raw.get("kind")) or "file"
-        facts = as_plain(raw.get("facts") or {})
-        if not isinstance(facts, dict):
-            facts = {"value": facts}
-        if kind in ("photo", "screenshot", "letter") and isinstance(item_facts, dict):
-            facts = {**item_facts, **facts}
-        flags = as_strings(raw.get("flags"))
-        claims = []
-        prov = {"plugin": plugin, "plugin_version": version, "exhibit": sha}
-        for rc in raw.get("claims") or ():
-            c, bad = read_claim(rc, prov, zone)
-            if c is None:
-                flags.append(bad)
-            else:
-                claims.append(c)
-        witnesses = as_strings(raw.get("witnesses"))
-        if not witnesses and isinstance(facts.get("witnesses"), list):
-            for w in facts["witnesses"]:
-                if isinstance(w, Mapping):
-                    name, contact = as_text(w.get("name")), as_text(w.get("contact"))
-                    witnesses.append(f"{name} ({contact})" if name and contact else name or contact)
-                elif as_text(w):
-                    witnesses.append(as_text(w))
-        phashes = []
-        for src in (facts, item_facts):
-            if isinstance(src, Mapping) and isinstance(src.get("phash"), str) and src["phash"]:
-                phashes.append(src["phash"].lower())
-        ov = overrides.get(key) if key else None
-        out.append(ItemEvent(
-            exhibit=sha, idx=idx, key=key, plugin=plugin, plugin_version=version, kind=kind,
-            # empty lists as one shared () (read only): 100,000 events had 400,000 of them
-            what=as_text(raw.get("summary")), who=as_text(raw.get("who")),
-            to=as_strings(raw.get("to")) or (),
-            category=as_text(raw.get("category")), witnesses=[w for w in witnesses if w] or (),
-            flags=flags or (), facts=facts, claims=claims,
-            override=dict(ov) if isinstance(ov, Mapping) else {}, phashes=unique(phashes) or (),
-            message=as_text(raw.get("message")), reading=reading,
-        ))
-    for ev in out:
-        if ev.claims:
-            ev.best = best_claim(ev.kind, ev.claims)
-    return out
+    return [event_of(ctx, idx, raw, zone) for idx, raw in enumerate(ext.get("events") or ())]
+
+
+def event_of(ctx: ItemContext, idx: int, raw: Mapping[str, Any], zone: str) -> ItemEvent:
+    """The `idx`-th event of an item (`ctx`), its claims resolved in `zone`."""
+    sha, plugin, version, item_facts = ctx.sha, ctx.plugin, ctx.version, ctx.item_facts
+    key = as_text(raw.get("key"))
+    kind = as_text(raw.get("kind")) or "file"
+    facts = as_plain(raw.get("facts") or {})
+    if not isinstance(facts, dict):
+        facts = {"value": facts}
+    if kind in ("photo", "screenshot", "letter") and isinstance(item_facts, dict):
+        facts = {**item_facts, **facts}
+    flags = as_strings(raw.get("flags"))
+    claims = []
+    prov = {"plugin": plugin, "plugin_version": version, "exhibit": sha}
+    for rc in raw.get("claims") or ():
+        c, bad = read_claim(rc, prov, zone)
+        if c is None:
+            flags.append(bad)
+        else:
+            claims.append(c)
+    witnesses = as_strings(raw.get("witnesses"))
+    if not witnesses and isinstance(facts.get("witnesses"), list):
+        for w in facts["witnesses"]:
+            if isinstance(w, Mapping):
+                name, contact = as_text(w.get("name")), as_text(w.get("contact"))
+                witnesses.append(f"{name} ({contact})" if name and contact else name or contact)
+            elif as_text(w):
+                witnesses.append(as_text(w))
+    phashes = []
+    for src in (facts, item_facts):
+        if isinstance(src, Mapping) and isinstance(src.get("phash"), str) and src["phash"]:
+            phashes.append(src["phash"].lower())
+    ov = ctx.overrides.get(key) if key else None
+    ev = ItemEvent(
+        exhibit=sha, idx=idx, key=key, plugin=plugin, plugin_version=version, kind=kind,
+        # empty lists as one shared () (read only): 100,000 events had 400,000 of them
+        what=as_text(raw.get("summary")), who=as_text(raw.get("who")),
+        to=as_strings(raw.get("to")) or (),
+        category=as_text(raw.get("category")), witnesses=[w for w in witnesses if w] or (),
+        flags=flags or (), facts=facts, claims=claims,
+        override=dict(ov) if isinstance(ov, Mapping) else {}, phashes=unique(phashes) or (),
+        message=as_text(raw.get("message")), reading=ctx.reading,
+    )
+    if claims:
+        ev.best = best_claim(kind, claims)
+    return ev
 
 
 def reading_history(ext: Mapping[str, Any]) -> dict:

@@ -220,3 +220,17 @@ def test_fast_check_on_chronology_entries():
     with pytest.raises(TypeError):
         _fast_ok([entry, [{"a": 0.5}]])
     assert _fast_ok("text") is True and _fast_ok(3) is True
+
+
+def test_level_by_level_root_equals_the_recursive_definition():
+    """merkle_root builds the tree level by level (issue 19); RFC 6962's
+    definition (`_mth`, which the proofs use) splits at the largest power of two."""
+    import hashlib
+
+    from intake.chronology.merkle import _mth, merkle_root
+
+    for n in list(range(0, 70)) + [127, 128, 129, 255, 256, 257, 1000, 1023, 1025]:
+        leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(n)]
+        assert merkle_root(leaves) == _mth(leaves), n
+    assert merkle_root([]) == hashlib.sha256(b"").digest()
+    assert merkle_root([b"x"]) == hashlib.sha256(b"\x00x").digest()

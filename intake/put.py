@@ -7,20 +7,29 @@ kind of replica is fed from one spooled local copy through
 side; inside a group commit: by the batch's barrier, before any original leaves
 the inbox), re-read from the disk, not from the page cache, and verified before
 it counts; a replica that fails is left out with its reason.
+
+A file bigger than one `SEGMENT` is re-read while it is still being written
+(`_ReadBack`): each finished segment of a copy is pushed to the device
+(``sync_file_range``) and read back with ``O_DIRECT`` on another thread while
+the next segment is written, so the read-back overlaps the writing instead of
+following it. Where the system has neither (macOS, tmpfs) the copy is re-read
+whole at `commit`, as before.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import mmap
 import os
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from . import files
 from .replica import CHUNK, Replica
 from .store import FolderReplica, plain_reason
 
@@ -48,10 +57,79 @@ class PutResult:
     spool: BinaryIO | None = None
     #: the file's first bytes (`HEAD`), for sniffing its type without opening the copy
     head: bytes = b""
+    #: replica -> SHA-256 of its copy as re-read from the disk while it was written
+    reread: dict[str, str] = field(default_factory=dict)
 
 
 HEAD = 8192  # bytes the sniffers read
 _POOL: ThreadPoolExecutor | None = None
+
+
+def _segment_size() -> int:
+    # a test sets INTAKE_COPY_SEGMENT to see several segments in a small file;
+    # always whole chunks (aligned, as O_DIRECT reads want)
+    wanted = int(os.environ.get("INTAKE_COPY_SEGMENT", 32 << 20))
+    return max(CHUNK, wanted // CHUNK * CHUNK)
+
+
+#: a big file's copies are pushed to the disk and re-read in segments of this size
+#: (bench/profile-notes.md, Session 8: 32 MiB keeps the dirty pages per copy small
+#: and the read-back about one segment behind the writing)
+SEGMENT = _segment_size()
+
+
+class _ReadBack:
+    """One copy re-read from the disk segment by segment while the rest is written.
+
+    After a segment is written, ``sync_file_range`` pushes it to the device and
+    waits; then it is read back past the page cache (``O_DIRECT``) into the
+    copy's own SHA-256, on a thread of its own, while the caller writes the next
+    segment. At most one segment is in flight per copy (the caller waits for it
+    before handing over the next), which keeps the dirty pages bounded.
+    """
+
+    def __init__(self, path: Path, f: BinaryIO) -> None:
+        self.f = f
+        # refused where the file system takes no O_DIRECT (tmpfs): the caller
+        # then keeps the whole-file re-read at commit
+        self.fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+        self.sha256 = hashlib.sha256()
+        self.done = 0  # bytes pushed and re-read so far
+        self.job: Future[None] | None = None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-reread")
+
+    @staticmethod
+    def possible() -> bool:
+        return files.has_sync_file_range() and bool(getattr(os, "O_DIRECT", 0))
+
+    def hand_over(self, end: int) -> None:
+        """Re-read [done, end) once the previous segment is through (raises its error)."""
+        self.wait()
+        if end == self.done:  # nothing new (the file ended on a segment's end)
+            return
+        self.f.flush()
+        self.job = self.pool.submit(self._push_and_read, self.done, end)
+        self.done = end
+
+    def wait(self) -> None:
+        job, self.job = self.job, None
+        if job is not None:
+            job.result()
+
+    def _push_and_read(self, start: int, end: int) -> None:
+        files.sync_file_range(self.f.fileno(), start, end - start)
+        got = files.read_direct(self.fd, start, end, self.sha256.update)
+        if got != end - start:
+            raise OSError(errno.EIO, "the copy read back is shorter than what was written")
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        except OSError:
+            pass
+        finally:
+            self.pool.shutdown(wait=True)
+            os.close(self.fd)
 
 
 def _io_pool() -> ThreadPoolExecutor:
@@ -98,14 +176,34 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
         except OSError as exc:
             result.failed[rep.name] = plain_reason(exc)
 
+    rereads: dict[str, _ReadBack] = {}  # copies re-read while written (big files)
+    segment_start = 0  # where the segment being written began
+
     def drop(name: str, exc: OSError) -> None:
         rep, path, f = temps.pop(name)
         result.failed[name] = plain_reason(exc)
+        back = rereads.pop(name, None)
+        if back is not None:
+            back.close()
         try:
             f.close()
         except OSError:
             pass
         path.unlink(missing_ok=True)
+
+    def hand_over(end: int) -> None:
+        """The segment ending at `end` is written: push and re-read it (big files)."""
+        if not rereads and segment_start == 0 and _ReadBack.possible():  # the first segment
+            for name, (_rep, path, f) in temps.items():
+                try:
+                    rereads[name] = _ReadBack(path, f)
+                except OSError:  # no O_DIRECT here: re-read whole at commit
+                    pass
+        for name in list(rereads):
+            try:
+                rereads[name].hand_over(end)
+            except OSError as exc:
+                drop(name, exc)
 
     try:
         while chunk := source.read(CHUNK):
@@ -137,6 +235,16 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
                     job.result()
                 except OSError as exc:
                     drop(name, exc)
+            if size - segment_start >= SEGMENT and not size % mmap.PAGESIZE:
+                hand_over(size)
+                segment_start = size
+        if rereads:  # the last segment, then every re-read is through
+            hand_over(size)
+            for name in list(rereads):
+                try:
+                    rereads[name].wait()
+                except OSError as exc:
+                    drop(name, exc)
         # one fsync per copy; for a big file the copies' fsyncs run side by side
         # (each waits for its own disk), as the copies were written. Inside a group
         # commit none here: the batch's barrier makes them durable.
@@ -155,11 +263,18 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
     except BaseException:
         if result.spool is not None:
             result.spool.close()
+        for back in rereads.values():
+            back.close()
+        rereads.clear()
         for name in list(temps):
             rep, path, f = temps.pop(name)
             f.close()
             path.unlink(missing_ok=True)
         raise
+    for name, back in rereads.items():
+        back.close()
+        if name in temps:
+            result.reread[name] = back.sha256.hexdigest()
     result.digests = Digests(sha256.hexdigest(), sha512.hexdigest(), md5.hexdigest(), size)
     result.temps = {name: (rep, path) for name, (rep, path, _f) in temps.items()}
     return result
@@ -193,17 +308,20 @@ def commit(result: PutResult) -> PutResult:
     """Second half of a put: verify and rename each replica's temporary copy.
 
     Each copy is read back from the disk (its cached pages dropped after the
-    fsync: ``files.sha256_from_disk``), side by side for a big file.
+    fsync: ``files.sha256_from_disk``), side by side for a big file, unless it
+    was re-read segment by segment while it was written (`PutResult.reread`).
     """
     assert result.digests is not None
     sha = result.digests.sha256
-    if result.digests.size >= CHUNK and len(result.temps) > 1:
+    reread = result.reread
+    if result.digests.size >= CHUNK and len(result.temps) > 1 and not reread:
         # read back and verify the copies side by side
         jobs = {name: _io_pool().submit(_commit_one, rep, path, sha)
                 for name, (rep, path) in result.temps.items()}
         outcomes = {name: job.result() for name, job in jobs.items()}
     else:
-        outcomes = {name: _commit_one(rep, path, sha) for name, (rep, path) in result.temps.items()}
+        outcomes = {name: _commit_one(rep, path, sha, reread.get(name))
+                    for name, (rep, path) in result.temps.items()}
     for name, (_rep, path) in result.temps.items():
         if isinstance(outcomes[name], OSError):
             path.unlink(missing_ok=True)
@@ -230,8 +348,11 @@ def commit(result: PutResult) -> PutResult:
     return result
 
 
-def _commit_one(rep: FolderReplica, path: Path, sha256: str) -> str | OSError:
+def _commit_one(rep: FolderReplica, path: Path, sha256: str,
+                reread: str | None = None) -> str | OSError:
     try:
+        if reread is not None:  # re-read from the disk while it was written
+            return rep.commit_object(path, sha256, reread=reread)
         return rep.commit_object(path, sha256)
     except OSError as exc:
         return exc

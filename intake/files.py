@@ -108,12 +108,17 @@ def has_sync_file_range() -> bool:
     return libc is not None and hasattr(libc, "sync_file_range")
 
 
-def sync_file_range(fd: int, offset: int, nbytes: int) -> None:
+def sync_file_range(fd: int, offset: int, nbytes: int, wait: bool = True) -> None:
     """Push [offset, offset + nbytes) of a file to the device and wait until it is
     written (data only: no metadata, no device cache flush; the fsync after does
-    those). Python's ``os`` has no such call; Linux's C library has."""
+    those). Python's ``os`` has no such call; Linux's C library has.
+
+    :param wait: False only starts the writing (the device gets to work while
+        the caller goes on); a later call with True waits for it.
+    """
     libc = _libc()
-    flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
+    flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER \
+        if wait else SYNC_FILE_RANGE_WRITE
     if libc.sync_file_range(fd, offset, nbytes, flags) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))

@@ -10,9 +10,9 @@ it counts; a replica that fails is left out with its reason.
 
 A file bigger than one `SEGMENT` is re-read while it is still being written
 (`_ReadBack`): each finished segment of a copy is pushed to the device
-(``sync_file_range``) and read back with ``O_DIRECT`` on another thread while
-the next segment is written, so the read-back overlaps the writing instead of
-following it. Where the system has neither (macOS, tmpfs) the copy is re-read
+(``sync_file_range``), read back with ``O_DIRECT`` and compared byte for byte
+with what was written, on another thread while the next segment is written,
+so the read-back overlaps the writing instead of following it. Where the system has neither (macOS, tmpfs) the copy is re-read
 whole at `commit`, as before.
 """
 
@@ -58,6 +58,7 @@ class PutResult:
     #: the file's first bytes (`HEAD`), for sniffing its type without opening the copy
     head: bytes = b""
     #: replica -> SHA-256 of its copy as re-read from the disk while it was written
+    #: (the source's, when every byte re-read was the byte written)
     reread: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,68 +69,111 @@ _POOL: ThreadPoolExecutor | None = None
 def _segment_size() -> int:
     # a test sets INTAKE_COPY_SEGMENT to see several segments in a small file;
     # always whole chunks (aligned, as O_DIRECT reads want)
-    wanted = int(os.environ.get("INTAKE_COPY_SEGMENT", 32 << 20))
+    wanted = int(os.environ.get("INTAKE_COPY_SEGMENT", 8 << 20))
     return max(CHUNK, wanted // CHUNK * CHUNK)
 
 
 #: a big file's copies are pushed to the disk and re-read in segments of this size
-#: (bench/profile-notes.md, Session 8: 32 MiB keeps the dirty pages per copy small
-#: and the read-back about one segment behind the writing)
+#: (bench/profile-notes.md, Session 8: 8 MiB, two in flight, as fast as 32 MiB
+#: and a quarter of the bytes kept)
 SEGMENT = _segment_size()
+#: segments of one copy on their way to the disk or being re-read while the next is
+#: written (the bytes of these and of the one being written are kept: about
+#: (IN_FLIGHT + 1) * SEGMENT per file, whatever its size)
+IN_FLIGHT = 2
 
 
 class _ReadBack:
     """One copy re-read from the disk segment by segment while the rest is written.
 
-    After a segment is written, ``sync_file_range`` pushes it to the device and
-    waits; then it is read back past the page cache (``O_DIRECT``) into the
-    copy's own SHA-256, on a thread of its own, while the caller writes the next
-    segment. At most one segment is in flight per copy (the caller waits for it
-    before handing over the next), which keeps the dirty pages bounded.
+    After a segment is written, ``sync_file_range`` starts writing it to the
+    device at once; a thread of the copy's own waits until it is there, reads
+    it back past the page cache (``O_DIRECT``) and compares it byte for byte
+    with the source's bytes that were written there (kept until then), while
+    the caller writes the next segment. A comparison costs a tenth of a SHA-256
+    of the copy and proves more. At most `IN_FLIGHT` segments are on their way
+    per copy (the caller waits before handing over another), which bounds the
+    dirty pages and the bytes kept.
     """
 
     def __init__(self, path: Path, f: BinaryIO) -> None:
         self.f = f
-        # refused where the file system takes no O_DIRECT (tmpfs): the caller
-        # then keeps the whole-file re-read at commit
+        # refused where the file system takes no O_DIRECT: the caller then
+        # keeps the whole-file re-read at commit
         self.fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
-        self.sha256 = hashlib.sha256()
+        self.differs = False  # a re-read byte was not the byte written
         self.done = 0  # bytes pushed and re-read so far
-        self.job: Future[None] | None = None
+        self.jobs: list[Future[None]] = []  # segments handed over, in order
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-reread")
 
     @staticmethod
     def possible() -> bool:
         return files.has_sync_file_range() and bool(getattr(os, "O_DIRECT", 0))
 
-    def hand_over(self, end: int) -> None:
-        """Re-read [done, end) once the previous segment is through (raises its error)."""
-        self.wait()
+    def hand_over(self, end: int, written: list[bytes]) -> None:
+        """Start writing [done, end), which holds `written`, to the device, and have
+        it re-read once it is there; waits while `IN_FLIGHT` segments are ahead of
+        it (raises their error)."""
+        while len(self.jobs) >= IN_FLIGHT:
+            self.jobs.pop(0).result()
         if end == self.done:  # nothing new (the file ended on a segment's end)
             return
         self.f.flush()
-        self.job = self.pool.submit(self._push_and_read, self.done, end)
+        # the device starts on it now, while earlier segments are still read back
+        files.sync_file_range(self.f.fileno(), self.done, end - self.done, wait=False)
+        self.jobs.append(self.pool.submit(self._push_and_compare, self.done, end, written))
         self.done = end
 
     def wait(self) -> None:
-        job, self.job = self.job, None
-        if job is not None:
+        """Until every segment handed over is re-read (raises the first error)."""
+        jobs, self.jobs = self.jobs, []
+        for job in jobs:
             job.result()
 
-    def _push_and_read(self, start: int, end: int) -> None:
+    def _push_and_compare(self, start: int, end: int, written: list[bytes]) -> None:
         files.sync_file_range(self.f.fileno(), start, end - start)
-        got = files.read_direct(self.fd, start, end, self.sha256.update)
-        if got != end - start:
-            raise OSError(errno.EIO, "the copy read back is shorter than what was written")
+        same = _Same(written)
+        got = files.read_direct(self.fd, start, end, same)
+        if got != end - start or not same.so_far:
+            self.differs = True
 
     def close(self) -> None:
         try:
             self.wait()
-        except OSError:
+        except Exception:  # noqa: BLE001 - already reported: the copy was dropped with it
             pass
         finally:
             self.pool.shutdown(wait=True)
             os.close(self.fd)
+
+
+class _Same:
+    """Compares pieces read back, in order, with the pieces that were written."""
+
+    def __init__(self, written: list[bytes]) -> None:
+        self.written = written
+        self.index = 0  # the written piece being compared
+        self.offset = 0  # how far into it
+        self.so_far = True
+
+    def __call__(self, piece: memoryview) -> None:
+        if not self.so_far:
+            return
+        data = bytes(piece)  # one copy: comparing memoryviews goes byte by byte
+        pos = 0
+        while pos < len(data):
+            if self.index >= len(self.written):  # more on the disk than was written
+                self.so_far = False
+                return
+            chunk = self.written[self.index]
+            take = min(len(data) - pos, len(chunk) - self.offset)
+            if data[pos:pos + take] != chunk[self.offset:self.offset + take]:
+                self.so_far = False
+                return
+            pos += take
+            self.offset += take
+            if self.offset == len(chunk):
+                self.index, self.offset = self.index + 1, 0
 
 
 def _io_pool() -> ThreadPoolExecutor:
@@ -191,9 +235,13 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
             pass
         path.unlink(missing_ok=True)
 
+    # the bytes of the segment being written, kept until its copies are re-read
+    # (only where that can happen while writing: `_ReadBack`)
+    segment: list[bytes] | None = [] if temps and _ReadBack.possible() else None
+
     def hand_over(end: int) -> None:
         """The segment ending at `end` is written: push and re-read it (big files)."""
-        if not rereads and segment_start == 0 and _ReadBack.possible():  # the first segment
+        if not rereads and segment_start == 0 and segment is not None:  # the first segment
             for name, (_rep, path, f) in temps.items():
                 try:
                     rereads[name] = _ReadBack(path, f)
@@ -201,7 +249,7 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
                     pass
         for name in list(rereads):
             try:
-                rereads[name].hand_over(end)
+                rereads[name].hand_over(end, segment or [])
             except OSError as exc:
                 drop(name, exc)
 
@@ -235,9 +283,11 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
                     job.result()
                 except OSError as exc:
                     drop(name, exc)
-            if size - segment_start >= SEGMENT and not size % mmap.PAGESIZE:
-                hand_over(size)
-                segment_start = size
+            if segment is not None:
+                segment.append(chunk)
+                if size - segment_start >= SEGMENT and not size % mmap.PAGESIZE:
+                    hand_over(size)
+                    segment_start, segment = size, ([] if rereads else None)
         if rereads:  # the last segment, then every re-read is through
             hand_over(size)
             for name in list(rereads):
@@ -271,11 +321,12 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
             f.close()
             path.unlink(missing_ok=True)
         raise
+    result.digests = Digests(sha256.hexdigest(), sha512.hexdigest(), md5.hexdigest(), size)
     for name, back in rereads.items():
         back.close()
-        if name in temps:
-            result.reread[name] = back.sha256.hexdigest()
-    result.digests = Digests(sha256.hexdigest(), sha512.hexdigest(), md5.hexdigest(), size)
+        if name in temps:  # every byte re-read was the byte written: it has the source's SHA-256
+            result.reread[name] = "the copy read back differs" if back.differs \
+                else result.digests.sha256
     result.temps = {name: (rep, path) for name, (rep, path, _f) in temps.items()}
     return result
 

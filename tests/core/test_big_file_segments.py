@@ -44,9 +44,9 @@ def _note(*what):
     with open(_log, "a") as f:
         f.write(json.dumps(what) + "\\n")
 
-def _push(fd, offset, nbytes):
-    _note("push", os.readlink(f"/proc/self/fd/{{fd}}"), offset, nbytes)
-    return _real_push(fd, offset, nbytes)
+def _push(fd, offset, nbytes, wait=True):
+    _note("push" if wait else "start", os.readlink(f"/proc/self/fd/{{fd}}"), offset, nbytes)
+    return _real_push(fd, offset, nbytes, wait)
 
 def _whole(path):
     _note("whole", str(path), 0, 0)
@@ -115,7 +115,8 @@ def _recording_env(tmp_path: Path, no_push: bool = False) -> tuple[dict[str, str
 
 
 def _calls(log: Path, kind: str) -> list[tuple[str, int, int]]:
-    """The recorded calls of one kind: "push" (a segment) or "whole" (a whole-file re-read)."""
+    """The recorded calls of one kind: "start" (a segment's writing started), "push"
+    (waited for, then re-read) or "whole" (a whole-file re-read at commit)."""
     if not log.exists():
         return []
     lines = [json.loads(line) for line in log.read_text().splitlines()]
@@ -151,8 +152,14 @@ def test_big_file_copies_are_reread_segment_by_segment(tmp_path: Path) -> None:
     for path, offset, nbytes in calls:
         by_copy.setdefault(path, []).append((offset, nbytes))
     assert sorted(Path(p).parent.parent.name for p in by_copy) == ["a", "b"], by_copy
+    segments = [(i * MiB, MiB) for i in range(5)] + [(5 * MiB, MiB // 2)]
     for ranges in by_copy.values():
-        assert ranges == [(i * MiB, MiB) for i in range(5)] + [(5 * MiB, MiB // 2)]
+        assert ranges == segments
+    # each segment's writing was started as soon as it was written, before the wait
+    started: dict[str, list[tuple[int, int]]] = {}
+    for path, offset, nbytes in _calls(log, "start"):
+        started.setdefault(path, []).append((offset, nbytes))
+    assert started == {path: segments for path in by_copy}
     assert (case / "inbox" / "ingested" / "video.mp4").read_bytes() == data
 
 
@@ -200,7 +207,7 @@ def test_without_sync_file_range_the_copies_are_reread_whole(tmp_path: Path) -> 
     env, log = _recording_env(tmp_path, no_push=True)
     answer = _ingest(case, env)
     assert answer["outcomes"] == {"settled": 1}, answer
-    assert _calls(log, "push") == []
+    assert _calls(log, "push") == [] and _calls(log, "start") == []
     wholes = _parts(_calls(log, "whole"))
     assert sorted(Path(p).parent.parent.name for p, _o, _n in wholes) == ["a", "b"], wholes
     for name in ("a", "b"):

@@ -147,6 +147,20 @@ class _ReadBack:
             os.close(self.fd)
 
 
+def _split(pieces: list[bytes], keep: int) -> tuple[list[bytes], list[bytes]]:
+    """The first `keep` bytes of `pieces`, and the rest (a piece cut in two if need be)."""
+    head: list[bytes] = []
+    for i, piece in enumerate(pieces):
+        if keep >= len(piece):
+            head.append(piece)
+            keep -= len(piece)
+            continue
+        if keep:
+            head.append(piece[:keep])
+        return head, [piece[keep:], *pieces[i + 1:]]
+    return head, []
+
+
 class _Same:
     """Compares pieces read back, in order, with the pieces that were written."""
 
@@ -258,6 +272,8 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
             if not size:
                 result.head = chunk[:HEAD]
             size += len(chunk)
+            if segment is not None:
+                segment.append(chunk)
             if len(chunk) < CHUNK and size == len(chunk):  # a small file: no threads needed
                 sha256.update(chunk)
                 sha512.update(chunk)
@@ -283,11 +299,12 @@ def put_stream(source: BinaryIO, replicas: list[Replica]) -> PutResult:
                     job.result()
                 except OSError as exc:
                     drop(name, exc)
-            if segment is not None:
-                segment.append(chunk)
-                if size - segment_start >= SEGMENT and not size % mmap.PAGESIZE:
-                    hand_over(size)
-                    segment_start, segment = size, ([] if rereads else None)
+            if segment is not None and size - segment_start >= SEGMENT:
+                end = size - size % mmap.PAGESIZE  # O_DIRECT reads whole pages
+                if end > segment_start:
+                    segment, rest = _split(segment, end - segment_start)
+                    hand_over(end)
+                    segment_start, segment = end, (rest if rereads else None)
         if rereads:  # the last segment, then every re-read is through
             hand_over(size)
             for name in list(rereads):

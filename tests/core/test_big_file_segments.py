@@ -213,3 +213,37 @@ def test_without_sync_file_range_the_copies_are_reread_whole(tmp_path: Path) -> 
     for name in ("a", "b"):
         copy = stored_objects(replica(case, name))[sha]
         assert hashlib.sha256(copy.read_bytes()).hexdigest() == sha
+
+
+class _OddReads:
+    """A source whose reads return pieces of 700,000 bytes (a pipe or a network
+    file system can): segments then end only where the bytes are page-aligned."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def read(self, _n: int) -> bytes:
+        piece = self.data[self.pos:self.pos + 700_000]
+        self.pos += len(piece)
+        return piece
+
+
+@pytest.mark.skipif(not has_sync_file_range() or not hasattr(os, "O_DIRECT"),
+                    reason="sync_file_range and O_DIRECT are Linux's")
+def test_segments_of_uneven_reads_are_compared_whole(tmp_path: Path, monkeypatch) -> None:
+    from intake import put
+    from intake.store import FolderReplica
+
+    monkeypatch.setattr(put, "SEGMENT", MiB)
+    reps = [FolderReplica(name, tmp_path / name) for name in ("a", "b")]
+    for rep in reps:
+        rep.open("case-1", create=True)
+    data = os.urandom(3 * MiB + 12_345)
+    sha = hashlib.sha256(data).hexdigest()
+    result = put.put_stream(_OddReads(data), reps)
+    # every byte re-read while written, in both copies: they carry the source's SHA-256
+    assert result.reread == {"a": sha, "b": sha}
+    put.commit(result)
+    assert result.stored == ["a", "b"] and result.failed == {}
+    for rep in reps:
+        assert (tmp_path / rep.name / "objects" / sha[:2] / sha).read_bytes() == data

@@ -12,8 +12,9 @@ A file bigger than one `SEGMENT` is re-read while it is still being written
 (`_ReadBack`): each finished segment of a copy is pushed to the device
 (``sync_file_range``), read back with ``O_DIRECT`` and compared byte for byte
 with what was written, on another thread while the next segment is written,
-so the read-back overlaps the writing instead of following it. Where the system has neither (macOS, tmpfs) the copy is re-read
-whole at `commit`, as before.
+so the read-back overlaps the writing instead of following it. Where the
+system has no ``sync_file_range`` (macOS, Windows) or the file system refuses
+``O_DIRECT``, the copy is re-read whole at `commit`, as before.
 """
 
 from __future__ import annotations

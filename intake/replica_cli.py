@@ -5,6 +5,7 @@ Registered on the main command group by ``register(cli)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -111,6 +112,24 @@ def replica_add(case_dir: Path, as_json: bool, path: Path, name: str | None) -> 
                            "missing); run 'intake repair'")
 
 
+def _health(available: bool, unavailable: str, log_problem: str, missing: int,
+            n: int) -> Callable[[str], str]:
+    """A replica's health in a language's words, counted in the singular or plural."""
+    def words(lang: str) -> str:
+        t = translator(lang)
+        if not available:
+            return translate(unavailable, lang)
+        if log_problem:
+            return t.gettext(N_("custody log: {problem}"), problem=log_problem)
+        if missing:
+            return t.ngettext("lacks the one item", "lacks {missing} of {n} items", n,
+                              missing=missing)
+        if not n:
+            return t.gettext("holds no items yet")
+        return t.ngettext("holds the one item", "holds all {n} items", n)
+    return words
+
+
 @replica.command("list")
 @case_option
 @json_option
@@ -126,24 +145,15 @@ def replica_list(case_dir: Path, as_json: bool) -> None:
             available = rep in case.available
             held = set(rep.list_objects()) if available else set()
             log_problem = case.log.damaged.get(rep, "")
-            if not available:
-                health = (case.unavailable.get(rep.name, "not available"), {})
-            elif log_problem:
-                health = (N_("custody log: {problem}"), {"problem": log_problem})
-            elif items - held:
-                health = (N_("lacks {missing} of {n} items"),
-                          {"missing": len(items - held), "n": len(items)})
-            else:
-                health = (N_("holds all {n} items"), {"n": len(items)})
+            health = _health(available, case.unavailable.get(rep.name, "not available"),
+                             log_problem, len(items - held), len(items))
             rows.append({"name": rep.name, "path": rep.describe(),
                          "available": available, "device": place.where,
                          "this_computer": place.this_computer, "free_bytes": place.free_bytes,
                          "items": len(held & items), "missing_items": len(items - held),
                          "custody_problem": log_problem,  # health: English, like all JSON
-                         "health": translator("en").gettext(health[0], **health[1]),
-                         "health_shown": (translator(case.config.language)
-                                          .gettext(health[0], **health[1]) if health[1]
-                                          else translate(health[0], case.config.language))})
+                         "health": health("en"),
+                         "health_shown": health(case.config.language)})
         copies = where_copies_are(case)
         _ = translator(case.config.language).gettext
     if as_json:

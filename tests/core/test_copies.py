@@ -97,7 +97,9 @@ def test_no_warning_when_a_replica_is_on_another_disk(case: Path, other_disk: Pa
     listed = json.loads(ok(run_intake("replica", "list", "--json", "--case", case)).stdout)
     usb = next(r for r in listed["replicas"] if r["name"] == "usb")
     assert usb["device"] == str(other_disk) and 0 < usb["free_bytes"] <= 32 * 2**20
-    assert usb["health"] == "holds all 1 items"
+    assert usb["health"] == "holds the one item"
+    assert usb["health_shown"] == "bevat het enige stuk"
+    assert listed["replicas"][0]["health"] == "holds the one item"
 
 
 def test_replica_add_makes_a_complete_verified_replica(case: Path, tmp_path: Path) -> None:
@@ -171,3 +173,18 @@ def _mount_point(path: Path) -> Path:
     while not os.path.ismount(path):
         path = path.parent
     return path
+
+
+def test_replica_list_counts_what_a_replica_lacks_in_the_case_language(case: Path) -> None:
+    drop(case, "een.txt", b"een\n")
+    drop(case, "twee.txt", b"twee\n")
+    ingest(case)
+    lost = replica(case, "b") / "objects" / sha256(b"een\n")[:2] / sha256(b"een\n")
+    lost.unlink()
+    listed = json.loads(ok(run_intake("replica", "list", "--json", "--case", case)).stdout)
+    health = {r["name"]: (r["health"], r["health_shown"]) for r in listed["replicas"]}
+    assert health["a"] == ("holds all 2 items", "bevat alle 2 stukken")
+    assert health["b"] == ("lacks 1 of 2 items", "mist 1 van de 2 stukken")
+    set_config(case, 'language = "nl"', 'language = "fr"')
+    shown = ok(run_intake("replica", "list", "--case", case)).stdout
+    assert "contient les 2 pièces" in shown and "il manque 1 des 2 pièces" in shown

@@ -16,8 +16,10 @@ from rich.console import Console
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-console = Console(stderr=False, highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: a name like "foto :smile:.jpg" is shown as written (rich would draw an
+# emoji), and rich never loads its emoji table (0.012 s at every command)
+console = Console(stderr=False, highlight=False, soft_wrap=True, emoji=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _resolve_case(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:

@@ -15,7 +15,7 @@ import mmap
 import os
 import secrets
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,33 @@ def syncfs(path: Path) -> bool:
     return True
 
 
+#: ``sync_file_range`` flags (linux/fs.h): wait for earlier writes of the range,
+#: start writing it, wait until it is written
+SYNC_FILE_RANGE_WAIT_BEFORE, SYNC_FILE_RANGE_WRITE, SYNC_FILE_RANGE_WAIT_AFTER = 1, 2, 4
+
+
+def has_sync_file_range() -> bool:
+    """Can a range of a file be pushed to the device (Linux ``sync_file_range``)?"""
+    libc = _libc()
+    return libc is not None and hasattr(libc, "sync_file_range")
+
+
+def sync_file_range(fd: int, offset: int, nbytes: int, wait: bool = True) -> None:
+    """Push [offset, offset + nbytes) of a file to the device and wait until it is
+    written (data only: no metadata, no device cache flush; the fsync after does
+    those). Python's ``os`` has no such call; Linux's C library has.
+
+    :param wait: False only starts the writing (the device gets to work while
+        the caller goes on); a later call with True waits for it.
+    """
+    libc = _libc()
+    flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER \
+        if wait else SYNC_FILE_RANGE_WRITE
+    if libc.sync_file_range(fd, offset, nbytes, flags) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 _LIBC: list[Any] = []
 
 
@@ -107,6 +134,11 @@ def _libc() -> Any:
             try:
                 lib = ctypes.CDLL(None, use_errno=True)
                 lib.syncfs.argtypes = [ctypes.c_int]
+                try:
+                    lib.sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64,
+                                                    ctypes.c_int64, ctypes.c_uint]
+                except AttributeError:  # an old C library: whole-file re-read instead
+                    pass
             except (OSError, AttributeError):
                 lib = None
         _LIBC.append(lib)
@@ -164,6 +196,30 @@ def _sha256_direct(fd: int) -> str:
         return h.hexdigest()
     finally:
         buf.close()
+
+
+def read_direct(fd: int, start: int, end: int, take: Callable[[memoryview], object]) -> int:
+    """Read [start, end) of a file opened with ``O_DIRECT`` (start aligned to a page),
+    handing each piece to `take`; returns how many bytes were read (fewer at the
+    end of the file). The pieces are views of one buffer: `take` must use them at
+    once (``hashlib``'s ``update`` does)."""
+    buf = mmap.mmap(-1, min(DIRECT_BUFFER, ((end - start) // mmap.PAGESIZE + 1) * mmap.PAGESIZE))
+    view = memoryview(buf)
+    pos = start
+    try:
+        while pos < end:
+            want = min(len(buf), end - pos)
+            want = -(-want // mmap.PAGESIZE) * mmap.PAGESIZE  # whole pages, as O_DIRECT wants
+            n = os.preadv(fd, [view[:want]], pos)
+            if not n:
+                break
+            n = min(n, end - pos)
+            take(view[:n])
+            pos += n
+    finally:
+        view.release()
+        buf.close()
+    return pos - start
 
 
 def sha256_file(path: Path) -> str:

@@ -206,13 +206,17 @@ class FolderReplica:
             self._mkdirs(tmp)
             return path, open(path, "xb")
 
-    def commit_object(self, temp: Path, sha256: str) -> str:
+    def commit_object(self, temp: Path, sha256: str, reread: str | None = None) -> str:
         """Verify a written temporary copy and move it into place.
 
+        :param reread: the copy's SHA-256 as already read back from the disk
+            while it was written (``intake.put``, big files); else it is read here.
         :return: "written", "present" (a good copy was already there) or
             "repaired" (a damaged copy was there and was replaced).
         """
-        if sha256_from_disk(temp) != sha256:  # fsynced by the caller: read from the disk
+        if reread is None:
+            reread = sha256_from_disk(temp)  # fsynced by the caller: read from the disk
+        if reread != sha256:
             temp.unlink(missing_ok=True)
             raise OSError(errno.EIO, "the copy read back differs from what was written")
         folder = f"{self._objects}/{sha256[:2]}"

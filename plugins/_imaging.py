@@ -28,15 +28,6 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from PIL import Image, ImageOps
-
-try:  # HEIC/HEIF support for Pillow; without it HEIC files still get their EXIF read
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-except Exception:  # pragma: no cover - depends on the installed wheel
-    pillow_heif = None
-
 from intake import TimeClaim
 
 from . import _iptc as iptc
@@ -59,6 +50,7 @@ from ._imagedates import (  # noqa: F401  (re-exported for the plugins and tests
     parse_iso,
     parse_text_time,
 )
+from ._pil import pil  # Pillow (and pillow-heif) at the first picture, not at start-up
 
 # exifread logs "no EXIF found" as a warning; that is not news for us.
 logging.getLogger("exifread").setLevel(logging.ERROR)
@@ -279,6 +271,7 @@ def _jpeg_exif(data: bytes) -> bytes | None:
 
 def _heif_exif(data: bytes) -> bytes | None:
     """The TIFF block of a HEIC/AVIF picture's EXIF item as pillow(-heif) reads it, or None."""
+    Image, _ImageOps = pil()
     try:
         with _quiet(), Image.open(io.BytesIO(data)) as im:
             raw = im.info.get("exif")
@@ -363,6 +356,7 @@ def read_image(data: bytes, mime: str) -> ImageMeta:
 
 def _read_pixels(data: bytes, meta: ImageMeta, check_decode: bool) -> None:
     """Pixel size (as stored, before rotation) and, for other formats, a decode check."""
+    Image, _ImageOps = pil()
     try:
         with _quiet(), Image.open(io.BytesIO(data)) as im:
             meta.opened = True
@@ -732,6 +726,7 @@ def thumbnail_png(data: bytes, size: int) -> bytes | None:
     """A PNG of the image, longest side `size`; None when it cannot be made safely."""
     if size <= 0:
         return None
+    Image, ImageOps = pil()
     try:
         with _quiet(), Image.open(io.BytesIO(data)) as im:
             width, height = im.size
@@ -764,6 +759,7 @@ FLAT_RANGE = 4
 def perceptual_hash(data: bytes) -> str | None:
     """ImageHash's pHash of the picture, as hex; None when it cannot be decoded
     or is flat (a single colour, where every hash is alike)."""
+    Image, _ImageOps = pil()
     try:
         import imagehash
 

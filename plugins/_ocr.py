@@ -16,8 +16,12 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
+from ._pil import pil  # Pillow at the first picture, not at start-up
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ENGINE_SECONDS = 30  # below the plugins' default time limit of 60 s
 MIN_SIDE = 48  # a picture smaller than this holds no readable text
@@ -148,6 +152,7 @@ def open_picture(data: bytes, draft: tuple[int, int] | None = None) -> Image.Ima
 
     With `draft`, a JPEG is decoded at a reduced scale near that size (fast).
     """
+    Image, ImageOps = pil()
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.seek(0)
@@ -165,6 +170,7 @@ def open_picture(data: bytes, draft: tuple[int, int] | None = None) -> Image.Ima
 
 
 def _prepare(grey: Image.Image) -> Image.Image:
+    _Image, ImageOps = pil()
     if max(grey.size) > MAX_SIDE:
         grey = grey.copy()
         grey.thumbnail((MAX_SIDE, MAX_SIDE))

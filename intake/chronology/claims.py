@@ -57,7 +57,7 @@ def parse_instant(utc: str) -> datetime:
 #: Integers beyond this are not exact in canonical JSON (canonical.MAX_SAFE_INTEGER).
 MAX_SAFE_INTEGER = 2**53 - 1
 #: An instant as format_utc writes it: whole seconds, milliseconds or microseconds.
-_NORMAL_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+NORMAL_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
                          r"(?:\.(?!000Z)[0-9]{3}|\.[0-9]{3}(?!000Z)[0-9]{3})?Z")
 
 
@@ -65,7 +65,7 @@ def utc_text(utc: str) -> str:
     """``format_utc(parse_instant(utc))``: an instant already in that form is only
     checked (100,000 claims of a phone backup are), the others are rewritten.
     Raises ValueError for text that is no instant."""
-    if _NORMAL_UTC.fullmatch(utc):
+    if NORMAL_UTC.fullmatch(utc):
         datetime.fromisoformat(utc[:-1])  # the date must exist: ValueError as below
         return utc
     return format_utc(parse_instant(utc))
@@ -144,7 +144,7 @@ def _a_kind(kind: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _only_claim(source: str, meaning: str, confidence: str) -> str:
+def only_claim(source: str, meaning: str, confidence: str) -> str:
     text = f"{source} ({meaning}, {confidence} confidence) is the only time claim."
     if meaning == "filed":
         text += _FILED
@@ -164,7 +164,7 @@ def because(kind: str, claims: list[dict], disagree: bool) -> str:
         return "No readable time: the entry is listed as undated."
     best = claims[0]
     if len(claims) == 1 and not disagree:  # most entries: one text shared by all alike
-        return _only_claim(best["source"], best["meaning"], best["confidence"])
+        return only_claim(best["source"], best["meaning"], best["confidence"])
     head = f"{best['source']} ({best['meaning']}, {best['confidence']} confidence)"
     if len(claims) == 1:
         text = f"{head} is the only time claim."

@@ -27,7 +27,7 @@ import orjson
 
 from ..curation import event_ref, source_id
 from ..timeclaims import format_offset, parse_offset
-from .claims import _NORMAL_UTC, MAX_SAFE_INTEGER, _only_claim, utc_text
+from .claims import MAX_SAFE_INTEGER, NORMAL_UTC, only_claim, utc_text
 from .hashing import Layout
 from .readings import ItemContext, ItemEvent
 from .values import as_text
@@ -195,7 +195,7 @@ def _text(value: Any) -> str:
 
 def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: str, key: str,
             utc: str, offset: str, czone: str, zone: str, merge_key: Any) -> FastEvent:
-    if not _NORMAL_UTC.fullmatch(utc):
+    if not NORMAL_UTC.fullmatch(utc):
         utc = utc_text(utc)
     naive = datetime.fromisoformat(utc[:-1])  # the instant in UTC (claims.utc_text's check)
     source, meaning = _text(c.get("source")), _text(c.get("meaning"))
@@ -220,7 +220,7 @@ def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: s
     sha, plugin, version = J[ctx.sha], J[ctx.plugin], J[ctx.version]
     utc_json = _dumps(utc)
     runs = (
-        _RUN0 % (J[_text(get("category"))], J[_only_claim(source, meaning, confidence)],
+        _RUN0 % (J[_text(get("category"))], J[only_claim(source, meaning, confidence)],
                  J[confidence], sha, J[granularity], _dumps(_text(c.get("local"))),
                  J[meaning], J[_text(c.get("note"))], J[offset], plugin, version,
                  J[source], utc_json, J[czone]),

@@ -191,6 +191,17 @@ class _Same:
                 self.index, self.offset = self.index + 1, 0
 
 
+def _forget_pool() -> None:
+    """A forked child has none of its parent's threads, so the parent's pool would
+    take work and never do it: the child makes its own at its first big file."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _io_pool() -> ThreadPoolExecutor:
     """Threads for digests, copies and read-backs of big files (one pool per process)."""
     global _POOL

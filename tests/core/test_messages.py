@@ -56,3 +56,33 @@ def test_a_picture_without_its_own_time_is_said_in_dutch_and_french() -> None:
     assert translate(reason, "nl") == "de afbeelding bevat zelf geen datum of tijd"
     assert translate(reason, "fr") == "l’image ne contient ni date ni heure qui lui soit propre"
     assert translate(reason, "en") == reason
+
+
+def test_a_reason_without_parts_gets_the_words_the_patterns_give_it() -> None:
+    """`translate` looks a reason without parts up directly (no patterns compiled): for
+    every such reason, in both languages, the words are the ones the patterns give."""
+    from intake import messages
+
+    plain = [en for en in messages.REASONS if "{" not in en]
+    assert len(plain) > 20
+    # the patterns took this one for "{x}; {x}" and showed it in English
+    whole = "no plugin could read this file; it is stored and listed"
+    assert translate(whole, "nl") == ("geen enkele plug-in kon dit bestand lezen; het is "
+                                      "bewaard en opgelijst")
+    for lang in ("nl", "fr"):
+        for en in plain:
+            if en != whole:
+                assert translate(en, lang) == messages._by_pattern(en, lang), (lang, en)
+    assert translate("Both copies are", "nl") == "Beide kopieën staan"
+
+
+def test_showing_the_one_device_warning_compiles_few_patterns() -> None:
+    code = ("from intake import messages\n"
+            "w = 'Both copies are on this computer' + \"'s disk. If the computer is lost or \"\n"
+            "w += 'broken, the evidence is lost too. Add a USB stick or an archive '\n"
+            "w += '(see docs/configuration.md).'\n"
+            "print(messages.translate(w, 'fr')[:22], messages._pattern.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    words = out.stdout.split()
+    assert words[:4] == ["Les", "deux", "copies", "sont"]
+    assert int(words[-1]) < 40, words  # of about 200

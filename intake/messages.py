@@ -305,9 +305,8 @@ def translate(text: str, language: str) -> str:
     """`text` (one of the core's English reasons) in `language`; unknown text as is."""
     if language not in ("nl", "fr"):
         return text
-    t = translator(language)
-    if text in _PLAIN:  # a reason without parts (the one-device warning of every ingest)
-        return t.pgettext("reason", text)
+    if text in _PLAIN:  # a reason without parts has its own words, whole
+        return translator(language).pgettext("reason", text)
     return _by_pattern(text, language)
 
 

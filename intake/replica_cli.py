@@ -15,7 +15,7 @@ from .cli_common import print_json as _print_json
 from .cli_common import progress as _progress
 from .devices import place_of, where_copies_are
 from .errors import IntakeError, VerifyFailed
-from .i18n import N_, translator
+from .i18n import translator
 from .messages import translate
 
 
@@ -120,7 +120,7 @@ def _health(available: bool, unavailable: str, log_problem: str, missing: int,
         if not available:
             return translate(unavailable, lang)
         if log_problem:
-            return t.gettext(N_("custody log: {problem}"), problem=log_problem)
+            return t.gettext("custody log: {problem}", problem=log_problem)
         if missing:
             return t.ngettext("lacks the one item", "lacks {missing} of {n} items", n,
                               missing=missing)

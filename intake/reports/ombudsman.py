@@ -42,6 +42,7 @@ from .dates import format_date, split_local
 from .labels import language
 from .ombudsman_words import words
 from .typesetting import compile_typst, report_timestamp
+from .xlsx_report import as_xstring
 
 CSV_NAME = "ombudsman.csv"
 PDF_NAME = "ombudsman.pdf"
@@ -202,7 +203,7 @@ def xlsx_bytes(block: list[list[str]], rows: list[dict[str, str]], lang: str) ->
 
     def put(r: int, c: int, value: str, strong: bool = False) -> None:
         cell = ws.cell(row=r, column=c)
-        cell.value = value
+        cell.value = as_xstring(value)
         cell.data_type = "s"  # text as written: never a number, a date or a formula
         cell.number_format = "@"
         cell.alignment = Alignment(vertical="top", wrap_text=c == COLUMNS.index("description") + 1)

@@ -54,6 +54,10 @@ BODY, HEAD, PLAIN, PLAIN_HEAD = 1, 2, 3, 4
 #: rewrites, what XML escapes, CR (kept as ``&#13;``), the two non-characters XML refuses.
 _SPECIAL = re.compile(view._UNSEEN.pattern[:-1] + "&<>\r\ufffe\uffff]")
 _NOT_XML = re.compile("[\ufffe\uffff]")
+#: Excel reads ``_xHHHH_`` in any cell text as the character U+HHHH (ECMA-376
+#: ST_Xstring), so a message that says "_x0041_" would show "A". Its underscore
+#: is written as ``_x005F_``, the escape of "_" itself.
+_XSTRING = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -70,17 +74,22 @@ def column_letter(n: int) -> str:
     return out
 
 
+def as_xstring(s: str) -> str:
+    """`s` as Excel must read it back: a literal ``_xHHHH_`` kept as written."""
+    return _XSTRING.sub("_x005F_", s) if "_x" in s else s
+
+
 def cell_text(value: object) -> str:
     """A cell's text as XML character data: made visible, cut to what a cell
     holds, escaped. Nearly every cell needs none of it (one regular expression)."""
     s = "" if value is None else str(value)
     if len(s) <= CELL_MAX // 2 and not _SPECIAL.search(s):
-        return s
+        return as_xstring(s)
     s = _NOT_XML.sub(lambda m: f"[U+{ord(m[0]):04X}]", view.visible(s))  # no surrogate left
     if len(s) > CELL_MAX // 2 and len(s.encode("utf-16-le")) > 2 * CELL_MAX:
         cut = s.encode("utf-16-le")[:2 * (CELL_MAX - 1)]
         s = cut.decode("utf-16-le", errors="ignore") + "…"
-    return _escape(s, {"\r": "&#13;"})
+    return as_xstring(_escape(s, {"\r": "&#13;"}))
 
 
 def _rows_xml(rows: Iterable[Iterable[object]], body: int, head: int) -> Iterator[str]:
@@ -103,7 +112,7 @@ def _rows_xml(rows: Iterable[Iterable[object]], body: int, head: int) -> Iterato
             joined = "".join(row)
         except TypeError:  # not all text: cell by cell
             joined = "&"
-        if len(joined) <= CELL_MAX // 2 and not special(joined):
+        if len(joined) <= CELL_MAX // 2 and not special(joined) and "_x" not in joined:
             cells = [f"{a}{n}{mid}{v}{end}" for a, v in zip(starts, row, strict=False) if v]
         else:
             cells = [f"{a}{n}{mid}{t}{end}" for a, v in zip(starts, row, strict=False)

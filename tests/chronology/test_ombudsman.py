@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ import pikepdf
 import pytest
 
 from intake.reports.csv_report import guard as guard_cell
-from intake.reports.ombudsman import csv_bytes, ombudsman_rows, write_ombudsman
+from intake.reports.ombudsman import COLUMNS, csv_bytes, ombudsman_rows, write_ombudsman, xlsx_bytes
 
 _spec = importlib.util.spec_from_file_location(
     "_report_case", Path(__file__).with_name("test_pdf_report.py"))
@@ -135,3 +136,15 @@ def test_pdf_is_pdfa_and_shows_the_rows(nl):
     assert "Verzoek tot identificatie van de oproeper" in text
     assert "anoniem" in text and "21:14:05" in text
     assert "Oproepen: 3; berichten: 1; van een verborgen nummer: 1" in text
+
+
+def test_xlsx_keeps_a_written_x_escape_as_written():
+    """Excel shows ``_x0041_`` in a cell as "A" (ECMA-376 ST_Xstring) unless its
+    underscore is escaped: a note or a name is shown as the adviser wrote it."""
+    row = dict.fromkeys(COLUMNS, "")
+    row["description"] = "zie _x0041_ en _X0042_"
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([["Naam", "_x00e9_ Jansen"]], [row], "nl")))
+    raw = [c.value for r in wb.active.iter_rows() for c in r if c.value]
+    assert "_x005F_x00e9_ Jansen" in raw and "zie _x005F_x0041_ en _X0042_" in raw
+    shown = [re.sub("_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), v) for v in raw]
+    assert "_x00e9_ Jansen" in shown and "zie _x0041_ en _X0042_" in shown

@@ -7,6 +7,7 @@ in the case's language, undated entries, the document's date.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import UTC, datetime
 
@@ -74,8 +75,16 @@ def nl_book(doc, tmp_path_factory):
     return path, load_workbook(path)
 
 
+def excel_reads(text: str | None) -> str | None:
+    """A cell's text as Excel shows it: ``_xHHHH_`` is the character U+HHHH
+    (ECMA-376 ST_Xstring); openpyxl leaves it as written."""
+    if text is None:
+        return None
+    return re.sub("_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), text)
+
+
 def _texts(ws) -> list[str]:
-    return [ws.cell(row=r, column=7).value for r in range(2, ws.max_row + 1)]
+    return [excel_reads(ws.cell(row=r, column=7).value) for r in range(2, ws.max_row + 1)]
 
 
 def test_dutch_sheet_names_and_headers(nl_book):
@@ -117,6 +126,15 @@ def test_formulas_stay_text_exactly_as_written(nl_book):
     assert not any(c.data_type == "f" for c in cells)
     formula = ws.cell(row=2, column=7)
     assert formula.value == "=SOM(A1)" and formula.number_format == "@"
+
+
+def test_a_written_x_escape_is_shown_as_written_not_as_its_character(nl_book):
+    path, wb = nl_book
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert ">_x005F_x0041_ blijft staan<" in sheet
+    texts = _texts(wb.worksheets[0])
+    assert "_x0041_ blijft staan" in texts and "A blijft staan" not in texts
 
 
 def test_controls_are_visible_and_xml_stays_valid(nl_book):

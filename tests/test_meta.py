@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import itertools
 from pathlib import Path
 
 import intake.builtin
@@ -104,6 +105,70 @@ def test_the_reason_finder_finds_the_known_ones() -> None:
 def test_every_replica_reason_has_words_in_both_languages(lang: str) -> None:
     untranslated = [f"{where}: {text}" for where, text in _replica_reasons()
                     if messages.translate(text, lang) == text]
+    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+
+
+def _parts(node: ast.expr) -> list[str | None] | None:
+    """A warning's text as literal pieces and None for each computed part."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [v.value if isinstance(v, ast.Constant) else None for v in node.values]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _parts(node.left), _parts(node.right)
+        if left is not None or right is not None:
+            return (left or [None]) + (right or [None])
+    return None
+
+
+def _warnings_written() -> list[tuple[str, list[str | None]]]:
+    """Every literal warning the plugin host, the extraction record and the built-in
+    plugins append to a list of warnings (a text held in a variable is not seen)."""
+    def is_warnings(target: ast.expr) -> bool:
+        if isinstance(target, ast.Subscript):
+            return isinstance(target.slice, ast.Constant) and target.slice.value == "warnings"
+        return "warnings" in getattr(target, "id", getattr(target, "attr", ""))
+
+    files = sorted((ROOT / "plugins").glob("*.py")) + [
+        ROOT / "intake" / "extract.py", ROOT / "intake" / "plugin_worker.py",
+        ROOT / "intake" / "ingest" / "extraction.py"]
+    found = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("append", "insert") and is_warnings(node.func.value)
+                    and (parts := _parts(node.args[-1])) is not None):
+                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", parts))
+    return found
+
+
+def _has_words(parts: list[str | None], lang: str) -> bool:
+    """Translated with some filling of the computed parts: a word, a number, or
+    where in a logbook ("entry 7")."""
+    holes = parts.count(None)
+    for fill in itertools.product(("X", "7", "entry 7"), repeat=holes):
+        values = iter(fill)
+        text = "".join(p if p is not None else next(values) for p in parts)
+        if messages.translate(text, lang) != text:
+            return True
+    return False
+
+
+def test_the_warning_finder_finds_the_known_ones() -> None:
+    texts = {"".join(p if p is not None else "X" for p in parts)
+             for _, parts in _warnings_written()}
+    assert "the image holds no date or time of its own" in texts
+    assert "the mailbox holds X messages; only the first X were read" in texts
+    assert "plugin X crashed its worker process" in texts
+    assert len(texts) >= 60
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_every_warning_a_report_shows_has_words_in_both_languages(lang: str) -> None:
+    """The HTML and PDF reports, `intake status` and the workspace show an item's
+    warnings in the case's language: none may stay English."""
+    untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
+                    for where, parts in _warnings_written() if not _has_words(parts, lang)]
     assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from intake.chronology.canonical import canonical_bytes
 from intake.chronology.hashing import canonical_chunks
 from intake.i18n import N_, translator
+from intake.messages import translate
 from intake.reports.context import ReportContext
 from intake.seal.words import how_to_check
 
@@ -263,7 +264,7 @@ def build_data(chronology: dict, context: ReportContext, root: Path,
             "mime": str(ex.get("mime") or ""),
             "name": str((ex.get("names") or [""])[0]),
             "attached": attached, "file": fname if attached else "",
-            "note": "; ".join(str(w) for w in ex.get("warnings") or []
+            "note": "; ".join(translate(str(w), lang) for w in ex.get("warnings") or []
                               if str(w).startswith("not taken:")),
         })
 

@@ -153,7 +153,8 @@ def test_embedded_files_over_the_limit_are_named_in_status(tmp_path, monkeypatch
                                      "in one file (the limit per file); they stay inside the "
                                      "stored original")
     shown = ok(run_intake("status", "--case", case_dir)).stdout
-    assert "export.zip: not taken: 3 of 8 embedded files" in " ".join(shown.split())
+    # the record keeps the English; the Dutch case is told in Dutch
+    assert "export.zip: niet opgenomen: 3 van 8 ingebedde bestanden" in " ".join(shown.split())
 
 
 @pytest.mark.skipif(not FULL, reason="the full form (make reliability) only: minutes")

@@ -20,6 +20,49 @@ from .i18n import translator
 #: recursively; {n} parts are numbers, kept as they are; {kind} parts are an event's
 #: kind ("photo", "call"), named as the reports name it.
 REASONS: tuple[str, ...] = (
+    # intake verify --chronology and --proof (chronology/verify.py): what was changed in a
+    # chronology file, and the names of its entries and exhibits
+    'The file is not in canonical form (RFC 8785): it differs from its canonical re-serialisation at byte {n} ({x}). It was edited after it was made.',
+    'chain_head does not match the entry_hash of the last entry ({x}).',
+    'The file is not a chronology: it is not a JSON object.',
+    'root_hash does not match the document: {x}.',
+    'every entry checks out, so the change is in the header (format, case, tool, period), the exhibit list or root_hash itself',
+    'see the entries named above',
+    'The file is not valid UTF-8 at byte {n} ({x}): it was damaged or edited.',
+    'The file is not valid JSON at byte {n} ({x}): {x}.',
+    'The file nests too deeply to be a chronology.',
+    'The file holds a number that is not a plain integer at byte {n} ({x}): the chronology never writes one, so it was edited.',
+    'The file holds a number that is not a plain integer: the chronology never writes one, so it was edited.',
+    '{x}: its number is {x}, not {n}: entries were renumbered, removed or reordered.',
+    '{x} was changed: its contents do not match its entry_hash.',
+    '{x}: prev_hash must be 64 zeros (it is the first entry).',
+    'The chain is broken between entry {n} and entry {n}: the prev_hash of entry {n} is not the entry_hash of entry {n}.',
+    'merkle_root does not match the entry hashes: the field merkle_root was changed, or entries were added, removed or reordered.',
+    'Exhibit A{n}: its number or label does not match its place in the exhibit list (number {x}, label {x}).',
+    'Exhibit A{n}: its parent {x} is not in the exhibit list.',
+    'Exhibit A{n}: its SHA-256 appears twice in the list.',
+    '{x} names exhibit {x}, which is not in the exhibit list.',
+    '{x} links to entry {x}, which does not exist.',
+    '{x} must have exactly one chosen time claim.',
+    '{x}: its instant is not the utc of its chosen claim.',
+    'Entry {n} links to entry {n} ({x}) but entry {n} does not link back.',
+    'Entry {n} is earlier than entry {n}: the entries are not in time order.',
+    "Exhibit A{n} is out of order (exhibits are numbered by their first entry, then SHA-256): its SHA-256 or an entry's exhibit list was changed.",
+    '{x} ({x}) is missing: no stored copy was found.',
+    '{x} ({x}) could not be read: {x}.',
+    "{x} is not intact: the stored copy's SHA-256 is {x}, the chronology says {x}.",
+    "{x}: the chronology's {x} ({x}) does not match the stored copy ({x}): the exhibit list was edited.",
+    '{x}: its number does not match its position {n}.',
+    '{x}: its contents do not match its entry_hash: it was changed after the chronology was made.',
+    '{x}: the proof does not lead to merkle_root {x}: the entry is not part of that chronology as shown.',
+    'the proof is incomplete or malformed ({x}).',
+    'Schema: {x} {x}.',
+    'Entry {n} (undated)',
+    'entry {n} (undated)',
+    'Entry {n}',
+    'entry {n}',
+    'Exhibit A{n}',
+    'undated entry {n}',
     # intake verify, repair, reindex (checks.py, custody.py, verified.py, against.py):
     # first, so that the general "replica {x}: {x}" and "{x}; {x}" below do not take them
     "replica {x}: custody log: {x}",
@@ -198,7 +241,6 @@ REASONS: tuple[str, ...] = (
     'the entry id {x} is used {n} times in this file',
     'entry {x}: no date is given for when it happened',
     'entry {x}: the category {x} is not one intake knows; the adviser can set it',
-    'entry {x}: {x}',
     'the PDF was changed after it was first saved: it holds {n} revisions; the earlier ones are kept as evidence',
     'the PDF has errors; they were repaired while reading: {x}',
     'the PDF could not be read: pikepdf is not installed',
@@ -325,6 +367,8 @@ REASONS: tuple[str, ...] = (
     "{x} is no longer recorded in the custody log",
     "{x}: no replica holds it any more",
     "the proof is for another chronology: its Merkle root {x} is not {x}",
+    # last: a logbook entry's problem (plugins/logbook.py), any text after "entry …:"
+    'entry {x}: {x}',
 )
 
 def _compile(pattern: str) -> re.Pattern[str]:

@@ -121,32 +121,37 @@ def _parts(node: ast.expr) -> list[str | None] | None:
     return None
 
 
-def _warnings_written() -> list[tuple[str, list[str | None]]]:
-    """Every literal warning the plugin host, the extraction record and the built-in
-    plugins append to a list of warnings (a text held in a variable is not seen)."""
-    def is_warnings(target: ast.expr) -> bool:
+def _appended(files: list[Path], to: str) -> list[tuple[str, list[str | None]]]:
+    """Every literal text appended (or inserted) to a list whose name holds `to`."""
+    def is_target(target: ast.expr) -> bool:
         if isinstance(target, ast.Subscript):
-            return isinstance(target.slice, ast.Constant) and target.slice.value == "warnings"
-        return "warnings" in getattr(target, "id", getattr(target, "attr", ""))
+            return isinstance(target.slice, ast.Constant) and target.slice.value == to
+        return to in getattr(target, "id", getattr(target, "attr", ""))
 
-    files = sorted((ROOT / "plugins").glob("*.py")) + [
-        ROOT / "intake" / "extract.py", ROOT / "intake" / "plugin_worker.py",
-        ROOT / "intake" / "ingest" / "extraction.py"]
     found = []
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("append", "insert") and is_warnings(node.func.value)
+                    and node.func.attr in ("append", "insert") and is_target(node.func.value)
                     and (parts := _parts(node.args[-1])) is not None):
                 found.append((f"{path.relative_to(ROOT)}:{node.lineno}", parts))
     return found
 
 
+def _warnings_written() -> list[tuple[str, list[str | None]]]:
+    """Every literal warning the plugin host, the extraction record and the built-in
+    plugins append to a list of warnings (a text held in a variable is not seen)."""
+    files = sorted((ROOT / "plugins").glob("*.py")) + [
+        ROOT / "intake" / "extract.py", ROOT / "intake" / "plugin_worker.py",
+        ROOT / "intake" / "ingest" / "extraction.py"]
+    return _appended(files, "warnings")
+
+
 def _has_words(parts: list[str | None], lang: str) -> bool:
-    """Translated with some filling of the computed parts: a word, a number, or
-    where in a logbook ("entry 7")."""
+    """Translated with some filling of the computed parts: a word, a number,
+    where in a logbook ("entry 7") or nothing."""
     holes = parts.count(None)
-    for fill in itertools.product(("X", "7", "entry 7"), repeat=holes):
+    for fill in itertools.product(("X", "7", "entry 7", ""), repeat=holes):
         values = iter(fill)
         text = "".join(p if p is not None else next(values) for p in parts)
         if messages.translate(text, lang) != text:
@@ -169,6 +174,16 @@ def test_every_warning_a_report_shows_has_words_in_both_languages(lang: str) -> 
     warnings in the case's language: none may stay English."""
     untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
                     for where, parts in _warnings_written() if not _has_words(parts, lang)]
+    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_every_problem_verify_finds_in_a_chronology_has_words_in_both_languages(lang) -> None:
+    """`intake verify --chronology/--proof` says what was changed in the case's language."""
+    found = _appended([ROOT / "intake" / "chronology" / "verify.py"], "problems")
+    assert len(found) >= 30
+    untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
+                    for where, parts in found if not _has_words(parts, lang)]
     assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
 
 

@@ -110,7 +110,7 @@ def test_tamper_in_json_exhibit_and_bundle_are_each_reported(two_cases) -> None:
     bad.write_bytes(data[:i] + b"Ik zag je" + data[i + 9:])
     r = intake(one, "verify", "--chronology", str(bad), ok=False)
     assert r.returncode != 0
-    assert "Entry 2 was changed" in r.stdout
+    assert "Vermelding 2 is gewijzigd: de inhoud komt niet overeen met de entry_hash." in r.stdout
 
     # an exhibit in the store: verify --chronology with the case names it
     doc = json.loads(data)
@@ -155,7 +155,7 @@ def test_inclusion_proof_checks_against_the_root_alone(two_cases) -> None:
     altered = out / "altered.json"
     altered.write_text(json.dumps(proof), encoding="utf-8")
     r = intake(one, "verify", "--proof", str(altered), "--root", root, ok=False)
-    assert r.returncode != 0 and "ntry 2" in r.stdout
+    assert r.returncode != 0 and "PROBLEEM: vermelding 2: de inhoud komt niet overeen" in r.stdout
 
 
 def test_adviser_sets_a_category_and_it_survives_reindex(two_cases) -> None:

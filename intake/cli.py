@@ -360,8 +360,8 @@ def chronology(case_dir: Path, out_dir: Path, formats: str, date_from: str | Non
     for path in written:
         console.print(t.gettext("wrote {file}", file=path), markup=False)
     if not_sealed:
-        raise IntakeError(t.gettext("the reports are written, but: {problems}",
-                                    problems="; ".join(not_sealed)))
+        raise IntakeError(t.gettext("the reports are written, but: {problems}", problems="; ".join(
+            translate(p, t.lang) for p in not_sealed)))  # each whole: they hold "; " themselves
 
 
 from . import curation_cli, extract_cli, replica_cli, status_cli, verify_cli  # noqa: E402

@@ -11,6 +11,7 @@ a Belgian eID reader with a PIN pad asks on the reader).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -46,12 +47,15 @@ def load(cfg: SealConfig, ask: Callable[[str], str] | None = None):
         secret = os.environ.get("INTAKE_SIGNING_PASSPHRASE")
         if secret is None and ask is not None:
             secret = ask(f"Passphrase of {cfg.signing_key.name}")
+        logging.disable(logging.ERROR)  # pyHanko logs a traceback for what we say in one line
         try:
             signer = signers.SimpleSigner.load_pkcs12(
                 str(cfg.signing_key), passphrase=(secret or "").encode() or None)
         except Exception as exc:
             raise IntakeError(f"{cfg.signing_key}: cannot open the signing key (wrong "
                               "passphrase, or not a PKCS#12 file)") from exc
+        finally:
+            logging.disable(logging.NOTSET)
         if signer is None:
             raise IntakeError(f"{cfg.signing_key}: cannot open the signing key (wrong "
                               "passphrase, or not a PKCS#12 file)")
@@ -84,8 +88,6 @@ def sign_detached(signer, data: bytes, cfg: SealConfig, stamp: bool = True) -> b
 
 def check_detached(p7s: bytes, data: bytes) -> list[str]:
     """Is the detached signature intact over `data`? (Trust in the signer is the reader's call.)"""
-    import logging
-
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
     from pyhanko_certvalidator import ValidationContext

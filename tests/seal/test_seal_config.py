@@ -65,4 +65,4 @@ def test_without_seal_the_config_has_none(tmp_path: Path) -> None:
     assert load_config(tmp_path / "c").seal is None
     r = run_intake("seal", "--case", tmp_path / "c")
     assert r.returncode == 1
-    assert "this case has no time-stamping authority: add [seal] tsa_urls" in r.stderr
+    assert "deze zaak heeft geen tijdstempeldienst: voeg [seal] tsa_urls toe" in r.stderr

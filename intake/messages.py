@@ -440,6 +440,10 @@ _PLAIN = frozenset(en for en in REASONS if "{" not in en)
 #: for a text that starts with it, so showing one reason compiles a few patterns,
 #: not all 200 (about 0.07 s of every default-case ingest, for its one-device warning)
 _PREFIXES = tuple(en.split("{", 1)[0] for en in REASONS)
+#: each reason's longest piece of its own words: a text without it cannot match, so
+#: the many reasons that begin with a part ("{x} was changed: …") are not compiled
+#: and tried for every text
+_PIECES = tuple(max(re.split(r"\{x\}|\{n\}|\{kind\}", en), key=len) for en in REASONS)
 
 
 @cache
@@ -474,7 +478,7 @@ def translate(text: str, language: str) -> str:
 def _by_pattern(text: str, language: str) -> str:
     t = translator(language)
     for i, en in enumerate(REASONS):
-        if text.startswith(_PREFIXES[i]):
+        if text.startswith(_PREFIXES[i]) and _PIECES[i] in text:
             m = _pattern(i).match(text)
             if m:
                 return _fill(t.pgettext("reason", en), m.groups(), language)

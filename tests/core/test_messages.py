@@ -85,4 +85,4 @@ def test_showing_the_one_device_warning_compiles_few_patterns() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     words = out.stdout.split()
     assert words[:4] == ["Les", "deux", "copies", "sont"]
-    assert int(words[-1]) < 40, words  # of about 200
+    assert int(words[-1]) < 10, words  # of about 350

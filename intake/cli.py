@@ -414,7 +414,7 @@ def main() -> None:
     except IntakeError as exc:
         if debug:
             traceback.print_exc()
-        errors.print("intake: " + translate(str(exc), case_language()), markup=False)
+        errors.print("intake: " + translate(str(exc), case_language(exc)), markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -167,7 +167,7 @@ class _Reader:
         self.data = data
 
     def fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.path}: key '{key}' {message}")
+        return ConfigError(f"{self.path}: key '{key}' {message}", self.path)
 
     def check_keys(self, table: dict[str, Any], section: str, label: str,
                    allowed: tuple[str, ...] | None = None) -> None:
@@ -196,6 +196,27 @@ class _Reader:
         return value
 
 
+def language_of(path: Path) -> str:
+    """The case language a config file asks for, read leniently: the file may be the
+    one that failed to load. Dutch (the default) when it does not say; English for
+    a file that is no case's config (a pointer to the default case)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "en"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        said = re.search(r"""^\s*language\s*=\s*["'](\w+)["']""", text, re.M)
+        lang = said.group(1) if said else "nl"
+    else:
+        if "pointer" in data:
+            return "en"
+        case = data.get("case")
+        lang = case.get("language", "nl") if isinstance(case, dict) else "nl"
+    return lang if lang in LANGUAGES else "nl"
+
+
 def load_config(case_dir: Path) -> Config:
     """Read and check ``case_dir/config/intake.toml``."""
     case_dir = Path(case_dir).resolve()
@@ -206,9 +227,10 @@ def load_config(case_dir: Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); check quotes and brackets") from exc
+        raise ConfigError(f"{path}: not valid TOML ({exc}); check quotes and brackets",
+                          path) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8", path) from exc
     if "pointer" in data:
         from .home import default_case_dir
 

@@ -3,6 +3,10 @@
 Only the CLI turns them into messages and exit codes.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
 
 class IntakeError(Exception):
     """A problem the user can act on; its message is shown as is."""
@@ -14,6 +18,10 @@ class ConfigError(IntakeError):
     """The config file is wrong: the message names the file, the key and the fix."""
 
     exit_code = 2
+
+    def __init__(self, message: str, path: Path | None = None):
+        super().__init__(message)
+        self.path = path  # the config file, when there is one: its case's language words it
 
 
 class PluginLoadError(IntakeError):

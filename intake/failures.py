@@ -9,15 +9,21 @@ from __future__ import annotations
 import os
 
 
-def case_language() -> str:
-    """The language of the case this process opened (for a message after a failure)."""
+def case_language(exc: BaseException | None = None) -> str:
+    """The language of the case this process opened, or of the case whose config
+    file `exc` (a ConfigError) is about: for a message after a failure."""
     from .case import OPENED
-    from .config import load_config
+    from .config import CONFIG_NAME, language_of, load_config
+    from .errors import ConfigError
 
-    try:
-        return load_config(OPENED[-1]).language if OPENED else "en"
-    except Exception:  # the config itself may be unreadable now
+    if isinstance(exc, ConfigError) and exc.path is not None:
+        return language_of(exc.path)  # the config failed to load: read it leniently
+    if not OPENED:
         return "en"
+    try:
+        return load_config(OPENED[-1]).language
+    except Exception:  # the config itself may be unreadable now
+        return language_of(OPENED[-1] / CONFIG_NAME)
 
 
 def disk_full(exc: BaseException) -> bool:

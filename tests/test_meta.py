@@ -215,6 +215,24 @@ def test_every_seal_problem_has_words_in_both_languages(lang: str) -> None:
     assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
 
 
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_every_config_problem_has_words_in_both_languages(lang: str) -> None:
+    """A config that is wrong is told in the language the file asks for (read leniently).
+    Without a config file there is no case, so no language: those stay English."""
+    path = ROOT / "intake" / "config.py"
+    found = [(where, parts) for where, parts in _raised([path])
+             if not any(p and ("no config file here" in p or "only points to" in p)
+                        for p in parts)]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "fail"
+                and len(node.args) == 2 and (parts := _parts(node.args[1])) is not None):
+            found.append((f"intake/config.py:{node.lineno}", parts))  # said after the key
+    assert len(found) >= 35
+    untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
+                    for where, parts in found if not _has_words(parts, lang)]
+    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+
+
 def test_no_module_imports_a_private_name_of_another() -> None:
     """``from .checks import _good_meta`` is how the house got untidy: public names only."""
     found = []

@@ -82,18 +82,18 @@ def test_case_defaults_to_the_current_directory(tmp_path: Path) -> None:
 
 
 CONFIG_ERRORS = [
-    # (what is changed, into what, key named, what is allowed)
+    # (what is changed, into what, key named, what is allowed: in Dutch, the case's language)
     ('language = "nl"', 'language = "nl"\ncolour = "blue"', "case.colour",
-     "is not known (allowed here: name, timezone, language)"),
+     "is onbekend (hier toegelaten: name, timezone, language)"),
     ("settle_seconds = 1.0", 'settle_seconds = "fast"', "inbox.settle_seconds",
-     "must be a number, not 'fast'"),
+     "moet een getal zijn, niet 'fast'"),
     ('timezone = "Europe/Brussels"', 'timezone = "Europe/Brusels"', "case.timezone",
-     "is 'Europe/Brusels', which is not a known time zone (use a name like "
+     "is 'Europe/Brusels', wat geen bekende tijdzone is (gebruik een naam zoals "
      '"Europe/Brussels")'),
     ("min_copies = 2 ", "min_copies = 3 ", "store.min_copies",
-     "is 3; allowed: 1 to 2 (the number of replicas)"),
+     "is 3; toegelaten: 1 tot 2 (het aantal replica's)"),
     ("timeout_seconds = 60", "timeout_seconds = true", "plugins.timeout_seconds",
-     "must be a number, not True"),
+     "moet een getal zijn, niet True"),
 ]
 
 
@@ -112,7 +112,7 @@ def test_config_error_is_one_plain_line(tmp_path: Path, old: str, new: str, key:
         assert "Traceback" not in proc.stderr
         assert proc.stdout == ""
         lines = proc.stderr.strip().splitlines()
-        assert lines == [f"intake: {config}: key '{key}' {allowed}"], lines
+        assert lines == [f"intake: {config}: sleutel '{key}' {allowed}"], lines
 
 
 def test_ingest_json_outcome_counts(case: Path) -> None:
@@ -194,8 +194,24 @@ def test_extra_replica_block_is_checked(case: Path) -> None:
     proc = run_intake("status", "--case", case)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"intake: {case / 'config' / 'intake.toml'}: key 'replicas[3].pth' is not known "
-        "(allowed here: name, kind, path, options)"]
+        f"intake: {case / 'config' / 'intake.toml'}: sleutel 'replicas[3].pth' is onbekend "
+        "(hier toegelaten: name, kind, path, options)"]
+
+
+def test_a_config_error_is_said_in_the_language_the_file_asks_for(case: Path) -> None:
+    """The config that failed to load is read leniently for its language, even when
+    it is no longer valid TOML; French here."""
+    config = case / "config" / "intake.toml"
+    set_config(case, 'language = "nl"', 'language = "fr"')
+    set_config(case, "settle_seconds = 0.2", "settle_seconds = 9000")
+    proc = run_intake("status", "--case", case)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
+        f"intake: {config}\u00a0: la clé 'inbox.settle_seconds' vaut 9000.0\u202f; "
+        "permis\u00a0: de 0 à 3600 secondes"]
+    add_config(case, "broken = [\n")
+    proc = run_intake("status", "--case", case)
+    assert proc.returncode == 2 and proc.stderr.strip().startswith(
+        f"intake: {config}\u00a0: TOML non valide (")
 
 
 def test_a_french_case_speaks_french_on_the_command_line(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ def refused(proc, key: str) -> str:
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     line = proc.stderr.strip()
     assert "\n" not in line and "Traceback" not in line
-    assert "config/intake.toml: key '" + key + "'" in line
-    assert "neither inside the other" in line
+    # a Dutch case: the reason in Dutch, the keys and paths as written
+    assert "config/intake.toml: sleutel '" + key + "'" in line
+    assert "geen van beide in de andere" in line
     return line
 
 
@@ -34,7 +35,7 @@ def test_plugin_folder_inside_the_inbox_is_refused_and_a_dropped_file_never_runs
     drop(case, "evil.py", EVIL)
     for command in ("ingest", "status", "plugins"):
         line = refused(run_intake(command, "--case", case), "plugins.folders")
-        assert "'inbox/ingested'" in line and "would run as code" in line
+        assert "'inbox/ingested'" in line and "zou als code uitgevoerd worden" in line
     assert not list(case.rglob("EVIL-RAN"))
     assert (case / "inbox" / "evil.py").read_bytes() == EVIL  # left where it was dropped
 
@@ -45,8 +46,8 @@ def test_inbox_that_holds_the_case_itself_is_refused_and_nothing_moves(tmp_path:
     set_config(case, 'path = "inbox" ', 'path = "." ')
     config_text = (case / "config" / "intake.toml").read_bytes()
     line = refused(run_intake("ingest", "--in-process", "--case", case), "inbox.path")
-    assert "is '.'" in line and "the case's config folder config/" in line
-    assert "own files as new evidence" in line
+    assert "is '.'" in line and "de configuratiemap van de zaak config/" in line
+    assert "eigen bestanden van de zaak als nieuw bewijs" in line
     assert (case / "config" / "intake.toml").read_bytes() == config_text
     assert not (case / "ingested").exists()
     assert (case / "inbox" / "letter.txt").read_bytes() == b"a letter"
@@ -71,4 +72,4 @@ def test_replica_inside_another_replica_or_the_state_folder_is_refused(tmp_path:
     assert "'replicas[1].path' ('store/a')" in line
     set_config(case, 'path = "store/a/b"', 'path = ".intake/b"')
     line = refused(run_intake("status", "--case", case), "replicas[2].path")
-    assert "the case's state folder .intake/" in line
+    assert "de toestandsmap van de zaak .intake/" in line

@@ -46,8 +46,8 @@ def test_the_cli_names_the_key_in_one_line(tmp_path: Path) -> None:
     r = run_intake("status", "--case", case)
     assert r.returncode != 0
     assert r.stderr.strip().splitlines() == [
-        f"intake: {case / 'config' / 'intake.toml'}: key 'seal.tsa_urls' holds 'tsa.example', "
-        "which is not an http:// or https:// address of a time-stamping authority"]
+        f"intake: {case / 'config' / 'intake.toml'}: sleutel 'seal.tsa_urls' bevat "
+        "'tsa.example', wat geen http://- of https://-adres van een tijdstempeldienst is"]
 
 
 def test_seal_read_and_hosts(tmp_path: Path) -> None:

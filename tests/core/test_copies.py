@@ -159,8 +159,8 @@ def test_replica_add_refuses_what_would_harm_and_keeps_the_config(case: Path,
     assert proc.stderr.strip() == (f"intake: {busy} already holds other files; give an empty "
                                    "folder (e.g. a new folder on the USB stick)")
     proc = run_intake("replica", "add", case / "inbox" / "copy", "--case", case)
-    assert proc.returncode == 2 and "key 'replicas[3].path'" in proc.stderr
-    assert "overlaps 'inbox.path'" in proc.stderr
+    assert proc.returncode == 2 and "sleutel 'replicas[3].path'" in proc.stderr  # Dutch case
+    assert "overlapt met 'inbox.path'" in proc.stderr
     assert not (case / "inbox" / "copy").exists()
     proc = run_intake("replica", "add", case / "store" / "b", "--case", case)
     assert proc.returncode == 1 and "is already a replica of this case" in proc.stderr

@@ -29,6 +29,8 @@ from ..curation import (
     match_persons,
     source_id,
 )
+from ..custody_chain import parse_line
+from ..lazy_events import LazyEvents, read_item_record
 from ..phones import same_number_key
 from ..timeclaims import (
     format_offset,
@@ -45,7 +47,7 @@ from .claims import (
     one_period,
     parse_instant,
 )
-from .fast import FastEvent, read_event, simple_item
+from .fast import FastEvent, read_event, read_event_text, simple_item
 from .fast import forget as forget_fast_caches
 from .fast import layout as fast_layout
 from .hashing import Layout, seal_encoded
@@ -315,6 +317,15 @@ def _events(record: Mapping[str, Any], zone: str) -> list[ItemEvent | FastEvent]
     if not simple_item(record, ctx):
         return [event_of(ctx, idx, raw, zone) for idx, raw in enumerate(raws)]
     out: list[ItemEvent | FastEvent] = []
+    if type(raws) is LazyEvents:  # the events' texts: a simple one is read from its text
+        for idx, text in enumerate(raws.texts):
+            ev = read_event_text(ctx, idx, text, zone, _merge_key_of)
+            if ev is None:
+                raw = parse_line(bytes(text))
+                ev = read_event(ctx, idx, raw, zone, _merge_key_of) or event_of(ctx, idx, raw,
+                                                                                zone)
+            out.append(ev)
+        return out
     for idx, raw in enumerate(raws):
         out.append(read_event(ctx, idx, raw, zone, _merge_key_of)
                    or event_of(ctx, idx, raw, zone))
@@ -354,7 +365,10 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
                      date_to: str | None = None,
                      curation: Iterable[Mapping[str, Any]] = ()) -> dict:
     """The chronology document (docs/chronology-format.md) from item records and the
-    adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
+    adviser's curation records (``Index.curation_records()``, each with its ``seq``).
+
+    A record may come as its JSON text (``Index.item_record_texts()``): its simple
+    events are then read from their texts, never made dicts (issue 19)."""
     gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
     forget_shared_texts()
     forget_fast_caches()
@@ -373,6 +387,8 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     # memory all at once (issue 9, point 10).
     copies: dict[str, list[_Item]] = defaultdict(list)
     for rec in records:
+        if isinstance(rec, bytes | bytearray | memoryview):  # a record's JSON text
+            rec = read_item_record(rec)
         copies[rec["sha256"]].append(_item(rec, zone))
         rec = None  # a phone backup's record (its JSON inside) goes now, not at the end
     by_sha: dict[str, _Item] = {

@@ -52,7 +52,8 @@ from .fast import forget as forget_fast_caches
 from .fast import layout as fast_layout
 from .hashing import Layout, seal_encoded
 from .links import logbook_links, message_times, near_pictures
-from .readings import ItemEvent, event_of, forget_shared_texts, item_context
+from .readings import ItemContext, ItemEvent, event_of, forget_shared_texts, item_context
+from .split import Reader
 from .textlinks import text_links
 from .values import as_plain, as_strings, as_text, unique
 
@@ -299,17 +300,27 @@ class _Item:
         return default
 
 
-def _item(record: Mapping[str, Any], zone: str) -> _Item:
+def _item(record: Mapping[str, Any], zone: str, reader: Reader | None = None) -> _Item:
     links = [{"sha256": as_text(p["sha256"]), "event_key": as_text(p.get("event_key")),
               "relation": as_text(p.get("relation"))}
              for p in record.get("parents") or ()
              if isinstance(p, Mapping) and p.get("sha256")]
     exhibit = _exhibit(record, 0)
     del exhibit["number"], exhibit["label"]
-    return _Item(_events(record, zone), exhibit, links)
+    return _Item(_events(record, zone, reader), exhibit, links)
 
 
-def _events(record: Mapping[str, Any], zone: str) -> list[ItemEvent | FastEvent]:
+def _read_text(ctx: ItemContext, idx: int, text: Any, zone: str) -> ItemEvent | FastEvent:
+    """One event from its JSON text: straight to a `FastEvent` if it is simple."""
+    ev = read_event_text(ctx, idx, text, zone, _merge_key_of)
+    if ev is None:
+        raw = parse_line(bytes(text))
+        ev = read_event(ctx, idx, raw, zone, _merge_key_of) or event_of(ctx, idx, raw, zone)
+    return ev
+
+
+def _events(record: Mapping[str, Any], zone: str,
+            reader: Reader | None = None) -> list[ItemEvent | FastEvent]:
     """The item's events: simple ones already encoded (fast.py), the others read
     by readings.py."""
     ctx = item_context(record)
@@ -318,14 +329,9 @@ def _events(record: Mapping[str, Any], zone: str) -> list[ItemEvent | FastEvent]
         return [event_of(ctx, idx, raw, zone) for idx, raw in enumerate(raws)]
     out: list[ItemEvent | FastEvent] = []
     if type(raws) is LazyEvents:  # the events' texts: a simple one is read from its text
-        for idx, text in enumerate(raws.texts):
-            ev = read_event_text(ctx, idx, text, zone, _merge_key_of)
-            if ev is None:
-                raw = parse_line(bytes(text))
-                ev = read_event(ctx, idx, raw, zone, _merge_key_of) or event_of(ctx, idx, raw,
-                                                                                zone)
-            out.append(ev)
-        return out
+        if reader is not None:  # some chunks perhaps in the helper process (split.py)
+            return reader.events(ctx, raws.texts)
+        return [_read_text(ctx, idx, text, zone) for idx, text in enumerate(raws.texts)]
     for idx, raw in enumerate(raws):
         out.append(read_event(ctx, idx, raw, zone, _merge_key_of)
                    or event_of(ctx, idx, raw, zone))
@@ -386,11 +392,15 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     # the records of a big case (plugin runs, derived lists) no longer sit in
     # memory all at once (issue 9, point 10).
     copies: dict[str, list[_Item]] = defaultdict(list)
-    for rec in records:
-        if isinstance(rec, bytes | bytearray | memoryview):  # a record's JSON text
-            rec = read_item_record(rec)
-        copies[rec["sha256"]].append(_item(rec, zone))
-        rec = None  # a phone backup's record (its JSON inside) goes now, not at the end
+    reader = Reader(zone, lambda ctx, idx, text: _read_text(ctx, idx, text, zone))
+    try:
+        for rec in records:
+            if isinstance(rec, bytes | bytearray | memoryview):  # a record's JSON text
+                rec = read_item_record(rec)
+            copies[rec["sha256"]].append(_item(rec, zone, reader))
+            rec = None  # a phone backup's record (its JSON inside) goes now, not at the end
+    finally:
+        reader.finish()  # the chunks read by the helper in their places; the helper ended
     by_sha: dict[str, _Item] = {
         sha: items[0] if len(items) == 1 else min(items, key=_item_key)
         for sha, items in copies.items()}

@@ -47,17 +47,21 @@ _OPT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 _CURATION = b',"curation":{"note":"","ombudsman":"","police":"","records":[],"star":false,"tags":[]}'
 
 
-class FastEvent:
+class FastEvent(msgspec.Struct, array_like=True, gc=False):
     """A simple event with its one-event entry's fixed fields already encoded
-    (`runs`, as `Layout.encode` gives them for `ENTRY_KEYS`)."""
+    (`runs`, as `Layout.encode` gives them for `ENTRY_KEYS`). A msgspec Struct:
+    the helper process (split.py) hands a chunk of them back as one msgpack
+    bytes object, decoded in C (pickled objects cost more than reading them)."""
 
-    __slots__ = ("exhibit", "idx", "key", "kind", "mkey", "micros", "runs", "flags", "ocr")
-
-    def __init__(self, exhibit: str, idx: int, key: str, kind: str, mkey: tuple | None,
-                 micros: int, runs: tuple[bytes, tuple[int, ...]], flags: list[str],
-                 ocr: bool) -> None:
-        self.exhibit, self.idx, self.key, self.kind = exhibit, idx, key, kind
-        self.mkey, self.micros, self.runs, self.flags, self.ocr = mkey, micros, runs, flags, ocr
+    exhibit: str
+    idx: int
+    key: str
+    kind: str
+    mkey: Any  # the merge key (build._merge_key_of): a tuple, or None
+    micros: int
+    runs: tuple[bytes, tuple[int, ...]]
+    flags: list[str]
+    ocr: bool
 
     @property
     def order(self) -> tuple[str, int]:

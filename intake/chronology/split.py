@@ -1,0 +1,289 @@
+"""Reading a big case's simple events on both cores (issue 19, point 4).
+
+Reading the events (fast.py) is most of a chronology's time and splits by
+chunks of events: a helper process (``python -m intake.chronology.split``)
+reads some chunks while this process reads the others. What crosses the pipe
+is cheap to make and to take apart, so that the second core pays:
+
+- to the helper: the chunk's events as the JSON text the index holds
+  (``Index.item_record_texts``), their item's few shared fields and the zone,
+  one msgpack frame; this process neither parses nor pickles them;
+- back: the chunk's `FastEvent`s (msgspec Structs) or None where an event is
+  not simple, one msgpack frame decoded in C; this process reads the
+  None ones itself (the general path).
+
+At most `IN_FLIGHT` chunks are away at a time; the others are read here, so a
+busy or slow helper costs nothing but its own start. A helper that dies, or
+never starts, loses nothing: its chunks are read here, with the same bytes.
+No helper below `MIN_EVENTS` events (its start costs more than it saves).
+"""
+
+from __future__ import annotations
+
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from .fast import FastEvent, read_event_text
+from .readings import ItemContext
+
+#: Set to False to read every chunk in this process.
+ENABLED = True
+#: Events read before the helper is started (a small case never starts one).
+MIN_EVENTS = 10_000
+#: Events per chunk handed to the helper.
+CHUNK = 1_000
+#: Chunks away at a time (one being read, one waiting in the pipe).
+IN_FLIGHT = 2
+#: Seconds the end of the reading waits for the helper's answers before reading
+#: its chunks here too (0: none; the tests wait, to know what it answered).
+PATIENCE = 0.0
+#: How the helper is started (a test replaces it with one that dies).
+COMMAND = [sys.executable, "-m", "intake.chronology.split"]
+
+_HEAD = struct.Struct("<I")
+#: The last build's figures (for bench_chronology.py): chunks read here and in
+#: the helper, the helper's own peak RSS in KiB (0 without a helper).
+LAST: dict[str, int] = {}
+
+
+class _Job(msgspec.Struct, array_like=True):
+    n: int
+    sha: str
+    plugin: str
+    version: str
+    overridden: list[str]  # event keys whose override is a mapping: not simple
+    zone: str
+    start: int
+    events: bytes  # the chunk's events as one JSON array
+
+
+class _Done(msgspec.Struct, array_like=True, gc=False):
+    n: int
+    events: list[FastEvent | None]
+    peak_kib: int = 0  # the helper's own peak so far (VmHWM: see `_own_peak`)
+
+
+def _merge_key_of() -> Callable:
+    from .build import _merge_key_of as merge_key
+
+    return merge_key
+
+
+def _tuples(ev: FastEvent | None) -> FastEvent | None:
+    """A merge key as build._merge_key_of makes it: tuples (msgpack gives lists)."""
+    if ev is not None and ev.mkey is not None:
+        ev.mkey = tuple(tuple(v) if type(v) is list else v for v in ev.mkey)
+    return ev
+
+
+class Helper:
+    """The helper process and its two pipe threads, for one build."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.out: queue.Queue[bytes | None] = queue.Queue()
+        self.done: list[bytes] = []  # frames back, decoded by the main thread
+        self.peak_kib = 0
+        self.cond = threading.Condition()
+        self.alive = True
+        self.away = 0  # chunks sent and not yet back
+        self.read_here = self.read_there = 0
+        self._enc = msgspec.msgpack.Encoder()
+        self._dec = msgspec.msgpack.Decoder(_Done)
+        threading.Thread(target=self._write, daemon=True).start()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def send(self, job: _Job) -> None:
+        self.away += 1
+        self.out.put(self._enc.encode(job))
+
+    def _write(self) -> None:
+        pipe = self.proc.stdin
+        try:
+            while (frame := self.out.get()) is not None:
+                pipe.write(_HEAD.pack(len(frame)) + frame)
+                pipe.flush()
+            pipe.close()
+        except OSError:  # the helper died: the reader notices and says so
+            pass
+
+    def _read(self) -> None:
+        pipe = self.proc.stdout
+        try:
+            while (head := pipe.read(4)) and len(head) == 4:
+                frame = pipe.read(_HEAD.unpack(head)[0])
+                with self.cond:
+                    self.done.append(frame)
+                    self.cond.notify_all()
+        except (OSError, ValueError):
+            pass
+        with self.cond:
+            self.alive = False
+            self.cond.notify_all()
+
+    def take(self, wait: float = 0) -> dict[int, list[FastEvent | None]]:
+        """The chunks back so far (waiting up to `wait` s for all of them). Decoded
+        here, in the main thread: objects made in the reader thread would sit in
+        its own malloc arena (about 50 MB more at the peak)."""
+        with self.cond:
+            if wait:
+                self.cond.wait_for(lambda: not self.alive or len(self.done) >= self.away,
+                                   timeout=wait)
+            frames, self.done = self.done, []
+            self.away -= len(frames)
+        out = {}
+        for frame in frames:
+            try:
+                done = self._dec.decode(frame)
+            except msgspec.DecodeError:  # the chunk is then read here
+                continue
+            self.peak_kib = max(self.peak_kib, done.peak_kib)
+            out[done.n] = [_tuples(ev) for ev in done.events]
+        return out
+
+    def stop(self) -> None:
+        """No more jobs: the helper answers those it has, then ends."""
+        self.out.put(None)
+
+    def close(self) -> None:
+        """End the helper: its answers are no longer needed."""
+        self.proc.kill()
+        self.proc.wait()
+        self.alive = False
+
+
+class Reader:
+    """Reads the simple events of a build's items, some chunks in the helper.
+
+    `events` gives an item's events with the chunks sent away as None at
+    first; `finish` fills them in (or reads them here if the helper is gone).
+    """
+
+    def __init__(self, zone: str, read_here: Callable[[ItemContext, int, Any], Any]) -> None:
+        self.zone = zone
+        self.read_here = read_here  # (ctx, idx, text) -> the event, read in this process
+        self.seen = 0
+        self.helper: Helper | None = None
+        self.failed = False
+        self.chunks: dict[int, tuple[ItemContext, int, Sequence[Any], list]] = {}
+        self.next = 0
+        self.here = self.there = 0  # chunks read in this process, in the helper
+        LAST.clear()
+        LAST.update(here=0, there=0, helper_peak_kib=0)
+
+    def events(self, ctx: ItemContext, texts: Sequence[Any]) -> list:
+        out: list = []
+        for start in range(0, len(texts), CHUNK):
+            part = texts[start:start + CHUNK]
+            self._collect()
+            if self._can_send():
+                n = self.next
+                self.next += 1
+                self.chunks[n] = (ctx, start, part, out)
+                self.helper.send(_Job(n, ctx.sha, ctx.plugin, ctx.version, _overridden(ctx),
+                                      self.zone, start,
+                                      b"[" + b",".join(part) + b"]"))
+                out.extend([None] * len(part))
+            else:
+                self.here += 1
+                out.extend(self.read_here(ctx, start + i, t) for i, t in enumerate(part))
+            self.seen += len(part)
+        return out
+
+    def _can_send(self) -> bool:
+        if not ENABLED or self.failed or self.seen < MIN_EVENTS:
+            return False
+        if self.helper is None:
+            try:
+                self.helper = Helper()
+            except OSError:
+                self.failed = True
+                return False
+        return self.helper.alive and self.helper.away < IN_FLIGHT
+
+    def _collect(self, wait: float = 0) -> None:
+        if self.helper is None:
+            return
+        for n, evs in self.helper.take(wait).items():
+            if n not in self.chunks or len(evs) != len(self.chunks[n][2]):
+                continue  # read here meanwhile, or not this chunk's answer (read here)
+            ctx, start, part, out = self.chunks.pop(n)
+            self.there += 1
+            for i, ev in enumerate(evs):
+                out[start + i] = ev if ev is not None else self.read_here(ctx, start + i,
+                                                                          part[i])
+
+    def finish(self) -> None:
+        """Every chunk sent away back in its item's events; the helper ended.
+        Chunks still away are read here too, the last sent first, while the
+        helper works on the first ones: the end never waits for a helper that
+        is still starting (its imports take about 0.3 s of CPU)."""
+        if self.helper is not None:
+            self.helper.stop()
+            self._collect(PATIENCE)
+            while True:
+                self._collect()
+                if not self.chunks:
+                    break
+                n = max(self.chunks)  # the helper reaches it last
+                self._here(*self.chunks.pop(n))
+            self.helper.close()
+            LAST["helper_peak_kib"] = self.helper.peak_kib
+        LAST.update(here=self.here, there=self.there)
+
+    def _here(self, ctx: ItemContext, start: int, part: Sequence[Any], out: list) -> None:
+        self.here += 1
+        for i, t in enumerate(part):
+            out[start + i] = self.read_here(ctx, start + i, t)
+
+
+def _overridden(ctx: ItemContext) -> list[str]:
+    from collections.abc import Mapping
+
+    o = ctx.overrides
+    return [k for k, v in o.items() if isinstance(v, Mapping)] if isinstance(o, Mapping) else []
+
+
+def _own_peak() -> int:
+    """This process's peak RSS in KiB since it started: VmHWM of its own memory.
+    Not ru_maxrss, which Linux carries over from the parent at exec (the
+    spawning process's RSS: about 220 MiB at 100,000 events, which session 8
+    took for the helper's)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _serve() -> None:
+    """The helper's loop: a job in, its events read, the answer out."""
+    merge_key = _merge_key_of()
+    jobs = msgspec.msgpack.Decoder(_Job)
+    enc = msgspec.msgpack.Encoder()
+    events = msgspec.json.Decoder(list[msgspec.Raw])
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    while (head := inp.read(4)) and len(head) == 4:
+        job = jobs.decode(inp.read(_HEAD.unpack(head)[0]))
+        ctx = ItemContext(job.sha, job.plugin, job.version,
+                          dict.fromkeys(job.overridden, {}), {}, {})
+        read = [read_event_text(ctx, job.start + i, t, job.zone, merge_key)
+                for i, t in enumerate(events.decode(job.events))]
+        frame = enc.encode(_Done(job.n, read, _own_peak()))
+        out.write(_HEAD.pack(len(frame)) + frame)
+        out.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -53,6 +53,36 @@ def test_the_helper_reads_chunks_and_the_bytes_stay(monkeypatch, small_chunks):
     assert 10_000 < split.LAST["helper_peak_kib"] < 150_000  # its own memory, in KiB
 
 
+def test_the_helpers_events_are_those_read_here(monkeypatch, small_chunks):
+    """Each event back from the helper equals the one read here, field by field
+    (kind, exhibit, merge key as hashable tuples, runs...)."""
+    from intake.chronology import fast
+    from intake.chronology.build import _merge_key_of
+    from intake.chronology.readings import ItemContext
+
+    back = []
+    real = split._settle
+
+    def settle(ev, sha, share):
+        out = real(ev, sha, share)
+        back.append(out)
+        return out
+
+    monkeypatch.setattr(split, "_settle", settle)
+    monkeypatch.setattr(split, "PATIENCE", 60.0)
+    _digest()
+    assert len(back) >= 200
+    texts = {(r["sha256"], i): orjson.dumps(ev) for r in RECORDS
+             for i, ev in enumerate(r["extraction"]["events"])}
+    for ev in back:
+        ctx = ItemContext(ev.exhibit, "sms_backup", "0.1.0", {}, {}, {})
+        here = fast.read_event_text(ctx, ev.idx, texts[(ev.exhibit, ev.idx)],
+                                    CASE["timezone"], _merge_key_of)
+        assert ev == here
+        assert type(ev.mkey) is tuple and hash(ev.mkey) == hash(here.mkey)
+        assert ev.kind in ("sms", "call") and ev.mkey[0] == ev.kind
+
+
 @pytest.mark.parametrize("helper", [
     "import sys; sys.stdin.buffer.read(100)",  # dies during the first job
     "import sys; sys.stdout.buffer.write(b'\\x05\\x00\\x00\\x00hello'); sys.stdout.flush();"

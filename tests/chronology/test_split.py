@@ -38,6 +38,7 @@ def _digest() -> str:
 def small_chunks(monkeypatch):
     monkeypatch.setattr(split, "MIN_EVENTS", 0)
     monkeypatch.setattr(split, "CHUNK", 100)
+    monkeypatch.setattr(split, "MAX_LOAD", 1e9)  # whatever else runs on the machine
 
 
 def test_the_helper_reads_chunks_and_the_bytes_stay(monkeypatch, small_chunks):
@@ -108,7 +109,16 @@ def test_a_missing_helper_loses_nothing(monkeypatch, small_chunks, tmp_path):
     assert split.LAST == {"here": CHUNKS, "there": 0, "helper_peak_kib": 0}
 
 
+def test_a_busy_machine_starts_no_helper(monkeypatch, small_chunks):
+    monkeypatch.setattr(split, "MAX_LOAD", -1.0)  # no load average is that low
+    started = []
+    monkeypatch.setattr(split.Helper, "__init__", lambda self: started.append(1) or 1 / 0)
+    _digest()
+    assert started == [] and split.LAST == {"here": CHUNKS, "there": 0, "helper_peak_kib": 0}
+
+
 def test_a_small_case_starts_no_helper(monkeypatch):
+    monkeypatch.setattr(split, "MAX_LOAD", 1e9)
     started = []
     monkeypatch.setattr(split.Helper, "__init__", lambda self: started.append(1) or 1 / 0)
     _digest()  # about 2,100 events, under MIN_EVENTS

@@ -91,11 +91,11 @@ def _merge_key(ev: ItemEvent | FastEvent) -> tuple | None:
         return ev.mkey
     if ev.kind in ("sms", "mms", "call") and ev.best is None:
         return None
-    return _merge_key_of(ev.kind, ev.facts,
+    return merge_key_of(ev.kind, ev.facts,
                          micros(parse_instant(ev.best["utc"])) if ev.best is not None else 0)
 
 
-def _merge_key_of(kind: str, f: Mapping[str, Any], instant: int) -> tuple | None:
+def merge_key_of(kind: str, f: Mapping[str, Any], instant: int) -> tuple | None:
     """The merge key of an event of `kind` with facts `f` and its chosen claim's
     instant (µs; only read for SMS, MMS and calls, which have a claim)."""
     if kind == "email":
@@ -312,10 +312,10 @@ def _item(record: Mapping[str, Any], zone: str, reader: Reader | None = None) ->
 
 def _read_text(ctx: ItemContext, idx: int, text: Any, zone: str) -> ItemEvent | FastEvent:
     """One event from its JSON text: straight to a `FastEvent` if it is simple."""
-    ev = read_event_text(ctx, idx, text, zone, _merge_key_of)
+    ev = read_event_text(ctx, idx, text, zone, merge_key_of)
     if ev is None:
         raw = parse_line(bytes(text))
-        ev = read_event(ctx, idx, raw, zone, _merge_key_of) or event_of(ctx, idx, raw, zone)
+        ev = read_event(ctx, idx, raw, zone, merge_key_of) or event_of(ctx, idx, raw, zone)
     return ev
 
 
@@ -333,7 +333,7 @@ def _events(record: Mapping[str, Any], zone: str,
             return reader.events(ctx, raws.texts)
         return [_read_text(ctx, idx, text, zone) for idx, text in enumerate(raws.texts)]
     for idx, raw in enumerate(raws):
-        out.append(read_event(ctx, idx, raw, zone, _merge_key_of)
+        out.append(read_event(ctx, idx, raw, zone, merge_key_of)
                    or event_of(ctx, idx, raw, zone))
     return out
 

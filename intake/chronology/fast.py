@@ -57,7 +57,7 @@ class FastEvent(msgspec.Struct, array_like=True, gc=False):
     idx: int
     key: str
     kind: str
-    mkey: Any  # the merge key (build._merge_key_of): a tuple, or None
+    mkey: Any  # the merge key (build.merge_key_of): a tuple, or None
     micros: int
     runs: tuple[bytes, tuple[int, ...]]
     flags: list[str]

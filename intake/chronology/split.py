@@ -80,12 +80,6 @@ class _Done(msgspec.Struct, array_like=True, gc=False):
     peak_kib: int = 0  # the helper's own peak so far (VmHWM: see `_own_peak`)
 
 
-def _merge_key_of() -> Callable:
-    from .build import _merge_key_of as merge_key
-
-    return merge_key
-
-
 def _settle(ev: FastEvent, sha: str, shared: dict[str, str]) -> FastEvent:
     """An event back from the helper as this process would have read it: its
     merge key as tuples (msgpack gives lists), its exhibit the item's one text
@@ -327,7 +321,8 @@ def _own_peak() -> int:
 
 def _serve() -> None:
     """The helper's loop: a job in, its events read, the answer out."""
-    merge_key = _merge_key_of()
+    from .build import merge_key_of as merge_key  # (build imports this module)
+
     jobs = msgspec.msgpack.Decoder(_Job)
     enc = msgspec.msgpack.Encoder()
     events = msgspec.json.Decoder(list[msgspec.Raw])

@@ -58,7 +58,7 @@ def test_the_helpers_events_are_those_read_here(monkeypatch, small_chunks):
     """Each event back from the helper equals the one read here, field by field
     (kind, exhibit, merge key as hashable tuples, runs...)."""
     from intake.chronology import fast
-    from intake.chronology.build import _merge_key_of
+    from intake.chronology.build import merge_key_of
     from intake.chronology.readings import ItemContext
 
     back = []
@@ -78,7 +78,7 @@ def test_the_helpers_events_are_those_read_here(monkeypatch, small_chunks):
     for ev in back:
         ctx = ItemContext(ev.exhibit, "sms_backup", "0.1.0", {}, {}, {})
         here = fast.read_event_text(ctx, ev.idx, texts[(ev.exhibit, ev.idx)],
-                                    CASE["timezone"], _merge_key_of)
+                                    CASE["timezone"], merge_key_of)
         assert ev == here
         assert type(ev.mkey) is tuple and hash(ev.mkey) == hash(here.mkey)
         assert ev.kind in ("sms", "call") and ev.mkey[0] == ev.kind

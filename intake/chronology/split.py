@@ -23,7 +23,6 @@ CPU would then come out of this build's share.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import select
 import struct
@@ -110,6 +109,8 @@ class Helper:
         self.proc = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
         self._to, self._from = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        import fcntl  # (POSIX only, as the helper: `_a_core_is_free`)
+
         for fd in (self._to, self._from):
             os.set_blocking(fd, False)
             try:  # a whole job or answer fits in the pipe: neither side waits on the other
@@ -290,6 +291,8 @@ def _a_core_is_free() -> bool:
     """Whether the load average leaves a core for the helper. On a busy machine
     the helper's CPU comes out of this process's share: measured at load 5 on
     2 cores, 17 % less CPU here but 5 to 10 % more wall time."""
+    if os.name != "posix":  # non-blocking pipes and select on them: POSIX only
+        return False
     limit = MAX_LOAD if MAX_LOAD is not None else (os.cpu_count() or 1) - 0.5
     try:
         return os.getloadavg()[0] <= limit

@@ -15,9 +15,10 @@ from typing import Any
 
 import orjson
 
+from .custody_chain import parse_line
 from .event_stream import RecordBytes
 from .extraction_records import summary
-from .lazy_events import read_extraction
+from .lazy_events import raw_parts, read_extraction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -370,33 +371,60 @@ class Index:
     def item_records(self) -> Iterator[dict[str, Any]]:
         """Every item in the shape docs/chronology-format.md describes, by sha256."""
         for sha in self.all_items():
-            item = self.item(sha)
-            assert item is not None
-            receipts = [
-                {"id": r[0], "received_at": r[1], "source": r[2], "name": r[3],
-                 "fs_times": json.loads(r[4] or "{}")}
-                for r in self.db.execute(
-                    "SELECT id, received_at, source, name, fs_times FROM receipts WHERE sha256=? "
-                    "ORDER BY received_at, id", (sha,))]
-            parents = [
-                {"sha256": r[0], "relation": r[1], "name": r[2], "event_key": r[3]}
-                for r in self.db.execute(
-                    "SELECT parent, relation, name, event_key FROM origins WHERE sha256=? "
-                    "ORDER BY parent, n", (sha,))]
-            row = self.db.execute("SELECT CAST(data AS BLOB) FROM extractions WHERE sha256=?",
-                                  (sha,)).fetchone()
-            extraction = read_extraction(row[0]) if row else None  # a big one's events lazily
-            overrides = {k: json.loads(v) for k, v in self.db.execute(
-                "SELECT event_key, data FROM overrides WHERE sha256=?", (sha,))}
+            record, data = self._item_record(sha)
+            extraction = read_extraction(data) if data is not None else None  # a big one's events lazily
             yield {
-                **item,
-                "names": self.names(sha),
-                "receipts": receipts,
-                "parents": parents,
+                **record,
                 "extraction": extraction,
                 "warnings": list(extraction.get("warnings", [])) if extraction else [],
-                "overrides": overrides,
+                "overrides": self._overrides(sha),
             }
+
+    def item_record_texts(self) -> Iterator[bytes | dict[str, Any]]:
+        """`item_records` as JSON texts, the extraction's JSON spliced in as the
+        index holds it: this process neither parses nor copies its events into
+        objects (issue 19: the chronology reads each simple event from its text).
+        An extraction msgspec refuses (NaN, not an object) comes as
+        `item_records` gives it, a dict."""
+        for sha in self.all_items():
+            record, data = self._item_record(sha)
+            parts = raw_parts(data) if data is not None else None
+            if data is not None and parts is None:
+                extraction = read_extraction(data)
+                yield {**record, "extraction": extraction,
+                       "warnings": list(extraction.get("warnings", [])) if extraction else [],
+                       "overrides": self._overrides(sha)}
+                continue
+            warnings = parts.get("warnings") if parts else None
+            record["warnings"] = list(parse_line(bytes(warnings))) if warnings is not None else []
+            record["overrides"] = self._overrides(sha)
+            yield orjson.dumps(record)[:-1] + b',"extraction":' + (
+                bytes(data) if data is not None else b"null") + b"}"
+
+    def _item_record(self, sha: str) -> tuple[dict[str, Any], bytes | None]:
+        """An item record but its extraction, warnings and overrides; and the
+        extraction's JSON as stored (None without one)."""
+        item = self.item(sha)
+        assert item is not None
+        receipts = [
+            {"id": r[0], "received_at": r[1], "source": r[2], "name": r[3],
+             "fs_times": json.loads(r[4] or "{}")}
+            for r in self.db.execute(
+                "SELECT id, received_at, source, name, fs_times FROM receipts WHERE sha256=? "
+                "ORDER BY received_at, id", (sha,))]
+        parents = [
+            {"sha256": r[0], "relation": r[1], "name": r[2], "event_key": r[3]}
+            for r in self.db.execute(
+                "SELECT parent, relation, name, event_key FROM origins WHERE sha256=? "
+                "ORDER BY parent, n", (sha,))]
+        row = self.db.execute("SELECT CAST(data AS BLOB) FROM extractions WHERE sha256=?",
+                              (sha,)).fetchone()
+        return ({**item, "names": self.names(sha), "receipts": receipts, "parents": parents},
+                row[0] if row else None)
+
+    def _overrides(self, sha: str) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.db.execute(
+            "SELECT event_key, data FROM overrides WHERE sha256=?", (sha,))}
 
 
 class _Tx:

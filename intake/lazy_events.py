@@ -29,6 +29,11 @@ class LazyEvents(Sequence):
     def __len__(self) -> int:
         return len(self._texts)
 
+    @property
+    def texts(self) -> list[Any]:
+        """Each event's JSON text (msgspec.Raw), for a reader that decodes them itself."""
+        return self._texts
+
     @overload
     def __getitem__(self, i: int) -> Any: ...
     @overload
@@ -62,15 +67,29 @@ def is_list(raw: Any) -> bool:
     return bytes(memoryview(raw)[:1]) == b"["
 
 
-def read_extraction(data: bytes) -> Any:
-    """An extraction record's JSON as ``json.loads`` gives it, except that a big
-    record's "events" (when a list) is a `LazyEvents`.
+def read_extraction(data: bytes, *, big: int = BIG_RECORD) -> Any:
+    """An extraction record's JSON as ``json.loads`` gives it, except that a
+    record bigger than `big` bytes has its "events" (when a list) as `LazyEvents`.
 
     :raises ValueError: not JSON."""
-    parts = raw_parts(data) if len(data) > BIG_RECORD else None
+    parts = raw_parts(data) if len(data) > big else None
     if parts is None or not is_list(parts.get("events", b"")):
         return parse_line(data)
     import msgspec
 
     return {key: LazyEvents(msgspec.json.decode(raw, type=list[msgspec.Raw])) if key == "events"
+            else parse_line(bytes(raw)) for key, raw in parts.items()}
+
+
+def read_item_record(data: Any) -> Any:
+    """An item record's JSON text (``Index.item_record_texts``) as ``json.loads``
+    gives it, except that its extraction's "events" (when a list) is a
+    `LazyEvents` whatever its size: the chronology reads a simple event
+    straight from its text (chronology/fast.py).
+
+    :raises ValueError: not JSON."""
+    parts = raw_parts(data)
+    if parts is None or not bytes(memoryview(parts.get("extraction", b"")))[:1] == b"{":
+        return parse_line(bytes(data))
+    return {key: read_extraction(bytes(raw), big=-1) if key == "extraction"
             else parse_line(bytes(raw)) for key, raw in parts.items()}

@@ -29,6 +29,8 @@ from ..curation import (
     match_persons,
     source_id,
 )
+from ..custody_chain import parse_line
+from ..lazy_events import LazyEvents, read_item_record
 from ..phones import same_number_key
 from ..timeclaims import (
     format_offset,
@@ -45,12 +47,13 @@ from .claims import (
     one_period,
     parse_instant,
 )
-from .fast import FastEvent, read_event, simple_item
+from .fast import FastEvent, read_event, read_event_text, simple_item
 from .fast import forget as forget_fast_caches
 from .fast import layout as fast_layout
 from .hashing import Layout, seal_encoded
 from .links import logbook_links, message_times, near_pictures
-from .readings import ItemEvent, event_of, forget_shared_texts, item_context
+from .readings import ItemContext, ItemEvent, event_of, forget_shared_texts, item_context
+from .split import Reader
 from .textlinks import text_links
 from .values import as_plain, as_strings, as_text, unique
 
@@ -88,11 +91,11 @@ def _merge_key(ev: ItemEvent | FastEvent) -> tuple | None:
         return ev.mkey
     if ev.kind in ("sms", "mms", "call") and ev.best is None:
         return None
-    return _merge_key_of(ev.kind, ev.facts,
+    return merge_key_of(ev.kind, ev.facts,
                          micros(parse_instant(ev.best["utc"])) if ev.best is not None else 0)
 
 
-def _merge_key_of(kind: str, f: Mapping[str, Any], instant: int) -> tuple | None:
+def merge_key_of(kind: str, f: Mapping[str, Any], instant: int) -> tuple | None:
     """The merge key of an event of `kind` with facts `f` and its chosen claim's
     instant (µs; only read for SMS, MMS and calls, which have a claim)."""
     if kind == "email":
@@ -297,17 +300,27 @@ class _Item:
         return default
 
 
-def _item(record: Mapping[str, Any], zone: str) -> _Item:
+def _item(record: Mapping[str, Any], zone: str, reader: Reader | None = None) -> _Item:
     links = [{"sha256": as_text(p["sha256"]), "event_key": as_text(p.get("event_key")),
               "relation": as_text(p.get("relation"))}
              for p in record.get("parents") or ()
              if isinstance(p, Mapping) and p.get("sha256")]
     exhibit = _exhibit(record, 0)
     del exhibit["number"], exhibit["label"]
-    return _Item(_events(record, zone), exhibit, links)
+    return _Item(_events(record, zone, reader), exhibit, links)
 
 
-def _events(record: Mapping[str, Any], zone: str) -> list[ItemEvent | FastEvent]:
+def _read_text(ctx: ItemContext, idx: int, text: Any, zone: str) -> ItemEvent | FastEvent:
+    """One event from its JSON text: straight to a `FastEvent` if it is simple."""
+    ev = read_event_text(ctx, idx, text, zone, merge_key_of)
+    if ev is None:
+        raw = parse_line(bytes(text))
+        ev = read_event(ctx, idx, raw, zone, merge_key_of) or event_of(ctx, idx, raw, zone)
+    return ev
+
+
+def _events(record: Mapping[str, Any], zone: str,
+            reader: Reader | None = None) -> list[ItemEvent | FastEvent]:
     """The item's events: simple ones already encoded (fast.py), the others read
     by readings.py."""
     ctx = item_context(record)
@@ -315,8 +328,12 @@ def _events(record: Mapping[str, Any], zone: str) -> list[ItemEvent | FastEvent]
     if not simple_item(record, ctx):
         return [event_of(ctx, idx, raw, zone) for idx, raw in enumerate(raws)]
     out: list[ItemEvent | FastEvent] = []
+    if type(raws) is LazyEvents:  # the events' texts: a simple one is read from its text
+        if reader is not None:  # some chunks perhaps in the helper process (split.py)
+            return reader.events(ctx, raws.texts)
+        return [_read_text(ctx, idx, text, zone) for idx, text in enumerate(raws.texts)]
     for idx, raw in enumerate(raws):
-        out.append(read_event(ctx, idx, raw, zone, _merge_key_of)
+        out.append(read_event(ctx, idx, raw, zone, merge_key_of)
                    or event_of(ctx, idx, raw, zone))
     return out
 
@@ -354,7 +371,10 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
                      date_to: str | None = None,
                      curation: Iterable[Mapping[str, Any]] = ()) -> dict:
     """The chronology document (docs/chronology-format.md) from item records and the
-    adviser's curation records (``Index.curation_records()``, each with its ``seq``)."""
+    adviser's curation records (``Index.curation_records()``, each with its ``seq``).
+
+    A record may come as its JSON text (``Index.item_record_texts()``): its simple
+    events are then read from their texts, never made dicts (issue 19)."""
     gc_tuning.tune()  # 100,000 entries are built at once (issue 19)
     forget_shared_texts()
     forget_fast_caches()
@@ -372,9 +392,15 @@ def build_chronology(records: Iterable[Mapping[str, Any]], *, case: Mapping[str,
     # the records of a big case (plugin runs, derived lists) no longer sit in
     # memory all at once (issue 9, point 10).
     copies: dict[str, list[_Item]] = defaultdict(list)
-    for rec in records:
-        copies[rec["sha256"]].append(_item(rec, zone))
-        rec = None  # a phone backup's record (its JSON inside) goes now, not at the end
+    reader = Reader(zone, lambda ctx, idx, text: _read_text(ctx, idx, text, zone))
+    try:
+        for rec in records:
+            if isinstance(rec, bytes | bytearray | memoryview):  # a record's JSON text
+                rec = read_item_record(rec)
+            copies[rec["sha256"]].append(_item(rec, zone, reader))
+            rec = None  # a phone backup's record (its JSON inside) goes now, not at the end
+    finally:
+        reader.finish()  # the chunks read by the helper in their places; the helper ended
     by_sha: dict[str, _Item] = {
         sha: items[0] if len(items) == 1 else min(items, key=_item_key)
         for sha, items in copies.items()}

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 import orjson
 
 from ..curation import event_ref, source_id
@@ -46,17 +47,21 @@ _OPT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 _CURATION = b',"curation":{"note":"","ombudsman":"","police":"","records":[],"star":false,"tags":[]}'
 
 
-class FastEvent:
+class FastEvent(msgspec.Struct, array_like=True, gc=False):
     """A simple event with its one-event entry's fixed fields already encoded
-    (`runs`, as `Layout.encode` gives them for `ENTRY_KEYS`)."""
+    (`runs`, as `Layout.encode` gives them for `ENTRY_KEYS`). A msgspec Struct:
+    the helper process (split.py) hands a chunk of them back as one msgpack
+    bytes object, decoded in C (pickled objects cost more than reading them)."""
 
-    __slots__ = ("exhibit", "idx", "key", "kind", "mkey", "micros", "runs", "flags", "ocr")
-
-    def __init__(self, exhibit: str, idx: int, key: str, kind: str, mkey: tuple | None,
-                 micros: int, runs: tuple[bytes, tuple[int, ...]], flags: list[str],
-                 ocr: bool) -> None:
-        self.exhibit, self.idx, self.key, self.kind = exhibit, idx, key, kind
-        self.mkey, self.micros, self.runs, self.flags, self.ocr = mkey, micros, runs, flags, ocr
+    exhibit: str
+    idx: int
+    key: str
+    kind: str
+    mkey: Any  # the merge key (build.merge_key_of): a tuple, or None
+    micros: int
+    runs: tuple[bytes, tuple[int, ...]]
+    flags: list[str]
+    ocr: bool
 
     @property
     def order(self) -> tuple[str, int]:
@@ -147,7 +152,79 @@ def read_event(ctx: ItemContext, idx: int, raw: Any, zone: str,
     if key and isinstance(ctx.overrides.get(key), Mapping):
         return None
     try:
-        return _encode(ctx, idx, raw, c, facts, kind, key, utc, offset, czone, zone, merge_key)
+        return _encode(ctx, idx, kind, key, facts, utc, offset, czone, c.get("source"),
+                       c.get("meaning"), c.get("granularity"), c.get("confidence"),
+                       c.get("local"), c.get("note"), get("category"), get("message"),
+                       get("summary"), get("who"), zone, merge_key)
+    except Exception:  # noqa: BLE001 - the general path reads it and says what is wrong
+        return None
+
+
+class _Claim(msgspec.Struct, gc=False):
+    """A time claim as the fast path reads it: text fields (or null) only."""
+
+    utc: str | None = None
+    offset: str | None = None
+    zone: str | None = None
+    source: str | None = None
+    meaning: str | None = None
+    granularity: str | None = None
+    confidence: str | None = None
+    local: str | None = None
+    note: str | None = None
+    flags: Any = None
+
+
+class _Event(msgspec.Struct, gc=False):
+    """An event as the fast path reads it: msgspec checks the types in C, in one
+    call, instead of a dictionary lookup and a type test per field."""
+
+    kind: str | None = None
+    key: str | None = None
+    summary: str | None = None
+    who: str | None = None
+    category: str | None = None
+    message: str | None = None
+    facts: dict[str, str | int | bool | None] | None = None
+    claims: list[_Claim] | None = None
+    flags: Any = None
+    to: Any = None
+    witnesses: Any = None
+
+
+_decode_event = msgspec.json.Decoder(_Event).decode
+
+
+def read_event_text(ctx: ItemContext, idx: int, raw: Any, zone: str,
+                    merge_key: Any) -> FastEvent | None:
+    """`read_event` of the event's JSON text (bytes or msgspec.Raw), without making
+    it a dict first. None where it is not simple or has a type the `_Event`
+    shape refuses (a number as a summary, a float fact...): the caller then
+    parses it and asks `read_event`, so the answer is always that of the dict."""
+    try:
+        ev = _decode_event(raw)
+    except msgspec.DecodeError:
+        return None
+    claims = ev.claims
+    if not claims or len(claims) != 1 or ev.flags or ev.to or ev.witnesses:
+        return None
+    c = claims[0]
+    utc, offset, czone = c.utc, c.offset, c.zone
+    if c.flags or not utc or not offset or not czone:
+        return None
+    kind = ev.kind
+    if not kind or kind in _WITH_ITEM_FACTS:
+        return None
+    facts = ev.facts or {}
+    if "phash" in facts or not "".join(facts).isascii():
+        return None  # (integers beyond 2**53 make orjson refuse in _encode)
+    key = ev.key or ""
+    if key and isinstance(ctx.overrides.get(key), Mapping):
+        return None
+    try:
+        return _encode(ctx, idx, kind, key, facts, utc, offset, czone, c.source, c.meaning,
+                       c.granularity, c.confidence, c.local, c.note, ev.category, ev.message,
+                       ev.summary, ev.who, zone, merge_key)
     except Exception:  # noqa: BLE001 - the general path reads it and says what is wrong
         return None
 
@@ -193,14 +270,16 @@ def _text(value: Any) -> str:
     return value if type(value) is str else as_text(value)
 
 
-def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: str, key: str,
-            utc: str, offset: str, czone: str, zone: str, merge_key: Any) -> FastEvent:
+def _encode(ctx: ItemContext, idx: int, kind: str, key: str, facts: dict, utc: str,
+            offset: str, czone: str, source: Any, meaning: Any, granularity: Any,
+            confidence: Any, local: Any, note: Any, category: Any, message: Any,
+            summary: Any, who: Any, zone: str, merge_key: Any) -> FastEvent:
     if not NORMAL_UTC.fullmatch(utc):
         utc = utc_text(utc)
     naive = datetime.fromisoformat(utc[:-1])  # the instant in UTC (claims.utc_text's check)
-    source, meaning = _text(c.get("source")), _text(c.get("meaning"))
-    granularity = _text(c.get("granularity")) or "second"
-    confidence = _text(c.get("confidence")) or "high"
+    source, meaning = _text(source), _text(meaning)
+    granularity = _text(granularity) or "second"
+    confidence = _text(confidence) or "high"
     tz_offset = offset
     if czone == "utc":
         tz_offset = format_offset(naive.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).utcoffset())
@@ -213,24 +292,23 @@ def _encode(ctx: ItemContext, idx: int, raw: dict, c: dict, facts: dict, kind: s
     # offset, its ISO text and the offset's own
     wall = naive + tz[0]
     us = wall.microsecond
-    local = wall.isoformat(timespec="seconds" if not us else
+    local_text = wall.isoformat(timespec="seconds" if not us else
                            "milliseconds" if us % 1000 == 0 else "microseconds") + tz[1]
-    get = raw.get
     J = _JSON
     sha, plugin, version = J[ctx.sha], J[ctx.plugin], J[ctx.version]
     utc_json = _dumps(utc)
     runs = (
-        _RUN0 % (J[_text(get("category"))], J[only_claim(source, meaning, confidence)],
-                 J[confidence], sha, J[granularity], _dumps(_text(c.get("local"))),
-                 J[meaning], J[_text(c.get("note"))], J[offset], plugin, version,
+        _RUN0 % (J[_text(category)], J[only_claim(source, meaning, confidence)],
+                 J[confidence], sha, J[granularity], _dumps(_text(local)),
+                 J[meaning], J[_text(note)], J[offset], plugin, version,
                  J[source], utc_json, J[czone]),
         b'"facts":' + _dumps(facts, option=_OPT),
         _RUN2 % (J[granularity], _dumps(source_id(ctx.sha, key or f"#{idx}")), utc_json,
                  J[kind]),
-        _RUN3 % (_dumps(local), J[_text(get("message"))]),
+        _RUN3 % (_dumps(local_text), J[_text(message)]),
         _RUN4,
-        _RUN5 % (_dumps(key), sha, plugin, version, J[_text(get("summary"))],
-                 J[_text(get("who"))]),
+        _RUN5 % (_dumps(key), sha, plugin, version, J[_text(summary)],
+                 J[_text(who)]),
     )
     n0 = len(runs[0])
     n1 = n0 + len(runs[1])

@@ -7,6 +7,10 @@ bytes. The cases mix simple events with every reason to leave the fast path
 (several claims, floats, non-ASCII keys, overrides, curation, persons, a
 merged SMS, an item read twice, a message's media, bad times), and
 hypothesis generates events of its own.
+
+The fast path has two doors: a record as a dict, and a record as its JSON text
+(``Index.item_record_texts``), whose simple events are read from their texts
+with msgspec (``fast.read_event_text``). Every case goes through both.
 """
 
 from __future__ import annotations
@@ -112,11 +116,26 @@ def _mixed() -> tuple[list[dict], list[dict]]:
 
 
 def _build(records: list[dict], curation: list[dict], enabled: bool, monkeypatch,
-           **kw) -> bytes:
+           texts: bool = False, **kw) -> bytes:
     monkeypatch.setattr(fast, "ENABLED", enabled)
-    doc = build_chronology((orjson.loads(orjson.dumps(r)) for r in records), case=CASE,
-                           tool_version="0.1.0", curation=curation, **kw)
+    feed = ((orjson.dumps(r) for r in records) if texts else
+            (orjson.loads(orjson.dumps(r)) for r in records))
+    doc = build_chronology(feed, case=CASE, tool_version="0.1.0", curation=curation, **kw)
     return canonical_bytes(doc)
+
+
+def _count_text(monkeypatch) -> list:
+    made: list = []
+    real = fast.read_event_text
+
+    def counting(*args):
+        ev = real(*args)
+        if ev is not None:
+            made.append(ev)
+        return ev
+
+    monkeypatch.setattr("intake.chronology.build.read_event_text", counting)
+    return made
 
 
 def _count_fast(monkeypatch) -> list:
@@ -143,6 +162,10 @@ def test_fast_and_general_paths_give_the_same_bytes(monkeypatch, persons):
     assert len(made) >= 30  # the simple events did take the fast path
     general = _build(records, curation, False, monkeypatch)
     assert quick == general
+    from_text = _count_text(monkeypatch)
+    assert _build(records, curation, True, monkeypatch, texts=True) == general
+    assert len(from_text) >= 30  # read from their texts, not from dicts
+    assert _build(records, curation, False, monkeypatch, texts=True) == general
     assert reference_bytes(orjson.loads(quick)) == quick
     doc = orjson.loads(quick)
     entries = doc["entries"] + doc["undated"]
@@ -161,6 +184,8 @@ def test_a_period_keeps_the_same_bytes(monkeypatch):
                    date_to="2023-11-15")
     assert quick == _build(records, curation, False, monkeypatch, date_from="2023-11-15",
                            date_to="2023-11-15")
+    assert quick == _build(records, curation, True, monkeypatch, texts=True,
+                           date_from="2023-11-15", date_to="2023-11-15")
     every = orjson.loads(_build(records, curation, True, monkeypatch))["entries"]
     assert 0 < len(orjson.loads(quick)["entries"]) < len(every) - 5
 
@@ -174,8 +199,8 @@ def test_the_bench_case_keeps_its_pinned_bytes(monkeypatch):
     import bench_chronology
 
     records = bench_chronology.records(2000)
-    digests = {hashlib.sha256(_build(records, [], on, monkeypatch)).hexdigest()
-               for on in (True, False)}
+    digests = {hashlib.sha256(_build(records, [], on, monkeypatch, texts=texts)).hexdigest()
+               for on in (True, False) for texts in (True, False)}
     assert len(digests) == 1
 
 
@@ -212,9 +237,9 @@ def test_generated_events_give_the_same_bytes_both_ways(monkeypatch, events, see
     rnd = random.Random(seed)
     records = [_record(f"{i:064x}", [e for e in events if rnd.random() < 0.7]) for i in range(2)]
     results = []
-    for on in (True, False):
+    for on, texts in ((True, False), (False, False), (True, True)):
         try:
-            results.append(_build(records, [], on, monkeypatch))
-        except Exception as exc:  # noqa: BLE001 - both paths must fail alike too
+            results.append(_build(records, [], on, monkeypatch, texts=texts))
+        except Exception as exc:  # noqa: BLE001 - all paths must fail alike too
             results.append((type(exc), str(exc)))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]

@@ -160,7 +160,7 @@ def _worker_early(case_dir: Path, given: bool) -> None:
             with os.scandir(config.inbox) as entries:
                 if not any(e.path != str(config.ingested_dir) for e in entries):
                     return
-    except (IntakeError, OSError):
+    except (IntakeError, OSError, ValueError):  # Case.open says what is wrong, in words
         return
     prestart(config.plugin_folders)
 

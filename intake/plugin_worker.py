@@ -115,7 +115,12 @@ class PluginWorker:
         self._lock = threading.Lock()  # one question at a time (intake serve has threads)
 
     def start(self) -> None:
-        """Start the worker process (it then loads the plugins)."""
+        """Start the worker process (it then loads the plugins); a worker `prestart`
+        started with the same arguments is taken instead, already on its way."""
+        early = _take_early(self._key)
+        if early is not None:
+            self._proc, self._conn, self._fresh = early._proc, early._conn, True
+            return
         parent, child = self._ctx.Pipe()
         self._proc = self._ctx.Process(target=_worker_main,
                                        args=(child, self.plugin_dirs, self.load_entry_points,
@@ -129,6 +134,11 @@ class PluginWorker:
     @property
     def started(self) -> bool:
         return self._proc is not None
+
+    @property
+    def _key(self) -> tuple:
+        """What the worker process is started with: workers alike can stand in for each other."""
+        return (tuple(self.plugin_dirs), self.load_entry_points, self.memory_limit)
 
     def _kill(self) -> None:
         if self._proc is not None:
@@ -295,6 +305,45 @@ def close_shared_workers() -> None:
     with _SHARED_LOCK:
         workers = list(_SHARED.values())
         _SHARED.clear()
+    for worker in workers:
+        worker.close()
+
+
+#: workers started ahead of need (`prestart`), each taken by the first `PluginWorker.start`
+#: with the same arguments
+_EARLY: list[PluginWorker] = []
+_EARLY_LOCK = threading.Lock()
+
+
+def prestart(plugin_dirs: Iterable[Path] = ()) -> None:
+    """Start one plugin worker now, for the pipeline's first file to take later.
+
+    ``intake ingest`` calls it before it opens the case: the worker's ~0.3 s of
+    CPU (a new Python loading the plugins) then runs on the core the command's
+    own start-up leaves idle, not on the cores the first file's digests and
+    copies need (issue 19, figure 1). A worker nobody took is stopped at exit.
+    """
+    worker = PluginWorker(plugin_dirs)
+    worker.start()
+    with _EARLY_LOCK:
+        if not _EARLY:
+            atexit.register(_stop_early)
+        _EARLY.append(worker)
+
+
+def _take_early(key: tuple) -> PluginWorker | None:
+    with _EARLY_LOCK:
+        for worker in _EARLY:
+            if worker._key == key:
+                _EARLY.remove(worker)
+                return worker
+    return None
+
+
+def _stop_early() -> None:
+    with _EARLY_LOCK:
+        workers = list(_EARLY)
+        _EARLY.clear()
     for worker in workers:
         worker.close()
 

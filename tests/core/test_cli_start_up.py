@@ -59,3 +59,86 @@ def test_a_name_with_colons_is_shown_as_written(tmp_path: Path) -> None:
     proc = run_intake("ingest", "--case", case)
     assert "inbox/:warning: link.txt: dit is een snelkoppeling" in proc.stdout, proc.stdout
     assert "\u26a0" not in proc.stdout
+
+
+def test_an_empty_inbox_loads_neither_structlog_nor_asyncio(tmp_path: Path) -> None:
+    # session 9: the custody lines are rendered without structlog (whose stdlib
+    # module imported asyncio): ~0.04 s of every command
+    case = new_case(tmp_path / "case", settle=0.0)
+    proc = ok(run_intake("ingest", "--json", "--case", case,
+                         env={"PYTHONPROFILEIMPORTTIME": "1"}))
+    loaded = _imported(proc.stderr)
+    assert {"intake.cli", "intake.custody", "json"} <= loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in ("structlog", "asyncio")) == []
+    # and no plugin worker was started for nothing (no process spawned at all)
+    assert "multiprocessing.popen_spawn_posix" not in loaded
+
+
+# records, in the CLI and its children, when a process is started and when the
+# case is opened (a sitecustomize on PYTHONPATH runs in every Python started)
+ORDER = '''
+import multiprocessing.process
+_log = {log!r}
+_start = multiprocessing.process.BaseProcess.start
+
+def _note(what):
+    with open(_log, "a") as f:
+        f.write(what + "\\n")
+
+def start(self):
+    _note("process " + getattr(self._target, "__name__", "?"))
+    return _start(self)
+
+multiprocessing.process.BaseProcess.start = start
+
+import intake.case
+_open = intake.case.Case.open.__func__
+
+def open_(cls, *args, **kwargs):
+    _note("case opened")
+    return _open(cls, *args, **kwargs)
+
+intake.case.Case.open = classmethod(open_)
+'''
+
+
+def _order_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    log = tmp_path / "order.txt"
+    (hooks / "sitecustomize.py").write_text(ORDER.format(log=str(log)), encoding="utf-8")
+    path = os.pathsep.join(p for p in (str(hooks), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path}, log
+
+
+def test_the_plugin_worker_starts_before_the_case_is_opened(tmp_path: Path) -> None:
+    # issue 19, figure 1: the worker's start (a new Python loading the plugins) runs
+    # while this process opens the case, on the core that leaves idle, not while the
+    # first file's digests and copies need both cores; the pipeline takes that worker
+    from tests.helpers.files import make_jpeg
+
+    case = new_case(tmp_path / "case", settle=0.0)
+    data = make_jpeg(exif_time="2024:02:28 07:45:00")
+    drop(case, "car.jpg", data)
+    env, log = _order_env(tmp_path)
+    proc = ok(run_intake("ingest", "--json", "--case", case, env=env, timeout=300))
+    assert json.loads(proc.stdout)["outcomes"] == {"settled": 1}
+    # one worker, started first, and no second one: the early one did the work
+    assert log.read_text().splitlines() == ["process _worker_main", "case opened"]
+    sha = hashlib.sha256(data).hexdigest()
+    record = json.loads((meta_dir(replica(case, "a"), sha) / "extraction.json").read_bytes())
+    assert (record["facts"]["width"], record["facts"]["height"]) == (64, 48), record["facts"]
+
+
+def test_no_early_worker_for_an_empty_inbox_or_in_process(tmp_path: Path) -> None:
+    case = new_case(tmp_path / "case", settle=0.0)
+    (case / "inbox" / "ingested").mkdir(exist_ok=True)  # taken files do not count
+    env, log = _order_env(tmp_path)
+    ok(run_intake("ingest", "--case", case, env=env))
+    assert log.read_text().splitlines() == ["case opened"]
+    log.unlink()
+    drop(case, "note.txt", b"Hij stond weer voor de deur om 21:40.\n")
+    ok(run_intake("ingest", "--in-process", "--case", case, env=env))
+    assert log.read_text().splitlines() == ["case opened"]
+    assert (case / "inbox" / "ingested" / "note.txt").read_bytes() == \
+        b"Hij stond weer voor de deur om 21:40.\n"

@@ -1,26 +1,25 @@
 """The custody log: one JSON line per step, each carrying the hash of the one before.
 
-Each line is one JSON object with sorted keys (`render`): the event's
-fields plus the sequence number, the time, the tool's version and the SHA-256
-of the previous line; it is appended to the log in every available replica
-and fsynced. (Until session 9 structlog rendered it; its part was this one
-``json.dumps`` call, so the lines are byte for byte what they were, without
-loading structlog and asyncio at every command: bench/profile-notes.md.)
-A replica that was absent catches up (the lines it lacks are appended) as
-soon as it is back. Any single replica's log is enough to rebuild the index. Each replica's copy is a `intake.custody_copies` log copy
+Written through structlog: a processor adds the sequence number, the tool's
+version and the SHA-256 of the previous line; the JSON renderer sorts keys;
+the "logger" appends the line to the log in every available replica and
+fsyncs it. A replica that was absent catches up (the lines it lacks are
+appended) as soon as it is back. Any single replica's log is enough to
+rebuild the index. Each replica's copy is a `intake.custody_copies` log copy
 (a folder of segments, or any kind through the ``Replica`` protocol): the
 functions here take a replica, a copy, or a folder (a Path).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import structlog
 
 from . import __version__
 from .custody_chain import (
@@ -54,11 +53,16 @@ def _read_hint(path: Path | None) -> tuple[int, str] | None:
         return None
 
 
-def render(fields: dict[str, Any]) -> str:
-    """One custody line: sorted keys, ", " and ": " between them, non-ASCII as is;
-    a value JSON has no type for is written as its ``repr`` (as structlog's
-    JSONRenderer did, so older lines and new ones look alike)."""
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, default=repr)
+class _ReplicaWriter:
+    """structlog's "logger": appends each rendered line to every replica's log."""
+
+    def __init__(self, log: CustodyLog) -> None:
+        self.log = log
+
+    def msg(self, message: str) -> None:
+        self.log._append(message.encode("utf-8"))
+
+    info = msg
 
 
 class CustodyLog:
@@ -145,6 +149,12 @@ class CustodyLog:
         self._held: list[bytes] | None = None  # lines kept for a group commit
         self._held_from: tuple[int, str] = (0, GENESIS)
         self._before_release: Callable[[], None] | None = None
+        self._logger = structlog.wrap_logger(
+            _ReplicaWriter(self),
+            processors=[self._chain, structlog.processors.JSONRenderer(sort_keys=True,
+                                                                        ensure_ascii=False)],
+            cache_logger_on_first_use=False,
+        )
         self._versions_logged = False
         #: called with (seq, head) once lines are durable: the case keeps head records
         self.on_synced: Callable[[int, str], None] | None = None
@@ -243,7 +253,7 @@ class CustodyLog:
             return "behind", f"{self.seq - len(check.lines)} lines behind", len(check.lines)
         return "", "", len(check.lines)
 
-    def _chain(self, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def _chain(self, _logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
         event_dict["seq"] = self.seq + 1
         event_dict["prev"] = self.head
         event_dict.setdefault("at", datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -398,10 +408,6 @@ class CustodyLog:
             raise TypeError("a custody line's field cannot be called 'event' (the line's name)")
         if not self._versions_logged and self.plugin_versions:
             self._versions_logged = True
-            self._line("session", {"plugins": self.plugin_versions})
-        self._line(name, fields)
+            self._logger.info("session", plugins=self.plugin_versions)
+        self._logger.info(name, **fields)
         return self.head
-
-    def _line(self, name: str, fields: dict[str, Any]) -> None:
-        line = self._chain({**fields, "event": name})
-        self._append(render(line).encode("utf-8"))

@@ -179,7 +179,7 @@ def build_doc(case: Case, language: str | None = None, *, date_from: str | None 
         with verified_records(case) as verified_index:
             return build_doc(case, language, date_from=date_from, date_to=date_to,
                              index=verified_index)
-    return build_chronology(index.item_records(),
+    return build_chronology(index.item_record_texts(),  # each simple event read from its text
                             case={"name": case.config.name, "timezone": case.config.timezone,
                                   "language": language or case.config.language},
                             tool_version=__version__, date_from=date_from, date_to=date_to,

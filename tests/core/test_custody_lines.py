@@ -1,5 +1,4 @@
-"""The custody log's lines as bytes: written by `intake.custody.render` (session 9:
-without structlog, whose only part was this one ``json.dumps`` call).
+"""The custody log's lines as bytes, as structlog's renderer writes them.
 
 A line must stay byte for byte what structlog's ``JSONRenderer(sort_keys=True,
 ensure_ascii=False)`` wrote: every earlier case's chain was hashed over such

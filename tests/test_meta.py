@@ -56,13 +56,22 @@ def test_every_config_key_is_documented() -> None:
     assert missing == [], f"keys not in docs/configuration.md: {missing}"
 
 
-def _sample(node: ast.expr) -> str | None:
-    """The text a string or f-string gives, with each {value} as "X"; None for other nodes."""
+def _parts(node: ast.expr) -> list[str | None] | None:
+    """A warning's text as literal pieces and None for each computed part."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
+        return [node.value]
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else "X" for v in node.values)
+        return [v.value if isinstance(v, ast.Constant) else None for v in node.values]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _parts(node.left), _parts(node.right)
+        if left is not None or right is not None:
+            return (left or [None]) + (right or [None])
     return None
+
+
+def _sample(node: ast.expr) -> str | None:
+    parts = _parts(node)
+    return None if parts is None else "".join(p if p is not None else "X" for p in parts)
 
 
 def _replica_reasons() -> list[tuple[str, str]]:
@@ -108,34 +117,31 @@ def test_every_replica_reason_has_words_in_both_languages(lang: str) -> None:
     assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
 
 
-def _parts(node: ast.expr) -> list[str | None] | None:
-    """A warning's text as literal pieces and None for each computed part."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.JoinedStr):
-        return [v.value if isinstance(v, ast.Constant) else None for v in node.values]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _parts(node.left), _parts(node.right)
-        if left is not None or right is not None:
-            return (left or [None]) + (right or [None])
-    return None
+def _literal_texts(files: list[Path], pick) -> list[tuple[str, list[str | None]]]:
+    """Every literal text `pick(call)` points at in a call in `files`."""
+    found = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and (arg := pick(node)) is not None
+                    and (parts := _parts(arg)) is not None):
+                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", parts))
+    return found
 
 
 def _appended(files: list[Path], to: str) -> list[tuple[str, list[str | None]]]:
     """Every literal text appended (or inserted) to a list whose name holds `to`."""
-    def is_target(target: ast.expr) -> bool:
+    def pick(call: ast.Call) -> ast.expr | None:
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("append", "insert")
+                and call.args):
+            return None
+        target = call.func.value
         if isinstance(target, ast.Subscript):
-            return isinstance(target.slice, ast.Constant) and target.slice.value == to
-        return to in getattr(target, "id", getattr(target, "attr", ""))
+            named = isinstance(target.slice, ast.Constant) and target.slice.value == to
+        else:
+            named = to in getattr(target, "id", getattr(target, "attr", ""))
+        return call.args[-1] if named else None
 
-    found = []
-    for path in files:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("append", "insert") and is_target(node.func.value)
-                    and (parts := _parts(node.args[-1])) is not None):
-                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", parts))
-    return found
+    return _literal_texts(files, pick)
 
 
 def _warnings_written() -> list[tuple[str, list[str | None]]]:
@@ -161,6 +167,11 @@ def _has_words(parts: list[str | None], lang: str) -> bool:
     return False
 
 
+def _untranslated(found: list[tuple[str, list[str | None]]], lang: str) -> list[str]:
+    return [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
+            for where, parts in found if not _has_words(parts, lang)]
+
+
 def test_the_warning_finder_finds_the_known_ones() -> None:
     texts = {"".join(p if p is not None else "X" for p in parts)
              for _, parts in _warnings_written()}
@@ -174,9 +185,7 @@ def test_the_warning_finder_finds_the_known_ones() -> None:
 def test_every_warning_a_report_shows_has_words_in_both_languages(lang: str) -> None:
     """The HTML and PDF reports, `intake status` and the workspace show an item's
     warnings in the case's language: none may stay English."""
-    untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
-                    for where, parts in _warnings_written() if not _has_words(parts, lang)]
-    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+    assert _untranslated(_warnings_written(), lang) == [], "add these to intake/messages.py REASONS, then make locale"
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr"])
@@ -184,23 +193,17 @@ def test_every_problem_verify_finds_in_a_chronology_has_words_in_both_languages(
     """`intake verify --chronology/--proof` says what was changed in the case's language."""
     found = _appended([ROOT / "intake" / "chronology" / "verify.py"], "problems")
     assert len(found) >= 30
-    untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
-                    for where, parts in found if not _has_words(parts, lang)]
-    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+    assert _untranslated(found, lang) == [], "add these to intake/messages.py REASONS, then make locale"
 
 
 def _raised(files: list[Path]) -> list[tuple[str, list[str | None]]]:
     """The literal text of every ``SomethingError(...)`` or ``TokenProblem(...)`` made."""
-    found = []
-    for path in files:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            name = getattr(getattr(node, "func", None), "id",
-                           getattr(getattr(node, "func", None), "attr", ""))
-            if (isinstance(node, ast.Call) and (name.endswith("Error") or name == "TokenProblem")
-                    and node.args
-                    and (parts := _parts(node.args[0])) is not None):
-                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", parts))
-    return found
+    def pick(call: ast.Call) -> ast.expr | None:
+        name = getattr(call.func, "id", getattr(call.func, "attr", ""))
+        return call.args[0] if call.args and (name.endswith("Error")
+                                              or name == "TokenProblem") else None
+
+    return _literal_texts(files, pick)
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr"])
@@ -210,9 +213,7 @@ def test_every_seal_problem_has_words_in_both_languages(lang: str) -> None:
     files = sorted((ROOT / "intake" / "seal").glob("*.py"))
     found = _raised(files) + _appended(files, "problems") + _appended(files, "out")
     assert len(found) >= 40
-    untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
-                    for where, parts in found if not _has_words(parts, lang)]
-    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+    assert _untranslated(found, lang) == [], "add these to intake/messages.py REASONS, then make locale"
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr"])
@@ -223,14 +224,10 @@ def test_every_config_problem_has_words_in_both_languages(lang: str) -> None:
     found = [(where, parts) for where, parts in _raised([path])
              if not any(p and ("no config file here" in p or "only points to" in p)
                         for p in parts)]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "fail"
-                and len(node.args) == 2 and (parts := _parts(node.args[1])) is not None):
-            found.append((f"intake/config.py:{node.lineno}", parts))  # said after the key
+    found += _literal_texts([path], lambda call: call.args[1] if getattr(  # said after the key
+        call.func, "attr", "") == "fail" and len(call.args) == 2 else None)
     assert len(found) >= 35
-    untranslated = [f"{where}: {''.join(p if p is not None else '{}' for p in parts)}"
-                    for where, parts in found if not _has_words(parts, lang)]
-    assert untranslated == [], "add these to intake/messages.py REASONS, then make locale"
+    assert _untranslated(found, lang) == [], "add these to intake/messages.py REASONS, then make locale"
 
 
 def test_no_module_imports_a_private_name_of_another() -> None:

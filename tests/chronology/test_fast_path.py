@@ -124,9 +124,10 @@ def _build(records: list[dict], curation: list[dict], enabled: bool, monkeypatch
     return canonical_bytes(doc)
 
 
-def _count_text(monkeypatch) -> list:
+def _count(monkeypatch, name: str = "read_event") -> list:
+    """The events `fast.<name>` read (not None) in this build."""
     made: list = []
-    real = fast.read_event_text
+    real = getattr(fast, name)
 
     def counting(*args):
         ev = real(*args)
@@ -134,21 +135,7 @@ def _count_text(monkeypatch) -> list:
             made.append(ev)
         return ev
 
-    monkeypatch.setattr("intake.chronology.build.read_event_text", counting)
-    return made
-
-
-def _count_fast(monkeypatch) -> list:
-    made: list = []
-    real = fast.read_event
-
-    def counting(*args):
-        ev = real(*args)
-        if ev is not None:
-            made.append(ev)
-        return ev
-
-    monkeypatch.setattr("intake.chronology.build.read_event", counting)
+    monkeypatch.setattr(f"intake.chronology.build.{name}", counting)
     return made
 
 
@@ -157,12 +144,12 @@ def test_fast_and_general_paths_give_the_same_bytes(monkeypatch, persons):
     records, curation = _mixed()
     if not persons:
         curation = curation[:1]
-    made = _count_fast(monkeypatch)
+    made = _count(monkeypatch)
     quick = _build(records, curation, True, monkeypatch)
     assert len(made) >= 30  # the simple events did take the fast path
     general = _build(records, curation, False, monkeypatch)
     assert quick == general
-    from_text = _count_text(monkeypatch)
+    from_text = _count(monkeypatch, "read_event_text")
     assert _build(records, curation, True, monkeypatch, texts=True) == general
     assert len(from_text) >= 30  # read from their texts, not from dicts
     assert _build(records, curation, False, monkeypatch, texts=True) == general
